@@ -1,0 +1,51 @@
+/**
+ * The catalogue of pgwarden's error codes. Every expected failure carries one of these codes;
+ * the exit code of the CLI is derived from the code's class, in one place (`exitCodeFor`).
+ */
+export type ErrorClass = 'usage' | 'environment' | 'failure' | 'interrupted' | 'internal';
+
+interface CodeInfo {
+  readonly class: ErrorClass;
+  readonly title: string;
+}
+
+export const ERROR_CODES = {
+  USAGE: { class: 'usage', title: 'Invalid command-line usage' },
+  CONFIG_INVALID: { class: 'usage', title: 'The configuration is invalid' },
+  PATH_NOT_FOUND: { class: 'usage', title: 'A path given on the command line does not exist' },
+  PATH_UNREADABLE: { class: 'usage', title: 'A file or directory cannot be read' },
+  FILE_NOT_UTF8: { class: 'usage', title: 'A SQL file is not valid UTF-8' },
+  UNKNOWN_RULE: { class: 'usage', title: 'A rule id is not known' },
+  DB_CONNECT: { class: 'environment', title: 'Cannot connect to the database' },
+  DB_QUERY: { class: 'environment', title: 'A catalog query failed' },
+  TOOL_MISSING: { class: 'environment', title: 'A required program is missing or too old' },
+  INTERRUPTED: { class: 'interrupted', title: 'Interrupted' },
+  INTERNAL: { class: 'internal', title: 'Internal error (a bug in pgwarden)' },
+} as const satisfies Record<string, CodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Exit codes of the CLI (DESIGN §2). */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  environment: 3,
+  internal: 70,
+  interrupted: 130,
+} as const;
+
+export function exitCodeForClass(cls: ErrorClass): number {
+  switch (cls) {
+    case 'usage':
+      return EXIT.usage;
+    case 'environment':
+      return EXIT.environment;
+    case 'failure':
+      return EXIT.failure;
+    case 'interrupted':
+      return EXIT.interrupted;
+    case 'internal':
+      return EXIT.internal;
+  }
+}

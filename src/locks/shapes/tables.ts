@@ -1,0 +1,185 @@
+import type { LockShape } from '../shape.js';
+import { BASE_SETUP, T, WITH_FK } from './fixture.js';
+
+const AEL = 'AccessExclusiveLock' as const;
+const SRE = 'ShareRowExclusiveLock' as const;
+const AS = 'AccessShareLock' as const;
+
+/** CREATE / DROP / TRUNCATE tables, views and materialized views. */
+export const tableShapes: LockShape[] = [
+  {
+    id: 'create-table',
+    title: 'CREATE TABLE',
+    example: 'CREATE TABLE q (id bigint PRIMARY KEY)',
+    locks: [],
+    rewrites: [],
+    scans: [],
+    transactional: true,
+    note: 'A new table locks nothing that exists.',
+    verify: { setup: BASE_SETUP, sql: 'CREATE TABLE q (id bigint PRIMARY KEY, note text)', relations: T },
+  },
+  {
+    id: 'create-table-references',
+    title: 'CREATE TABLE … REFERENCES other (…)',
+    example: 'CREATE TABLE q (id bigint PRIMARY KEY, p_id bigint REFERENCES p (id))',
+    locks: [{ on: 'referenced', modes: [SRE] }],
+    rewrites: [],
+    scans: [],
+    transactional: true,
+    note: 'Adding the foreign-key triggers locks the referenced table against writes, briefly.',
+    verify: {
+      setup: BASE_SETUP,
+      sql: 'CREATE TABLE q (id bigint PRIMARY KEY, p_id bigint REFERENCES p (id))',
+      relations: { ...T, referenced: 'p' },
+    },
+  },
+  {
+    id: 'create-table-as',
+    title: 'CREATE TABLE … AS SELECT / SELECT INTO',
+    example: 'CREATE TABLE t_copy AS SELECT * FROM t',
+    locks: [{ on: 'source', modes: [AS] }],
+    rewrites: [],
+    scans: ['source'],
+    transactional: true,
+    verify: {
+      setup: BASE_SETUP,
+      sql: 'CREATE TABLE t_copy AS SELECT * FROM t',
+      relations: { source: 't', indexes: ['t_pkey', 't_a_idx', 't_v_idx'] },
+    },
+  },
+  {
+    id: 'drop-table',
+    title: 'DROP TABLE',
+    example: 'DROP TABLE t',
+    locks: [
+      { on: 'table', modes: [AEL] },
+      { on: 'indexes', modes: [AEL] },
+    ],
+    rewrites: [],
+    scans: [],
+    transactional: true,
+    verify: { setup: BASE_SETUP, sql: 'DROP TABLE t', relations: T },
+  },
+  {
+    id: 'drop-table-with-foreign-key',
+    title: 'DROP TABLE (a table with foreign keys)',
+    example: 'DROP TABLE t -- t.p_id REFERENCES p',
+    locks: [
+      { on: 'table', modes: [AEL] },
+      { on: 'indexes', modes: [AEL] },
+      { on: 'referenced', modes: [AEL] },
+    ],
+    rewrites: [],
+    scans: [],
+    transactional: true,
+    note: 'Removing the foreign-key triggers takes ACCESS EXCLUSIVE on every referenced table.',
+    verify: { setup: WITH_FK, sql: 'DROP TABLE t', relations: { ...T, referenced: 'p' } },
+  },
+  {
+    id: 'truncate',
+    title: 'TRUNCATE',
+    example: 'TRUNCATE t',
+    locks: [
+      { on: 'table', modes: [AEL] },
+      { on: 'indexes', modes: [AEL] },
+    ],
+    rewrites: ['table', 'indexes'],
+    scans: [],
+    transactional: true,
+    note: 'New empty files replace the table and its indexes.',
+    verify: { setup: BASE_SETUP, sql: 'TRUNCATE t', relations: T },
+  },
+  {
+    id: 'truncate-cascade',
+    title: 'TRUNCATE … CASCADE',
+    example: 'TRUNCATE p CASCADE',
+    locks: [
+      { on: 'table', modes: [AEL] },
+      { on: 'indexes', modes: [AEL] },
+      { on: 'referencing', modes: [AEL] },
+    ],
+    rewrites: ['table', 'indexes', 'referencing'],
+    scans: [],
+    transactional: true,
+    note: 'Every table with a foreign key to the named table is emptied too.',
+    verify: {
+      setup: WITH_FK,
+      sql: 'TRUNCATE p CASCADE',
+      relations: { table: 'p', indexes: 'p_pkey', referencing: ['t', 't_pkey', 't_a_idx', 't_v_idx'] },
+    },
+  },
+  {
+    id: 'create-view',
+    title: 'CREATE [OR REPLACE] VIEW',
+    example: 'CREATE VIEW t_recent AS SELECT * FROM t WHERE id > 100',
+    locks: [{ on: 'source', modes: [AS] }],
+    rewrites: [],
+    scans: [],
+    transactional: true,
+    verify: {
+      setup: BASE_SETUP,
+      sql: 'CREATE VIEW t_recent AS SELECT * FROM t WHERE id > 100',
+      relations: { source: 't', indexes: ['t_pkey', 't_a_idx', 't_v_idx'] },
+    },
+  },
+  {
+    id: 'create-materialized-view',
+    title: 'CREATE MATERIALIZED VIEW',
+    example: 'CREATE MATERIALIZED VIEW t_totals AS SELECT a, count(*) FROM t GROUP BY a',
+    locks: [{ on: 'source', modes: [AS] }],
+    rewrites: [],
+    scans: ['source'],
+    transactional: true,
+    verify: {
+      setup: BASE_SETUP,
+      sql: 'CREATE MATERIALIZED VIEW t_totals AS SELECT a, count(*) FROM t GROUP BY a',
+      relations: { source: 't', indexes: ['t_pkey', 't_a_idx', 't_v_idx'] },
+    },
+  },
+  {
+    id: 'refresh-materialized-view',
+    title: 'REFRESH MATERIALIZED VIEW',
+    example: 'REFRESH MATERIALIZED VIEW t_totals',
+    locks: [
+      { on: 'table', modes: [AEL] },
+      { on: 'indexes', modes: [AEL] },
+      { on: 'source', modes: [AS] },
+    ],
+    rewrites: ['table', 'indexes'],
+    scans: ['source', 'table'],
+    transactional: true,
+    note: 'The view is rebuilt into new files (and its indexes rebuilt from them) while every reader of it waits.',
+    verify: {
+      setup: [
+        ...BASE_SETUP,
+        'CREATE MATERIALIZED VIEW t_totals AS SELECT a, count(*) AS n FROM t GROUP BY a',
+        'CREATE UNIQUE INDEX t_totals_a ON t_totals (a)',
+      ],
+      sql: 'REFRESH MATERIALIZED VIEW t_totals',
+      relations: { table: 't_totals', indexes: 't_totals_a', source: 't' },
+    },
+  },
+  {
+    id: 'refresh-materialized-view-concurrently',
+    title: 'REFRESH MATERIALIZED VIEW CONCURRENTLY',
+    example: 'REFRESH MATERIALIZED VIEW CONCURRENTLY t_totals',
+    locks: [
+      { on: 'table', modes: ['ExclusiveLock'] },
+      { on: 'indexes', modes: ['RowExclusiveLock'] },
+      { on: 'source', modes: [AS] },
+    ],
+    rewrites: [],
+    scans: ['source', 'table'],
+    transactional: true,
+    note: 'Computes the new contents, compares them with the old and applies the difference: readers of the view go on. Needs a unique index on the view.',
+    verify: {
+      setup: [
+        ...BASE_SETUP,
+        'CREATE MATERIALIZED VIEW t_totals AS SELECT a, count(*) AS n FROM t GROUP BY a',
+        'CREATE UNIQUE INDEX t_totals_a ON t_totals (a)',
+      ],
+      sql: 'REFRESH MATERIALIZED VIEW CONCURRENTLY t_totals',
+      relations: { table: 't_totals', indexes: 't_totals_a', source: 't' },
+    },
+  },
+];
