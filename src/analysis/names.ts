@@ -1,0 +1,72 @@
+/** Helpers for names in libpg-query's AST. */
+
+export interface QualifiedName {
+  schema: string | undefined;
+  name: string;
+}
+
+/** A RangeVar node (`{ schemaname?, relname }`) as a qualified name. */
+export function rangeVarName(rangeVar: any): QualifiedName | undefined {
+  const rv = rangeVar?.RangeVar ?? rangeVar;
+  if (!rv || typeof rv.relname !== 'string') return undefined;
+  return { schema: typeof rv.schemaname === 'string' ? rv.schemaname : undefined, name: rv.relname };
+}
+
+/** A list of String nodes (`[{ String: { sval } }]`) as plain strings. */
+export function stringList(items: any[] | undefined): string[] {
+  return (items ?? []).map((item) => item?.String?.sval).filter((s): s is string => typeof s === 'string');
+}
+
+/** A list-of-strings name such as `schema.table` or `schema.type`. */
+export function listName(items: any[] | undefined): QualifiedName | undefined {
+  const parts = stringList(items);
+  const name = parts.at(-1);
+  if (name === undefined) return undefined;
+  return { schema: parts.length > 1 ? parts.at(-2) : undefined, name };
+}
+
+export function displayName(name: QualifiedName): string {
+  return name.schema ? `${name.schema}.${name.name}` : name.name;
+}
+
+/** Quotes an identifier for SQL when needed. */
+export function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+export function sqlName(name: QualifiedName): string {
+  return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
+}
+
+/** The string value of a string constant node (A_Const with sval), or undefined. */
+export function stringConst(node: any): string | undefined {
+  const value = node?.A_Const?.sval?.sval;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The integer value of an integer constant node, or undefined. */
+export function intConst(node: any): number | undefined {
+  const c = node?.A_Const;
+  if (!c) return undefined;
+  if (c.ival && typeof c.ival.ival === 'number') return c.ival.ival;
+  if (c.ival && Object.keys(c.ival).length === 0) return 0; // libpg-query omits zero values
+  return undefined;
+}
+
+/** Every node under `root` (depth first), with its type name. */
+export function* walk(root: unknown): Generator<{ type: string; node: any }> {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push(value[i]);
+    } else if (value && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        if (child && typeof child === 'object') {
+          if (/^[A-Z]/.test(key) && !Array.isArray(child)) yield { type: key, node: child };
+          stack.push(child);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,516 @@
+/**
+ * What the linter knows about the database schema at a point in a migration: tables, columns,
+ * constraints and indexes, from the live catalog (when connected) and from the statements seen
+ * so far (earlier files and earlier statements of the current file). `apply()` replays a
+ * statement's effect on the model; rules read the model as it was before their statement.
+ */
+
+import { listName, type QualifiedName, rangeVarName, stringList, walk } from './names.js';
+import { type ColumnType, SERIAL_TYPES, typeFromAst } from './types.js';
+import { expressionVolatility, type FunctionLookup } from './volatility.js';
+
+export type RelationKind = 'table' | 'partitioned' | 'view' | 'matview' | 'foreign';
+
+export interface ColumnFacts {
+  name: string;
+  type: ColumnType | undefined;
+  notNull: boolean;
+}
+
+export type ConstraintKind = 'check' | 'foreign-key' | 'unique' | 'primary-key' | 'exclusion';
+
+export interface ConstraintFacts {
+  name: string;
+  kind: ConstraintKind;
+  validated: boolean;
+  columns: string[];
+  /** For CHECK (col IS NOT NULL): the column it proves NOT NULL. */
+  provesNotNull: string | undefined;
+  /** For foreign keys: the referenced table's key. */
+  references: string | undefined;
+  /** For unique / primary key constraints: the index behind them. */
+  index: string | undefined;
+}
+
+export interface IndexFacts {
+  key: string;
+  name: string;
+  schema: string;
+  table: string;
+  columns: string[];
+  unique: boolean;
+  valid: boolean;
+}
+
+/** Where a table is known from: the live database, an earlier file, or the current file. */
+export interface TableOrigin {
+  kind: 'live' | 'sql';
+  /** For tables created by SQL: the file that created them. */
+  file?: string;
+}
+
+export interface TableFacts {
+  key: string;
+  schema: string;
+  name: string;
+  kind: RelationKind;
+  origin: TableOrigin;
+  persistence: 'permanent' | 'unlogged' | 'temporary';
+  columns: Map<string, ColumnFacts>;
+  constraints: ConstraintFacts[];
+  /** Key of the partitioned parent, when this is a partition. */
+  partitionOf: string | undefined;
+  /** Partition key columns, when this is a partitioned table. */
+  partitionKey: string[];
+  /** Live size facts, when connected. */
+  rowEstimate: number | undefined;
+  totalBytes: number | undefined;
+}
+
+export interface EnumFacts {
+  key: string;
+  values: string[];
+}
+
+export function relationKey(schema: string, name: string): string {
+  return `${schema}.${name}`;
+}
+
+export class SchemaModel {
+  readonly tables = new Map<string, TableFacts>();
+  readonly indexes = new Map<string, IndexFacts>();
+  readonly enums = new Map<string, EnumFacts>();
+  /** Volatility of non-built-in functions, from the live catalog: `schema.name` → class. */
+  readonly functions = new Map<string, 'volatile' | 'non-volatile'>();
+  /** Whether the model was loaded from a live database. */
+  live = false;
+  defaultSchema = 'public';
+
+  readonly functionLookup: FunctionLookup = (schema, name) => {
+    if (schema) return this.functions.get(`${schema}.${name}`);
+    return this.functions.get(`${this.defaultSchema}.${name}`) ?? this.functions.get(`pg_catalog.${name}`);
+  };
+
+  /** Finds a table by a possibly unqualified name: the default schema first, then any schema. */
+  table(name: QualifiedName | undefined): TableFacts | undefined {
+    if (!name) return undefined;
+    if (name.schema) return this.tables.get(relationKey(name.schema, name.name));
+    const direct = this.tables.get(relationKey(this.defaultSchema, name.name));
+    if (direct) return direct;
+    for (const table of this.tables.values()) if (table.name === name.name) return table;
+    return undefined;
+  }
+
+  /** The key a name resolves to (the known table's, or the default schema's). */
+  keyOf(name: QualifiedName): string {
+    return this.table(name)?.key ?? relationKey(name.schema ?? this.defaultSchema, name.name);
+  }
+
+  index(name: QualifiedName | undefined): IndexFacts | undefined {
+    if (!name) return undefined;
+    if (name.schema) return this.indexes.get(relationKey(name.schema, name.name));
+    const direct = this.indexes.get(relationKey(this.defaultSchema, name.name));
+    if (direct) return direct;
+    for (const index of this.indexes.values()) if (index.name === name.name) return index;
+    return undefined;
+  }
+
+  /** Foreign keys of other tables that point at `key`. */
+  referencing(key: string): TableFacts[] {
+    return [...this.tables.values()].filter((t) =>
+      t.constraints.some((c) => c.kind === 'foreign-key' && c.references === key),
+    );
+  }
+
+  /** Partitions of a partitioned table. */
+  partitions(key: string): TableFacts[] {
+    return [...this.tables.values()].filter((t) => t.partitionOf === key);
+  }
+
+  private newTable(name: QualifiedName, kind: RelationKind, file: string | undefined): TableFacts {
+    const schema = name.schema ?? this.defaultSchema;
+    const table: TableFacts = {
+      key: relationKey(schema, name.name),
+      schema,
+      name: name.name,
+      kind,
+      origin: { kind: 'sql', file },
+      persistence: 'permanent',
+      columns: new Map(),
+      constraints: [],
+      partitionOf: undefined,
+      partitionKey: [],
+      rowEstimate: undefined,
+      totalBytes: undefined,
+    };
+    this.tables.set(table.key, table);
+    return table;
+  }
+
+  addTable(table: TableFacts): void {
+    this.tables.set(table.key, table);
+  }
+
+  /** Replays a statement's effect on the schema. `file` marks objects as created by that file. */
+  apply(kind: string, node: any, file: string | undefined): void {
+    switch (kind) {
+      case 'CreateStmt':
+        this.applyCreateTable(node, file);
+        return;
+      case 'CreateTableAsStmt': {
+        const name = rangeVarName(node.into?.rel);
+        if (name && !this.table(name))
+          this.newTable(name, node.objtype === 'OBJECT_MATVIEW' ? 'matview' : 'table', file);
+        return;
+      }
+      case 'ViewStmt': {
+        const name = rangeVarName(node.view);
+        if (name && !this.table(name)) this.newTable(name, 'view', file);
+        return;
+      }
+      case 'AlterTableStmt':
+        this.applyAlterTable(node);
+        return;
+      case 'IndexStmt':
+        this.applyCreateIndex(node);
+        return;
+      case 'DropStmt':
+        this.applyDrop(node);
+        return;
+      case 'RenameStmt':
+        this.applyRename(node);
+        return;
+      case 'AlterObjectSchemaStmt': {
+        if (node.objectType !== 'OBJECT_TABLE') return;
+        const table = this.table(rangeVarName(node.relation));
+        if (table && typeof node.newschema === 'string') {
+          this.tables.delete(table.key);
+          table.schema = node.newschema;
+          table.key = relationKey(table.schema, table.name);
+          this.tables.set(table.key, table);
+        }
+        return;
+      }
+      case 'CreateEnumStmt': {
+        const name = listName(node.typeName);
+        if (name) {
+          const key = relationKey(name.schema ?? this.defaultSchema, name.name);
+          this.enums.set(key, { key, values: stringList(node.vals) });
+        }
+        return;
+      }
+      case 'AlterEnumStmt': {
+        const name = listName(node.typeName);
+        const found = name && this.enums.get(relationKey(name.schema ?? this.defaultSchema, name.name));
+        if (found && typeof node.newVal === 'string' && !node.oldVal) found.values.push(node.newVal);
+        return;
+      }
+      case 'VariableSetStmt': {
+        if (node.name === 'search_path' && node.kind === 'VAR_SET_VALUE') {
+          const first = node.args?.[0]?.A_Const?.sval?.sval;
+          if (typeof first === 'string') this.defaultSchema = first;
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private applyCreateTable(node: any, file: string | undefined): void {
+    const name = rangeVarName(node.relation);
+    if (!name) return;
+    if (node.if_not_exists && this.table(name)) return;
+    const partitioned = node.partspec !== undefined;
+    const table = this.newTable(name, partitioned ? 'partitioned' : 'table', file);
+    table.partitionKey = (node.partspec?.partParams ?? [])
+      .map((p: any) => p.PartitionElem?.name)
+      .filter((n: unknown): n is string => typeof n === 'string');
+    const persistence = node.relation?.relpersistence;
+    table.persistence = persistence === 'u' ? 'unlogged' : persistence === 't' ? 'temporary' : 'permanent';
+    if (node.partbound) {
+      const parent = rangeVarName(node.inhRelations?.[0]);
+      if (parent) {
+        table.partitionOf = this.keyOf(parent);
+        const parentFacts = this.table(parent);
+        if (parentFacts) for (const [k, v] of parentFacts.columns) table.columns.set(k, { ...v });
+      }
+    }
+    for (const element of node.tableElts ?? []) {
+      if (element.ColumnDef) this.addColumn(table, element.ColumnDef);
+      else if (element.Constraint) this.addConstraint(table, element.Constraint, []);
+    }
+  }
+
+  private addColumn(table: TableFacts, def: any): void {
+    const type = def.typeName ? typeFromAst(def.typeName) : undefined;
+    const serialBase = type ? SERIAL_TYPES[type.name] : undefined;
+    const column: ColumnFacts = {
+      name: def.colname,
+      type: type && serialBase ? { ...type, name: serialBase } : type,
+      notNull: serialBase !== undefined,
+    };
+    table.columns.set(column.name, column);
+    for (const c of def.constraints ?? []) {
+      const con = c.Constraint;
+      if (!con) continue;
+      if (
+        con.contype === 'CONSTR_NOTNULL' ||
+        con.contype === 'CONSTR_PRIMARY' ||
+        con.contype === 'CONSTR_IDENTITY'
+      ) {
+        column.notNull = true;
+      }
+      this.addConstraint(table, con, [column.name]);
+    }
+  }
+
+  /** Adds a constraint from a Constraint node; `columns` are the columns of an inline constraint. */
+  addConstraint(table: TableFacts, con: any, columns: string[]): void {
+    const kind = constraintKind(con.contype);
+    if (!kind) return;
+    const keys = stringList(con.keys ?? con.fk_attrs);
+    const cols =
+      kind === 'check'
+        ? [...new Set([...columns, ...columnsIn(con.raw_expr)])]
+        : keys.length > 0
+          ? keys
+          : columns;
+    const name = con.conname ?? `${table.name}_${cols.join('_')}_${kind}`;
+    const references = kind === 'foreign-key' ? this.keyOfRange(con.pktable) : undefined;
+    table.constraints.push({
+      name,
+      kind,
+      validated: !con.skip_validation,
+      columns: cols,
+      provesNotNull: kind === 'check' ? notNullCheckColumn(con.raw_expr) : undefined,
+      references,
+      index: kind === 'unique' || kind === 'primary-key' ? (con.indexname ?? name) : undefined,
+    });
+    if (kind === 'primary-key') {
+      for (const col of cols) {
+        const column = table.columns.get(col);
+        if (column) column.notNull = true;
+      }
+    }
+    if (con.indexname) {
+      const index = this.index({ schema: table.schema, name: con.indexname });
+      if (index) {
+        this.indexes.delete(index.key);
+        index.name = name;
+        index.key = relationKey(index.schema, name);
+        index.unique = true;
+        this.indexes.set(index.key, index);
+        if (kind === 'primary-key') {
+          for (const col of index.columns) {
+            const column = table.columns.get(col);
+            if (column) column.notNull = true;
+          }
+        }
+      }
+    } else if (kind === 'unique' || kind === 'primary-key' || kind === 'exclusion') {
+      const key = relationKey(table.schema, name);
+      this.indexes.set(key, {
+        key,
+        name,
+        schema: table.schema,
+        table: table.key,
+        columns: cols,
+        unique: kind !== 'exclusion',
+        valid: true,
+      });
+    }
+  }
+
+  private keyOfRange(rangeVar: any): string | undefined {
+    const name = rangeVarName(rangeVar);
+    return name ? this.keyOf(name) : undefined;
+  }
+
+  private applyAlterTable(node: any): void {
+    const name = rangeVarName(node.relation);
+    const table = this.table(name);
+    if (!table) return;
+    for (const item of node.cmds ?? []) {
+      const cmd = item.AlterTableCmd;
+      if (!cmd) continue;
+      switch (cmd.subtype) {
+        case 'AT_AddColumn':
+          if (cmd.def?.ColumnDef) this.addColumn(table, cmd.def.ColumnDef);
+          break;
+        case 'AT_DropColumn':
+          table.columns.delete(cmd.name);
+          table.constraints = table.constraints.filter((c) => !c.columns.includes(cmd.name));
+          break;
+        case 'AT_AlterColumnType': {
+          const column = table.columns.get(cmd.name);
+          const def = cmd.def?.ColumnDef;
+          if (column && def?.typeName) column.type = typeFromAst(def.typeName);
+          break;
+        }
+        case 'AT_SetNotNull': {
+          const column = table.columns.get(cmd.name);
+          if (column) column.notNull = true;
+          break;
+        }
+        case 'AT_DropNotNull': {
+          const column = table.columns.get(cmd.name);
+          if (column) column.notNull = false;
+          break;
+        }
+        case 'AT_AddConstraint':
+          if (cmd.def?.Constraint) this.addConstraint(table, cmd.def.Constraint, []);
+          break;
+        case 'AT_ValidateConstraint': {
+          const con = table.constraints.find((c) => c.name === cmd.name);
+          if (con) con.validated = true;
+          break;
+        }
+        case 'AT_DropConstraint':
+          table.constraints = table.constraints.filter((c) => c.name !== cmd.name);
+          break;
+        case 'AT_SetLogged':
+          table.persistence = 'permanent';
+          break;
+        case 'AT_SetUnLogged':
+          table.persistence = 'unlogged';
+          break;
+        case 'AT_AttachPartition': {
+          const part = this.table(rangeVarName(cmd.def?.PartitionCmd?.name));
+          if (part) part.partitionOf = table.key;
+          break;
+        }
+        case 'AT_DetachPartition': {
+          const part = this.table(rangeVarName(cmd.def?.PartitionCmd?.name));
+          if (part) part.partitionOf = undefined;
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+
+  private applyCreateIndex(node: any): void {
+    const table = this.table(rangeVarName(node.relation));
+    if (!table || !node.idxname) return;
+    const key = relationKey(table.schema, node.idxname);
+    const columns = (node.indexParams ?? [])
+      .map((p: any) => p.IndexElem?.name)
+      .filter((n: unknown): n is string => typeof n === 'string');
+    this.indexes.set(key, {
+      key,
+      name: node.idxname,
+      schema: table.schema,
+      table: table.key,
+      columns,
+      unique: node.unique === true,
+      valid: true,
+    });
+  }
+
+  private applyDrop(node: any): void {
+    for (const object of node.objects ?? []) {
+      const name = listName(object?.List?.items);
+      if (!name) continue;
+      if (
+        ['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE'].includes(node.removeType)
+      ) {
+        const table = this.table(name);
+        if (table) {
+          this.tables.delete(table.key);
+          for (const [key, index] of this.indexes) if (index.table === table.key) this.indexes.delete(key);
+        }
+      } else if (node.removeType === 'OBJECT_INDEX') {
+        const index = this.index(name);
+        if (index) this.indexes.delete(index.key);
+      } else if (node.removeType === 'OBJECT_TYPE') {
+        this.enums.delete(relationKey(name.schema ?? this.defaultSchema, name.name));
+      }
+    }
+  }
+
+  private applyRename(node: any): void {
+    const table = this.table(rangeVarName(node.relation));
+    switch (node.renameType) {
+      case 'OBJECT_TABLE':
+      case 'OBJECT_VIEW':
+      case 'OBJECT_MATVIEW':
+        if (table && typeof node.newname === 'string') {
+          this.tables.delete(table.key);
+          table.name = node.newname;
+          table.key = relationKey(table.schema, table.name);
+          this.tables.set(table.key, table);
+        }
+        return;
+      case 'OBJECT_COLUMN': {
+        const column = table?.columns.get(node.subname);
+        if (table && column && typeof node.newname === 'string') {
+          table.columns.delete(node.subname);
+          column.name = node.newname;
+          table.columns.set(column.name, column);
+        }
+        return;
+      }
+      case 'OBJECT_TABCONSTRAINT': {
+        const con = table?.constraints.find((c) => c.name === node.subname);
+        if (con) con.name = node.newname;
+        return;
+      }
+      case 'OBJECT_INDEX': {
+        const index = this.index(rangeVarName(node.relation));
+        if (index && typeof node.newname === 'string') {
+          this.indexes.delete(index.key);
+          index.name = node.newname;
+          index.key = relationKey(index.schema, index.name);
+          this.indexes.set(index.key, index);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Volatility of a default expression, with the live catalog's functions. */
+  volatility(expr: unknown) {
+    return expressionVolatility(expr, this.functionLookup);
+  }
+}
+
+function constraintKind(contype: string): ConstraintKind | undefined {
+  switch (contype) {
+    case 'CONSTR_CHECK':
+      return 'check';
+    case 'CONSTR_FOREIGN':
+      return 'foreign-key';
+    case 'CONSTR_UNIQUE':
+      return 'unique';
+    case 'CONSTR_PRIMARY':
+      return 'primary-key';
+    case 'CONSTR_EXCLUSION':
+      return 'exclusion';
+    default:
+      return undefined;
+  }
+}
+
+/** The columns an expression refers to. */
+export function columnsIn(expr: unknown): string[] {
+  const out = new Set<string>();
+  for (const { type, node } of walk(expr)) {
+    if (type === 'ColumnRef') {
+      const name = stringList(node.fields).at(-1);
+      if (name) out.add(name);
+    }
+  }
+  return [...out];
+}
+
+/** The column of a `CHECK (col IS NOT NULL)` expression, if that is what it is. */
+export function notNullCheckColumn(expr: any): string | undefined {
+  const test = expr?.NullTest;
+  if (test?.nulltesttype !== 'IS_NOT_NULL') return undefined;
+  const fields = stringList(test.arg?.ColumnRef?.fields);
+  return fields.length === 1 ? fields[0] : undefined;
+}

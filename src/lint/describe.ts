@@ -1,0 +1,80 @@
+/** Plain-words descriptions of locks, relations and sizes for finding messages. */
+import type { Effect } from '../analysis/effects.js';
+import type { SchemaModel, TableFacts } from '../analysis/schema-model.js';
+import type { ResolvedFacts } from '../locks/lock-table.js';
+import { describeBlocks, type LockMode, lockModeSql, strongest } from '../locks/modes.js';
+import type { Role } from '../locks/shape.js';
+
+/** `users` for public tables, `billing.invoices` otherwise. */
+export function shortName(key: string, defaultSchema = 'public'): string {
+  const dot = key.indexOf('.');
+  return dot > 0 && key.slice(0, dot) === defaultSchema ? key.slice(dot + 1) : key;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+}
+
+export function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)}B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return String(n);
+}
+
+/** "(~1.2M rows, 340 MB)" from live facts, or "" when unknown. */
+export function sizeNote(table: TableFacts | undefined): string {
+  if (!table || (table.rowEstimate === undefined && table.totalBytes === undefined)) return '';
+  const parts: string[] = [];
+  if (table.rowEstimate !== undefined) parts.push(`~${formatCount(table.rowEstimate)} rows`);
+  if (table.totalBytes !== undefined) parts.push(formatBytes(table.totalBytes));
+  return ` (${parts.join(', ')})`;
+}
+
+const ROLE_ORDER: Role[] = [
+  'table',
+  'parent',
+  'partition',
+  'partitions',
+  'referenced',
+  'referencing',
+  'index',
+  'source',
+  'sequence',
+];
+
+/**
+ * "ACCESS EXCLUSIVE lock on users (~1.2M rows), blocking all reads and writes; SHARE ROW EXCLUSIVE
+ * on orgs, blocking writes". Roles without known relations are skipped.
+ */
+export function describeLocks(effect: Effect, model: SchemaModel): string {
+  const parts: string[] = [];
+  for (const role of ROLE_ORDER) {
+    const modes = modesFor(effect.facts, role);
+    const keys = effect.relations[role] ?? [];
+    if (modes.length === 0 || keys.length === 0) continue;
+    const mode = strongest(modes) as LockMode;
+    const names = keys
+      .map((k) => `${shortName(k, model.defaultSchema)}${sizeNote(model.tables.get(k))}`)
+      .join(', ');
+    parts.push(`${lockModeSql(mode)} lock on ${names}, blocking ${describeBlocks(modes)}`);
+  }
+  return parts.length > 0 ? parts.join('; ') : 'no table lock';
+}
+
+export function modesFor(facts: ResolvedFacts, role: Role): LockMode[] {
+  return facts.locks.filter((l) => l.on === role).flatMap((l) => l.modes);
+}
+
+/** "users" — the first relation of a role as a short name, or a fallback. */
+export function relationName(effect: Effect, role: Role, model: SchemaModel, fallback = 'the table'): string {
+  const key = effect.relations[role]?.[0];
+  return key ? shortName(key, model.defaultSchema) : fallback;
+}

@@ -1,0 +1,81 @@
+/**
+ * `lint()`: the library function behind `pgwarden lint`. Collects the SQL files, optionally
+ * reads live facts from a database, lints the files in migration order and returns the result.
+ */
+import { loadLiveFacts } from '../analysis/live-catalog.js';
+import { connect } from '../db/connect.js';
+import { PgwardenError } from '../errors/pgwarden-error.js';
+import { loadParser } from '../sql/parser.js';
+import { readSqlFile } from '../sql/source.js';
+import { collectSqlFiles } from './files.js';
+import { type FileResult, type LintResult, type PgVersionSource, summarize } from './finding.js';
+import { DEFAULT_PG_VERSION, Linter, type LinterOptions } from './linter.js';
+
+export interface LintOptions extends Omit<LinterOptions, 'schema' | 'pgVersionSource'> {
+  /** Files and directories (searched recursively for *.sql, in natural order). */
+  paths: string[];
+  /** Read the server version and live schema facts (sizes, column types, constraints) from here. */
+  databaseUrl?: string | undefined;
+  /** Where `pgVersion` came from, for messages (`option` or `config`). */
+  pgVersionSource?: PgVersionSource;
+}
+
+export async function lint(options: LintOptions): Promise<LintResult> {
+  if (options.paths.length === 0) {
+    throw new PgwardenError('USAGE', 'no SQL files or directories to lint', {
+      hint: 'Pass paths (pgwarden lint migrations/) or set migrations.dir in pgwarden.config.json.',
+    });
+  }
+  const files = await collectSqlFiles(options.paths);
+  await loadParser();
+
+  let pgVersion = options.pgVersion;
+  let source: PgVersionSource = options.pgVersion ? (options.pgVersionSource ?? 'option') : 'default';
+  let schema: LinterOptions['schema'];
+  if (options.databaseUrl) {
+    const client = await connect({ url: options.databaseUrl });
+    try {
+      const live = await loadLiveFacts(client);
+      schema = live.model;
+      if (pgVersion === undefined) {
+        pgVersion = live.pgMajor;
+        source = 'database';
+      }
+    } catch (error) {
+      if (error instanceof PgwardenError) throw error;
+      throw new PgwardenError('DB_QUERY', `reading the schema failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  const linter = new Linter({
+    ...options,
+    pgVersion: pgVersion ?? DEFAULT_PG_VERSION,
+    pgVersionSource: source,
+    schema,
+  });
+  const results: FileResult[] = [];
+  for (const path of files) results.push(linter.lintSource(await readSqlFile(path)));
+  return {
+    files: results,
+    summary: summarize(results),
+    pgVersion: linter.pgVersion,
+    pgVersionSource: linter.pgVersionSource,
+    runner: linter.runner.id,
+    live: schema !== undefined,
+  };
+}
+
+/** Lints SQL text (one file's worth); `before` is SQL of earlier migrations, used as context only. */
+export async function lintText(
+  sql: string,
+  options: Omit<LinterOptions, 'pgVersionSource'> & { path?: string; before?: string } = {},
+): Promise<FileResult> {
+  await loadParser();
+  const linter = new Linter(options);
+  if (options.before) linter.lintSource({ path: '<before>', text: options.before });
+  return linter.lintSource({ path: options.path ?? '<sql>', text: sql });
+}

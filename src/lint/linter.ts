@@ -1,0 +1,318 @@
+/**
+ * The linter: parses each file, follows it statement by statement (schema model, transaction
+ * state under the chosen runner), runs the enabled rules, applies ignore comments and returns
+ * findings. Files are linted in order and share one schema model, so a table created by an
+ * earlier migration is known to later ones.
+ */
+import { classify } from '../analysis/classify.js';
+import type { Effect } from '../analysis/effects.js';
+import type { QualifiedName } from '../analysis/names.js';
+import { SchemaModel, type TableFacts } from '../analysis/schema-model.js';
+import { PgwardenError } from '../errors/pgwarden-error.js';
+import { parseSqlFile } from '../sql/parse-file.js';
+import type { SqlSource } from '../sql/source.js';
+import type { ParsedFile, Span, Statement } from '../sql/statement.js';
+import { describeLocks } from './describe.js';
+import type { FileResult, Finding, PgVersionSource } from './finding.js';
+import { assignTargets, type IgnoreDirective, parseDirective } from './ignores.js';
+import type {
+  FileEndContext,
+  Level,
+  Preset,
+  Report,
+  RuleContext,
+  RuleDefinition,
+  RuleLevel,
+} from './rule.js';
+import { RULE_ALIASES, RULES } from './rules/index.js';
+import { RUNNER_IDS, type RunnerProfile, resolveRunner } from './runners.js';
+import { TransactionTracker } from './transaction-tracker.js';
+
+export const DEFAULT_PG_VERSION = 15;
+
+export interface LinterOptions {
+  /** PostgreSQL major to lint for (default 15). */
+  pgVersion?: number;
+  pgVersionSource?: PgVersionSource;
+  /** Runner semantics (default `pgwarden`). */
+  runner?: string;
+  /** Per-rule levels; they override presets. */
+  rules?: Record<string, RuleLevel>;
+  /** Presets to enable besides `recommended` (e.g. `style`). */
+  presets?: Preset[];
+  /** The schema to start from (live facts); the linter adds to it as it goes. */
+  schema?: SchemaModel;
+}
+
+interface ActiveRule {
+  rule: RuleDefinition;
+  level: Level;
+}
+
+const byId = new Map(RULES.map((r) => [r.id, r]));
+
+/** Rule ids an ignore comment or config key may name: ids and aliases. */
+export function resolveRuleName(name: string): string[] | undefined {
+  if (byId.has(name)) return [name];
+  return RULE_ALIASES[name];
+}
+
+export function ruleById(id: string): RuleDefinition | undefined {
+  return byId.get(id) ?? byId.get(resolveRuleName(id)?.[0] ?? '');
+}
+
+export class Linter {
+  readonly pgVersion: number;
+  readonly pgVersionSource: PgVersionSource;
+  readonly runner: RunnerProfile;
+  readonly schema: SchemaModel;
+  private readonly active: ActiveRule[];
+  private readonly levels = new Map<string, Level>();
+
+  constructor(options: LinterOptions = {}) {
+    this.pgVersion = options.pgVersion ?? DEFAULT_PG_VERSION;
+    this.pgVersionSource = options.pgVersionSource ?? (options.pgVersion ? 'option' : 'default');
+    const runner = resolveRunner(options.runner ?? 'pgwarden');
+    if (!runner) {
+      throw new PgwardenError('USAGE', `unknown runner "${options.runner}"`, {
+        hint: `Use one of: ${RUNNER_IDS.join(', ')} (or a tool name such as prisma, dbmate, golang-migrate, flyway).`,
+      });
+    }
+    this.runner = runner;
+    this.schema = options.schema ?? new SchemaModel();
+    const presets = new Set<Preset>(['recommended', ...(options.presets ?? [])]);
+    const overrides = new Map<string, RuleLevel>();
+    const unknown: string[] = [];
+    for (const [name, level] of Object.entries(options.rules ?? {})) {
+      const ids = resolveRuleName(name);
+      if (!ids) unknown.push(name);
+      else for (const id of ids) overrides.set(id, level);
+    }
+    if (unknown.length > 0) {
+      throw new PgwardenError(
+        'UNKNOWN_RULE',
+        `unknown rule${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`,
+        {
+          hint: 'Run `pgwarden lint --list-rules` for the rule ids.',
+        },
+      );
+    }
+    this.active = [];
+    for (const rule of RULES) {
+      const level = overrides.get(rule.id) ?? (presets.has(rule.preset) ? rule.defaultLevel : 'off');
+      if (level === 'off') continue;
+      this.levels.set(rule.id, level);
+      this.active.push({ rule, level });
+    }
+  }
+
+  isEnabled(id: string): boolean {
+    return this.levels.has(id);
+  }
+
+  /** Lints one file's text. Files must be given in migration order. */
+  lintSource(source: SqlSource): FileResult {
+    const parsed = parseSqlFile(source);
+    const findings: Finding[] = [];
+    const model = this.schema;
+    const path = source.path;
+    const classifyCtx = { model, pgMajor: this.pgVersion };
+
+    const top = parsed.statements.filter((s) => s.origin === 'file');
+    const hasNonTransactional =
+      this.runner.nonTransactional === 'autocommit-file' &&
+      top.some((s) => classify(s, classifyCtx).some((e) => !e.facts.transactional));
+    const tracker = new TransactionTracker(this.runner, top.length, hasNonTransactional);
+
+    const push = (rule: RuleDefinition, stmt: Statement | undefined, report: Report): void => {
+      const configured = this.levels.get(rule.id);
+      if (!configured) return;
+      const level = report.level === 'warning' ? 'warning' : configured;
+      const start =
+        report.offset ??
+        (stmt ? (report.location === undefined ? stmt.span.start : stmt.offsetOf(report.location)) : 0);
+      const end = Math.max(start, stmt ? stmt.span.end : start + 1);
+      findings.push(makeFinding(parsed, rule.id, level, report, start, end));
+    };
+
+    const ruleState = new Map<RuleDefinition, unknown>();
+    let currentRule: RuleDefinition | undefined;
+    const state = <T>(init: () => T): T => {
+      if (!currentRule) throw new Error('state() called outside a rule');
+      if (!ruleState.has(currentRule)) ruleState.set(currentRule, init());
+      return ruleState.get(currentRule) as T;
+    };
+    const base = {
+      state,
+      path,
+      pgMajor: this.pgVersion,
+      runner: this.runner,
+      schema: model,
+      tx: tracker,
+      statements: parsed.statements,
+    };
+
+    for (const stmt of parsed.statements) {
+      const effects = classify(stmt, classifyCtx);
+      tracker.before(stmt, effects);
+      const deferred = stmt.origin === 'function-body';
+      const ctx: RuleContext = {
+        ...base,
+        stmt,
+        effects,
+        deferred,
+        inTransaction: tracker.inTransaction || stmt.origin === 'do-block',
+        table: (name) => lookup(model, name),
+        isNew: (name) => {
+          if (deferred) return false;
+          const table = lookup(model, name);
+          return table?.origin.kind === 'sql' && table.origin.file === path;
+        },
+        describeLocks: (effect: Effect) => describeLocks(effect, model),
+        report: () => undefined,
+      };
+      for (const { rule } of this.active) {
+        if (!rule.check) continue;
+        currentRule = rule;
+        (ctx as { report: RuleContext['report'] }).report = (report) => push(rule, stmt, report);
+        rule.check(ctx);
+      }
+      tracker.after(stmt, effects);
+      if (!deferred) model.apply(stmt.kind, stmt.node, path);
+    }
+
+    for (const { rule } of this.active) {
+      if (!rule.finish) continue;
+      currentRule = rule;
+      const ctx: FileEndContext = { ...base, report: (report) => push(rule, undefined, report) };
+      rule.finish(ctx);
+    }
+    currentRule = undefined;
+
+    const syntax = byId.get('syntax-error');
+    if (syntax) {
+      for (const problem of parsed.syntaxErrors) {
+        push(syntax, undefined, {
+          message: problem.message,
+          offset: problem.span.start,
+          help: 'PostgreSQL will reject this statement; the migration fails here.',
+        });
+        const last = findings.at(-1);
+        if (last?.rule === 'syntax-error') {
+          last.end = problem.span.end;
+          const endPos = parsed.index.position(problem.span.end);
+          last.endLine = endPos.line;
+          last.endColumn = endPos.column;
+        }
+      }
+    }
+
+    const kept = this.applyIgnores(parsed, findings, top);
+    kept.sort((a, b) => a.start - b.start || a.rule.localeCompare(b.rule));
+    return { path, findings: kept, text: parsed.text };
+  }
+
+  private applyIgnores(parsed: ParsedFile, findings: Finding[], top: Statement[]): Finding[] {
+    const directives = parsed.comments
+      .map(parseDirective)
+      .filter((d): d is IgnoreDirective => d !== undefined);
+    if (directives.length === 0) return findings;
+    const targets: Span[] = [...top.map((s) => s.span), ...parsed.syntaxErrors.map((e) => e.span)];
+    assignTargets(directives, targets);
+
+    const used = new Map<IgnoreDirective, Set<string>>();
+    const resolved = new Map<IgnoreDirective, { ids: Set<string> | 'all'; unknown: string[] }>();
+    for (const directive of directives) {
+      const ids = new Set<string>();
+      const unknown: string[] = [];
+      for (const name of directive.rules) {
+        const found = resolveRuleName(name);
+        if (found) for (const id of found) ids.add(id);
+        else unknown.push(name);
+      }
+      resolved.set(directive, { ids: directive.rules.length === 0 ? 'all' : ids, unknown });
+      used.set(directive, new Set());
+    }
+
+    const covers = (directive: IgnoreDirective, finding: Finding): boolean => {
+      const { ids } = resolved.get(directive)!;
+      if (ids !== 'all' && !ids.has(finding.rule)) return false;
+      if (directive.scope === 'file') return true;
+      const target = directive.target;
+      return target !== undefined && finding.start >= target.start && finding.start <= target.end;
+    };
+
+    const kept: Finding[] = [];
+    for (const finding of findings) {
+      const directive = directives.find((d) => covers(d, finding));
+      if (directive) used.get(directive)!.add(finding.rule);
+      else kept.push(finding);
+    }
+
+    const unusedRule = byId.get('unused-ignore')!;
+    const unusedFindings: Finding[] = [];
+    for (const directive of directives) {
+      const { ids, unknown } = resolved.get(directive)!;
+      const hits = used.get(directive)!;
+      const report = (message: string): void => {
+        const level = this.levels.get(unusedRule.id);
+        if (!level) return;
+        unusedFindings.push(
+          makeFinding(
+            parsed,
+            unusedRule.id,
+            level,
+            { message, help: 'Remove the ignore, or fix the rule name.' },
+            directive.comment.start,
+            directive.comment.end,
+          ),
+        );
+      };
+      for (const name of unknown) report(`unknown rule "${name}" in ignore comment`);
+      if (ids === 'all') {
+        if (hits.size === 0) report('this ignore comment suppresses nothing');
+      } else {
+        for (const id of ids) {
+          if (this.levels.has(id) && !hits.has(id)) report(`"${id}" is ignored here but reports nothing`);
+        }
+      }
+    }
+    // unused-ignore findings can themselves be silenced by a file-level ignore
+    for (const finding of unusedFindings) {
+      const silenced = directives.some((d) => d.scope === 'file' && covers(d, finding));
+      if (!silenced) kept.push(finding);
+    }
+    return kept;
+  }
+}
+
+function lookup(model: SchemaModel, name: QualifiedName | string | undefined): TableFacts | undefined {
+  if (name === undefined) return undefined;
+  if (typeof name === 'string') return model.tables.get(name);
+  return model.table(name);
+}
+
+function makeFinding(
+  parsed: ParsedFile,
+  rule: string,
+  level: Level,
+  report: Report,
+  start: number,
+  end: number,
+): Finding {
+  const from = parsed.index.position(start);
+  const to = parsed.index.position(end);
+  return {
+    rule,
+    level,
+    message: report.message,
+    line: from.line,
+    column: from.column,
+    endLine: to.line,
+    endColumn: to.column,
+    ...(report.help ? { help: report.help } : {}),
+    ...(report.fix ? { fix: report.fix } : {}),
+    start,
+    end,
+  };
+}

@@ -1,0 +1,12 @@
+import { defineRule } from '../rule.js';
+
+// TODO: not written yet (docs, examples, check)
+export const rule = defineRule({
+  id: 'renaming-column',
+  title: 'Renaming a column',
+  defaultLevel: 'warning',
+  preset: 'recommended',
+  shapes: [],
+  docs: { problem: 'TODO', safeAlternative: 'TODO', whenFine: 'TODO' },
+  examples: { bad: [], good: [] },
+});
