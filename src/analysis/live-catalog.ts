@@ -27,7 +27,7 @@ export async function loadLiveFacts(client: pg.Client): Promise<LiveFacts> {
   const versionNum = Number((await client.query('SHOW server_version_num')).rows[0].server_version_num);
   const model = new SchemaModel();
   model.live = true;
-  const searchPath = (await client.query(`SELECT current_schemas(false) AS s`)).rows[0].s as string[];
+  const searchPath = (await client.query(`SELECT current_schemas(false)::text[] AS s`)).rows[0].s as string[];
   if (searchPath[0]) model.defaultSchema = searchPath[0];
 
   const tables = await client.query(`
@@ -37,7 +37,7 @@ export async function loadLiveFacts(client: pg.Client): Promise<LiveFacts> {
            (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
               JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid AND c.relispartition) AS parent,
            ARRAY(SELECT a.attname FROM pg_partitioned_table pt, unnest(pt.partattrs) k
-                   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k WHERE pt.partrelid = c.oid) AS partkey
+                   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k WHERE pt.partrelid = c.oid)::text[] AS partkey
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('r','p','v','m','f') AND ${USER_SCHEMAS}`);
   const byOid = new Map<number, string>();
@@ -80,7 +80,7 @@ export async function loadLiveFacts(client: pg.Client): Promise<LiveFacts> {
 
   const constraints = await client.query(`
     SELECT con.conrelid::int AS oid, con.conname, con.contype, con.convalidated,
-           ARRAY(SELECT a.attname FROM unnest(con.conkey) k JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k) AS columns,
+           ARRAY(SELECT a.attname FROM unnest(con.conkey) k JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k)::text[] AS columns,
            con.confrelid::int AS refoid, ic.relname AS index_name,
            CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END AS expr
       FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -103,7 +103,7 @@ export async function loadLiveFacts(client: pg.Client): Promise<LiveFacts> {
 
   const indexes = await client.query(`
     SELECT n.nspname AS schema, ic.relname AS name, i.indrelid::int AS oid, i.indisunique, i.indisvalid,
-           ARRAY(SELECT a.attname FROM unnest(i.indkey) k JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k) AS columns
+           ARRAY(SELECT a.attname FROM unnest(i.indkey) k JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k)::text[] AS columns
       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
      WHERE ${USER_SCHEMAS}`);
   for (const row of indexes.rows) {
@@ -122,7 +122,7 @@ export async function loadLiveFacts(client: pg.Client): Promise<LiveFacts> {
   }
 
   const enums = await client.query(`
-    SELECT n.nspname AS schema, t.typname AS name, array_agg(e.enumlabel ORDER BY e.enumsortorder) AS labels
+    SELECT n.nspname AS schema, t.typname AS name, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels
       FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN pg_namespace n ON n.oid = t.typnamespace
      GROUP BY n.nspname, t.typname`);
   for (const row of enums.rows) {

@@ -77,7 +77,10 @@ export function relationKey(schema: string, name: string): string {
 }
 
 export class SchemaModel {
+  /** Tables by key (`schema.name`). Change it only through setTable / deleteTable. */
   readonly tables = new Map<string, TableFacts>();
+  /** Keys by bare table name, for unqualified lookups outside the default schema. */
+  private readonly byName = new Map<string, Set<string>>();
   readonly indexes = new Map<string, IndexFacts>();
   readonly enums = new Map<string, EnumFacts>();
   /** Volatility of non-built-in functions, from the live catalog: `schema.name` → class. */
@@ -97,7 +100,9 @@ export class SchemaModel {
     if (name.schema) return this.tables.get(relationKey(name.schema, name.name));
     const direct = this.tables.get(relationKey(this.defaultSchema, name.name));
     if (direct) return direct;
-    for (const table of this.tables.values()) if (table.name === name.name) return table;
+    const keys = this.byName.get(name.name);
+    if (!keys) return undefined;
+    for (const key of keys) return this.tables.get(key);
     return undefined;
   }
 
@@ -143,12 +148,25 @@ export class SchemaModel {
       rowEstimate: undefined,
       totalBytes: undefined,
     };
-    this.tables.set(table.key, table);
+    this.setTable(table);
     return table;
   }
 
   addTable(table: TableFacts): void {
+    this.setTable(table);
+  }
+
+  private setTable(table: TableFacts): void {
     this.tables.set(table.key, table);
+    const keys = this.byName.get(table.name) ?? new Set<string>();
+    keys.add(table.key);
+    this.byName.set(table.name, keys);
+  }
+
+  private deleteTable(table: TableFacts): void {
+    this.tables.delete(table.key);
+    this.byName.get(table.name)?.delete(table.key);
+    if (this.byName.get(table.name)?.size === 0) this.byName.delete(table.name);
   }
 
   /** Replays a statement's effect on the schema. `file` marks objects as created by that file. */
@@ -184,10 +202,10 @@ export class SchemaModel {
         if (node.objectType !== 'OBJECT_TABLE') return;
         const table = this.table(rangeVarName(node.relation));
         if (table && typeof node.newschema === 'string') {
-          this.tables.delete(table.key);
+          this.deleteTable(table);
           table.schema = node.newschema;
           table.key = relationKey(table.schema, table.name);
-          this.tables.set(table.key, table);
+          this.setTable(table);
         }
         return;
       }
@@ -237,12 +255,13 @@ export class SchemaModel {
       }
     }
     for (const element of node.tableElts ?? []) {
-      if (element.ColumnDef) this.addColumn(table, element.ColumnDef);
-      else if (element.Constraint) this.addConstraint(table, element.Constraint, []);
+      // NOT VALID is ignored in CREATE TABLE: there are no rows to check
+      if (element.ColumnDef) this.addColumn(table, element.ColumnDef, true);
+      else if (element.Constraint) this.addConstraint(table, element.Constraint, [], true);
     }
   }
 
-  private addColumn(table: TableFacts, def: any): void {
+  private addColumn(table: TableFacts, def: any, inCreateTable = false): void {
     const type = def.typeName ? typeFromAst(def.typeName) : undefined;
     const serialBase = type ? SERIAL_TYPES[type.name] : undefined;
     const column: ColumnFacts = {
@@ -261,12 +280,12 @@ export class SchemaModel {
       ) {
         column.notNull = true;
       }
-      this.addConstraint(table, con, [column.name]);
+      this.addConstraint(table, con, [column.name], inCreateTable);
     }
   }
 
   /** Adds a constraint from a Constraint node; `columns` are the columns of an inline constraint. */
-  addConstraint(table: TableFacts, con: any, columns: string[]): void {
+  addConstraint(table: TableFacts, con: any, columns: string[], inCreateTable = false): void {
     const kind = constraintKind(con.contype);
     if (!kind) return;
     const keys = stringList(con.keys ?? con.fk_attrs);
@@ -281,7 +300,7 @@ export class SchemaModel {
     table.constraints.push({
       name,
       kind,
-      validated: !con.skip_validation,
+      validated: inCreateTable || !con.skip_validation,
       columns: cols,
       provesNotNull: kind === 'check' ? notNullCheckColumn(con.raw_expr) : undefined,
       references,
@@ -418,7 +437,7 @@ export class SchemaModel {
       ) {
         const table = this.table(name);
         if (table) {
-          this.tables.delete(table.key);
+          this.deleteTable(table);
           for (const [key, index] of this.indexes) if (index.table === table.key) this.indexes.delete(key);
         }
       } else if (node.removeType === 'OBJECT_INDEX') {
@@ -437,10 +456,10 @@ export class SchemaModel {
       case 'OBJECT_VIEW':
       case 'OBJECT_MATVIEW':
         if (table && typeof node.newname === 'string') {
-          this.tables.delete(table.key);
+          this.deleteTable(table);
           table.name = node.newname;
           table.key = relationKey(table.schema, table.name);
-          this.tables.set(table.key, table);
+          this.setTable(table);
         }
         return;
       case 'OBJECT_COLUMN': {

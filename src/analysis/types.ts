@@ -117,10 +117,22 @@ function encodeTypmod(name: string, mods: (number | undefined)[]): number {
   }
 }
 
-/** `varchar(20)`, `numeric(12,2)`, `timestamptz`, `int8[]`… */
+/** The names people write for internal type names. */
+const DISPLAY_NAMES: Record<string, string> = {
+  int2: 'smallint',
+  int4: 'integer',
+  int8: 'bigint',
+  float4: 'real',
+  float8: 'double precision',
+  bool: 'boolean',
+  bpchar: 'char',
+};
+
+/** `varchar(20)`, `numeric(12,2)`, `timestamptz`, `bigint[]`… */
 export function formatType(type: ColumnType): string {
   const mod = type.typmod;
-  let base = type.schema ? `${type.schema}.${type.name}` : type.name;
+  const name = type.schema ? type.name : (DISPLAY_NAMES[type.name] ?? type.name);
+  let base = type.schema ? `${type.schema}.${name}` : name;
   if (mod >= 0) {
     if (type.name === 'varchar' || type.name === 'bpchar') base += `(${mod - 4})`;
     else if (type.name === 'numeric') base += `(${((mod - 4) >> 16) & 0xffff},${(mod - 4) & 0xffff})`;
@@ -173,9 +185,6 @@ export function typeChange(from: ColumnType, to: ColumnType, pgMajor: number): T
     return { rewrite: 'no', reason: 'varchar → text is binary-coercible' };
   if (from.name === 'text' && to.name === 'varchar' && to.typmod === -1) {
     return { rewrite: 'no', reason: 'text → varchar without a limit is binary-coercible' };
-  }
-  if (from.name === 'bpchar' && TEXTLIKE.has(to.name) && to.typmod === -1) {
-    return { rewrite: 'no', reason: 'char → text/varchar is binary-coercible' };
   }
   if (from.name === 'cidr' && to.name === 'inet')
     return { rewrite: 'no', reason: 'cidr → inet is binary-coercible' };

@@ -1,12 +1,14 @@
-import { readdir, stat } from 'node:fs/promises';
+import { type Dirent, readdirSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 
 const SKIP_DIRS = new Set(['node_modules', '.git']);
 
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
+
 /** Natural order: `2_x.sql` before `10_x.sql`, as migration tools order files. */
 export function naturalCompare(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true, sensitivity: 'variant' });
+  return collator.compare(a, b);
 }
 
 /**
@@ -16,9 +18,9 @@ export function naturalCompare(a: string, b: string): number {
 export async function collectSqlFiles(paths: readonly string[]): Promise<string[]> {
   const out: string[] = [];
   for (const path of paths) {
-    let info: Awaited<ReturnType<typeof stat>>;
+    let info: Stats;
     try {
-      info = await stat(path);
+      info = statSync(path);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -30,16 +32,16 @@ export async function collectSqlFiles(paths: readonly string[]): Promise<string[
         details: { path },
       });
     }
-    if (info.isDirectory()) out.push(...(await walkDirectory(path)));
+    if (info.isDirectory()) out.push(...walkDirectory(path));
     else out.push(path);
   }
   return out;
 }
 
-async function walkDirectory(dir: string): Promise<string[]> {
-  let entries: import('node:fs').Dirent[];
+function walkDirectory(dir: string): string[] {
+  let entries: Dirent[];
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new PgwardenError('PATH_UNREADABLE', `${dir}: cannot read directory (${code ?? String(error)})`, {
@@ -51,7 +53,7 @@ async function walkDirectory(dir: string): Promise<string[]> {
   for (const entry of entries) {
     if (entry.name.startsWith('.') || SKIP_DIRS.has(entry.name)) continue;
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walkDirectory(full)));
+    if (entry.isDirectory()) out.push(...walkDirectory(full));
     else if (entry.isFile() && entry.name.toLowerCase().endsWith('.sql')) out.push(full);
   }
   return out;

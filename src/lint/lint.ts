@@ -2,8 +2,7 @@
  * `lint()`: the library function behind `pgwarden lint`. Collects the SQL files, optionally
  * reads live facts from a database, lints the files in migration order and returns the result.
  */
-import { loadLiveFacts } from '../analysis/live-catalog.js';
-import { connect } from '../db/connect.js';
+import type { SchemaModel } from '../analysis/schema-model.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { loadParser } from '../sql/parser.js';
 import { readSqlFile } from '../sql/source.js';
@@ -31,8 +30,11 @@ export async function lint(options: LintOptions): Promise<LintResult> {
 
   let pgVersion = options.pgVersion;
   let source: PgVersionSource = options.pgVersion ? (options.pgVersionSource ?? 'option') : 'default';
-  let schema: LinterOptions['schema'];
+  let schema: SchemaModel | undefined;
   if (options.databaseUrl) {
+    // loaded on demand: offline linting never pays for the driver
+    const { connect } = await import('../db/connect.js');
+    const { loadLiveFacts } = await import('../analysis/live-catalog.js');
     const client = await connect({ url: options.databaseUrl });
     try {
       const live = await loadLiveFacts(client);
@@ -58,7 +60,7 @@ export async function lint(options: LintOptions): Promise<LintResult> {
     schema,
   });
   const results: FileResult[] = [];
-  for (const path of files) results.push(linter.lintSource(await readSqlFile(path)));
+  for (const path of files) results.push(linter.lintSource(readSqlFile(path)));
   return {
     files: results,
     summary: summarize(results),

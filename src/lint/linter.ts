@@ -169,12 +169,11 @@ export class Linter {
           return table?.origin.kind === 'sql' && table.origin.file === path;
         },
         describeLocks: (effect: Effect) => describeLocks(effect, model),
-        report: () => undefined,
+        report: (report) => push(currentRule!, stmt, report),
       };
       for (const { rule } of this.active) {
         if (!rule.check) continue;
         currentRule = rule;
-        (ctx as { report: RuleContext['report'] }).report = (report) => push(rule, stmt, report);
         rule.check(ctx);
       }
       tracker.after(stmt, effects);

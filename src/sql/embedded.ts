@@ -158,6 +158,12 @@ function literalOffset(
   body: string,
 ): number | undefined {
   const from = stmt.offsetOf(asLocation);
+  // fast path: a dollar-quoted body appears verbatim right after its opening delimiter
+  const at = fileText.indexOf(body, from);
+  if (at > from && at < stmt.span.end && fileText[at - 1] === '$') {
+    const open = fileText.lastIndexOf('$', at - 2);
+    if (open >= from && /^\$[A-Za-z_0-9]*\$$/.test(fileText.slice(open, at))) return at;
+  }
   const tokens = scanSql(fileText.slice(from, stmt.span.end));
   const literal = tokens?.find((t) => t.name === 'SCONST');
   if (!literal) return undefined;

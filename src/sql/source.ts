@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 
 /** A SQL text with the path it came from (a file path, or a label such as `<stdin>`). */
@@ -49,14 +49,18 @@ function firstInvalidUtf8Byte(bytes: Uint8Array): number {
   return Math.max(0, bytes.length - 1);
 }
 
-export async function readSqlFile(path: string): Promise<SqlSource> {
+/**
+ * Reads a SQL file. Synchronous on purpose: linting reads thousands of small files one after the
+ * other, and an awaited read per file costs more in event-loop round trips than the read itself.
+ */
+export function readSqlFile(path: string): SqlSource {
   let bytes: Buffer;
   try {
-    const info = await stat(path);
+    const info = statSync(path);
     if (info.isDirectory()) {
       throw new PgwardenError('PATH_UNREADABLE', `${path}: is a directory, expected a SQL file`);
     }
-    bytes = await readFile(path);
+    bytes = readFileSync(path);
   } catch (error) {
     if (error instanceof PgwardenError) throw error;
     const code = (error as NodeJS.ErrnoException).code;

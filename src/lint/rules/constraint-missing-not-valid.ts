@@ -1,12 +1,159 @@
-import { defineRule } from '../rule.js';
+import type { Effect } from '../../analysis/effects.js';
+import { stringList } from '../../analysis/names.js';
+import { columnsIn } from '../../analysis/schema-model.js';
+import { scanSql } from '../../sql/parser.js';
+import type { Statement } from '../../sql/statement.js';
+import { defineRule, type RuleContext } from '../rule.js';
 
-// TODO: not written yet (docs, examples, check)
+/**
+ * Appends ` suffix` right after the statement's last SQL token, so that a trailing comment
+ * (statement texts keep comments that precede the `;`) stays a comment after the insertion.
+ */
+export function appendToStatement(text: string, suffix: string): string | undefined {
+  const tokens = (scanSql(text) ?? []).filter((t) => t.name !== 'SQL_COMMENT' && t.name !== 'C_COMMENT');
+  const last = tokens.at(-1);
+  if (!last) return undefined;
+  const end = Buffer.from(text, 'utf8').subarray(0, last.end).toString('utf8').length;
+  return `${text.slice(0, end)} ${suffix}${text.slice(end)}`;
+}
+
+/** "an ACCESS EXCLUSIVE lock on users, …" / "a SHARE lock on …" for a describeLocks() text. */
+export function aLock(description: string): string {
+  return /^[AEIOU]/.test(description) ? `an ${description}` : `a ${description}`;
+}
+
+/**
+ * The name PostgreSQL gives an unnamed CHECK or FOREIGN KEY table constraint
+ * (`orders_amount_check`, `orders_check`, `orders_user_id_fkey`), when it fits in 63 bytes
+ * (longer names are truncated, and a taken name gets a number: not predicted here).
+ */
+export function defaultConstraintName(table: string, con: any): string | undefined {
+  let name: string | undefined;
+  if (con?.contype === 'CONSTR_FOREIGN') {
+    const columns = stringList(con.fk_attrs);
+    if (columns.length > 0) name = `${table}_${columns.join('_')}_fkey`;
+  } else if (con?.contype === 'CONSTR_CHECK') {
+    const columns = columnsIn(con.raw_expr);
+    name = columns.length === 1 ? `${table}_${columns[0]}_check` : `${table}_check`;
+  }
+  return name !== undefined && Buffer.byteLength(name) <= 63 ? name : undefined;
+}
+
+/** The Constraint node of an ALTER TABLE … ADD CONSTRAINT at this AST location. */
+function constraintAt(stmt: Statement, location: number | undefined): any {
+  if (stmt.kind !== 'AlterTableStmt' || location === undefined) return undefined;
+  for (const item of stmt.node.cmds ?? []) {
+    const con = item.AlterTableCmd?.def?.Constraint;
+    if (con?.location === location) return con;
+  }
+  return undefined;
+}
+
+/** The name an ADD CONSTRAINT effect's constraint gets (given or PostgreSQL's default). */
+function addedName(stmt: Statement, effect: Effect): string | undefined {
+  if (effect.detail.constraint) return effect.detail.constraint;
+  const relname = stmt.node.relation?.relname;
+  return typeof relname === 'string'
+    ? defaultConstraintName(relname, constraintAt(stmt, effect.location))
+    : undefined;
+}
+
+const NOT_VALID_ADDS = new Set(['add-check-not-valid', 'add-foreign-key-not-valid']);
+
+/** The NOT VALID add of this constraint earlier in the current transaction (or statement). */
+function addedInTransaction(ctx: RuleContext, validate: Effect, earlier: Effect[]): Effect | undefined {
+  const table = validate.relations.table?.[0];
+  const name = validate.detail.constraint;
+  if (!table || !name) return undefined;
+  const matches = (stmt: Statement, e: Effect) =>
+    NOT_VALID_ADDS.has(e.shape) && e.relations.table?.[0] === table && addedName(stmt, e) === name;
+  const here = earlier.find((e) => matches(ctx.stmt, e));
+  if (here) return here;
+  for (const entry of [...ctx.tx.history].reverse()) {
+    const found = entry.effects.find((e) => matches(entry.stmt, e));
+    if (found) return found;
+  }
+  return undefined;
+}
+
 export const rule = defineRule({
   id: 'constraint-missing-not-valid',
   title: 'Adding a CHECK constraint without NOT VALID',
   defaultLevel: 'error',
   preset: 'recommended',
-  shapes: [],
-  docs: { problem: 'TODO', safeAlternative: 'TODO', whenFine: 'TODO' },
-  examples: { bad: [], good: [] },
+  shapes: ['add-check', 'add-column-check', 'add-check-not-valid', 'validate-check'],
+  docs: {
+    problem:
+      'ALTER TABLE … ADD CONSTRAINT … CHECK checks every existing row while it holds an ACCESS EXCLUSIVE lock on the table, so every read and write waits for the whole scan; a CHECK written on ADD COLUMN is checked the same way. Adding the constraint NOT VALID takes the lock only for a moment, and VALIDATE CONSTRAINT later checks the old rows under SHARE UPDATE EXCLUSIVE, which lets reads and writes go on. That only helps if VALIDATE runs in a later transaction: run in the same transaction as the NOT VALID add, it scans while the ADD\'s lock (ACCESS EXCLUSIVE for a CHECK, SHARE ROW EXCLUSIVE on both tables for a foreign key) is still held. Foreign keys, UNIQUE, PRIMARY KEY and EXCLUDE constraints have rules of their own.',
+    safeAlternative: `-- migration 1: new and updated rows are checked from now on; no scan, the lock is brief
+ALTER TABLE orders ADD CONSTRAINT orders_amount_positive CHECK (amount > 0) NOT VALID;
+
+-- migration 2 (a later transaction): check the existing rows without blocking reads or writes
+ALTER TABLE orders VALIDATE CONSTRAINT orders_amount_positive;`,
+    whenFine:
+      'The table was created earlier in the same migration, or is tiny. VALIDATE CONSTRAINT on its own, in a transaction that took no strong lock on the table, is the safe second step and is not reported.',
+  },
+  examples: {
+    bad: [
+      'ALTER TABLE orders ADD CONSTRAINT orders_amount_positive CHECK (amount > 0);',
+      'ALTER TABLE orders ADD COLUMN discount numeric CHECK (discount >= 0);',
+      'ALTER TABLE orders ADD CONSTRAINT orders_amount_positive CHECK (amount > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_amount_positive;',
+      {
+        sql: 'BEGIN;\nALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_user_id_fkey;\nCOMMIT;',
+        runner: 'psql',
+      },
+    ],
+    good: [
+      'ALTER TABLE orders ADD CONSTRAINT orders_amount_positive CHECK (amount > 0) NOT VALID;',
+      {
+        sql: 'ALTER TABLE orders VALIDATE CONSTRAINT orders_amount_positive;',
+        before: 'CREATE TABLE orders (id bigint, amount numeric);\nALTER TABLE orders ADD CONSTRAINT orders_amount_positive CHECK (amount > 0) NOT VALID;',
+      },
+      {
+        sql: 'ALTER TABLE orders ADD CONSTRAINT orders_amount_positive CHECK (amount > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_amount_positive;',
+        runner: 'psql',
+      },
+      'CREATE TABLE invoices (id bigint PRIMARY KEY, total numeric);\nALTER TABLE invoices ADD CONSTRAINT invoices_total_positive CHECK (total > 0);',
+      'ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id);',
+    ],
+  },
+  check(ctx) {
+    const earlier: Effect[] = [];
+    const single = ctx.stmt.kind === 'AlterTableStmt' && (ctx.stmt.node.cmds ?? []).length === 1;
+    for (const effect of ctx.effects) {
+      const table = effect.relations.table?.[0];
+      if (effect.shape === 'add-check' && !ctx.isNew(table)) {
+        const name = effect.detail.constraint ? `CHECK constraint "${effect.detail.constraint}"` : 'a CHECK constraint';
+        const fix = single ? appendToStatement(ctx.stmt.text, 'NOT VALID') : undefined;
+        ctx.report({
+          message: `Adding ${name} checks every row while holding ${aLock(ctx.describeLocks(effect))}`,
+          location: effect.location,
+          help: `Add it NOT VALID (only new and updated rows are checked; the lock is brief), then run ALTER TABLE … VALIDATE CONSTRAINT ${effect.detail.constraint ?? '…'} in a later migration, which lets reads and writes go on.`,
+          ...(fix ? { fix } : {}),
+        });
+      } else if (effect.shape === 'add-column-check' && !ctx.isNew(table)) {
+        ctx.report({
+          message: `The CHECK on new column "${effect.detail.column}" is checked against every existing row while holding ${aLock(ctx.describeLocks(effect))}`,
+          location: effect.location,
+          help: 'Add the column without the CHECK, then ALTER TABLE … ADD CONSTRAINT … CHECK (…) NOT VALID, and VALIDATE CONSTRAINT in a later migration.',
+        });
+      } else if (
+        (effect.shape === 'validate-check' || effect.shape === 'validate-foreign-key') &&
+        !ctx.deferred &&
+        !ctx.isNew(table)
+      ) {
+        const add = addedInTransaction(ctx, effect, earlier);
+        if (add) {
+          ctx.report({
+            message: `VALIDATE CONSTRAINT ${effect.detail.constraint} runs in the same transaction that added it NOT VALID, so it checks every row while the lock of the ADD is still held: ${aLock(ctx.describeLocks(add))}`,
+            location: effect.location,
+            help: ctx.tx.explicit
+              ? 'Commit after the NOT VALID add and validate in a separate transaction (better: a later migration); on its own VALIDATE takes only SHARE UPDATE EXCLUSIVE.'
+              : 'Move VALIDATE CONSTRAINT to a later migration: on its own it takes only SHARE UPDATE EXCLUSIVE, so reads and writes go on while it scans.',
+          });
+        }
+      }
+      earlier.push(effect);
+    }
+  },
 });

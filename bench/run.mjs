@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+/** `npm run bench [name…]`: runs the benchmarks (all by default) and prints their figures. */
+import { benchLint } from './lint/index.mjs';
+
+const BENCHES = { lint: benchLint };
+const wanted = process.argv.slice(2);
+for (const name of wanted.length ? wanted : Object.keys(BENCHES)) {
+  const bench = BENCHES[name];
+  if (!bench) {
+    console.error(`unknown benchmark "${name}"; available: ${Object.keys(BENCHES).join(', ')}`);
+    process.exit(2);
+  }
+  await bench();
+}

@@ -1,0 +1,112 @@
+/** The work behind `pgwarden lint`, loaded only when the command runs. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../config/load.js';
+import { EXIT } from '../../errors/codes.js';
+import { PgwardenError } from '../../errors/pgwarden-error.js';
+import { lint } from '../../lint/lint.js';
+import { ruleById } from '../../lint/linter.js';
+import { renderGithub } from '../../lint/report/github.js';
+import { renderJson } from '../../lint/report/json.js';
+import { renderSarif } from '../../lint/report/sarif.js';
+import { renderText } from '../../lint/report/text.js';
+import type { RuleLevel } from '../../lint/rule.js';
+import { renderRuleDoc } from '../../lint/rule-docs.js';
+import { RULES } from '../../lint/rules/index.js';
+import { type CliIo, type GlobalOptions, useColor } from '../io.js';
+
+const DEFAULT_DIRS = ['migrations', 'db/migrations', 'prisma/migrations', 'supabase/migrations', 'sql/migrations'];
+
+export interface LintCliOptions {
+  pgVersion?: string;
+  format: 'text' | 'json' | 'sarif' | 'github';
+  runner?: string;
+  rule?: string[];
+  preset?: string[];
+  explain?: string;
+  listRules?: boolean;
+  failOn: 'error' | 'warning';
+  offline?: boolean;
+}
+
+export async function runLint(paths: string[], options: LintCliOptions, globals: GlobalOptions, io: CliIo): Promise<number> {
+  if (options.listRules) {
+    const width = Math.max(...RULES.map((r) => r.id.length));
+    for (const rule of RULES) {
+      io.stdout.write(`${rule.id.padEnd(width)}  ${rule.defaultLevel.padEnd(7)}  ${rule.preset.padEnd(11)}  ${rule.title}\n`);
+    }
+    return EXIT.ok;
+  }
+  if (options.explain) {
+    const rule = ruleById(options.explain);
+    if (!rule) {
+      throw new PgwardenError('UNKNOWN_RULE', `unknown rule "${options.explain}"`, { hint: 'Run `pgwarden lint --list-rules` for the rule ids.' });
+    }
+    io.stdout.write(`${renderRuleDoc(rule)}\n`);
+    return EXIT.ok;
+  }
+  if (options.failOn !== 'error' && options.failOn !== 'warning') {
+    throw new PgwardenError('USAGE', `--fail-on must be error or warning, not "${options.failOn}"`);
+  }
+
+  const { config } = await loadConfig({ cwd: io.cwd, file: globals.config });
+  const lintConfig = config.lint ?? {};
+
+  let pgVersion: number | undefined;
+  if (options.pgVersion !== undefined) {
+    pgVersion = Number(options.pgVersion);
+    if (!Number.isInteger(pgVersion) || pgVersion < 10 || pgVersion > 19) {
+      throw new PgwardenError('USAGE', `--pg-version must be a PostgreSQL major version between 10 and 19, not "${options.pgVersion}"`);
+    }
+  }
+
+  const rules: Record<string, RuleLevel> = { ...(lintConfig.rules ?? {}) };
+  for (const entry of options.rule ?? []) {
+    const [id, level] = entry.split('=');
+    if (!id || !level || !['error', 'warning', 'off'].includes(level)) {
+      throw new PgwardenError('USAGE', `--rule expects <id>=<error|warning|off>, got "${entry}"`);
+    }
+    rules[id] = level as RuleLevel;
+  }
+  const presets = options.preset?.length ? options.preset : (lintConfig.presets ?? []);
+  for (const preset of presets) {
+    if (preset !== 'style') throw new PgwardenError('USAGE', `unknown preset "${preset}" (available: style)`);
+  }
+
+  const targets = paths.length > 0 ? paths : defaultPaths(io.cwd, config.migrations?.dir);
+  const databaseUrl = options.offline ? undefined : (globals.databaseUrl ?? io.env.DATABASE_URL);
+  const result = await lint({
+    paths: targets,
+    pgVersion: pgVersion ?? lintConfig.pgVersion,
+    pgVersionSource: pgVersion !== undefined ? 'option' : 'config',
+    runner: options.runner ?? lintConfig.runner,
+    rules,
+    presets: presets as 'style'[],
+    databaseUrl,
+  });
+
+  const format = globals.json ? 'json' : options.format;
+  const output =
+    format === 'json'
+      ? renderJson(result)
+      : format === 'sarif'
+        ? renderSarif(result, io.cwd)
+        : format === 'github'
+          ? renderGithub(result)
+          : renderText(result, { color: useColor(io, globals), quiet: globals.quiet ?? false });
+  if (output) io.stdout.write(`${output}\n`);
+
+  const { errors, warnings } = result.summary;
+  return errors > 0 || (options.failOn === 'warning' && warnings > 0) ? EXIT.failure : EXIT.ok;
+}
+
+function defaultPaths(cwd: string, configured: string | undefined): string[] {
+  if (configured) return [join(cwd, configured)];
+  const found = DEFAULT_DIRS.find((dir) => existsSync(join(cwd, dir)));
+  if (!found) {
+    throw new PgwardenError('USAGE', 'no paths given and no migrations directory found', {
+      hint: `Pass files or directories (pgwarden lint migrations/), or set migrations.dir in pgwarden.config.json. Looked for: ${DEFAULT_DIRS.join(', ')}.`,
+    });
+  }
+  return [join(cwd, found)];
+}

@@ -1,0 +1,35 @@
+/** The CLI: global options, commands, and the single place errors become exit codes. */
+import { Command } from 'commander';
+import { VERSION } from '../version.js';
+import { registerLint } from './commands/lint.js';
+import { reportError } from './errors.js';
+import type { CliIo } from './io.js';
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('pgwarden')
+    .description('Safe PostgreSQL deploys: lock-aware migration linting, safe migrations, verified backups.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL; libpq PG* variables also work)')
+    .option('--config <file>', 'configuration file (default: ./pgwarden.config.json or package.json#pgwarden)')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--no-color', 'no colours in the output')
+    .option('--quiet', 'print less')
+    .option('--verbose', 'print more, including stack traces for errors')
+    .showHelpAfterError('(run pgwarden --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+  registerLint(program, io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    const globals = program.opts();
+    return reportError(error, io, { json: globals.json === true, verbose: globals.verbose === true });
+  }
+}

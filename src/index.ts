@@ -1,0 +1,35 @@
+/**
+ * pgwarden as a library. The CLI is a thin layer over these functions: everything it does,
+ * code can do.
+ *
+ * @example
+ * import { lint } from 'pgwarden';
+ * const result = await lint({ paths: ['migrations'], pgVersion: 15 });
+ * if (result.summary.errors > 0) process.exitCode = 1;
+ */
+export type { Effect, EffectDetail } from './analysis/effects.js';
+export { type LiveFacts, loadLiveFacts } from './analysis/live-catalog.js';
+export { SchemaModel } from './analysis/schema-model.js';
+export { type Config, configSchema, MIGRATION_FORMATS } from './config/schema.js';
+export { CONFIG_FILE, type LoadedConfig, loadConfig } from './config/load.js';
+export { ERROR_CODES, type ErrorCode, EXIT } from './errors/codes.js';
+export { isPgwardenError, PgwardenError } from './errors/pgwarden-error.js';
+export type { FileResult, Finding, LintResult, LintSummary, PgVersionSource } from './lint/finding.js';
+export { type LintOptions, lint, lintText } from './lint/lint.js';
+export { DEFAULT_PG_VERSION, Linter, type LinterOptions, ruleById } from './lint/linter.js';
+export { renderGithub } from './lint/report/github.js';
+export { renderJson } from './lint/report/json.js';
+export { renderSarif } from './lint/report/sarif.js';
+export { renderText, type TextOptions } from './lint/report/text.js';
+export type { Example, Level, Preset, RuleContext, RuleDefinition, RuleDocs, RuleLevel } from './lint/rule.js';
+export { renderRuleDoc } from './lint/rule-docs.js';
+export { RULE_ALIASES, RULES } from './lint/rules/index.js';
+export { type RunnerId, type RunnerProfile, RUNNERS, resolveRunner } from './lint/runners.js';
+export { allShapes, factsFor, getShape, type ResolvedFacts } from './locks/lock-table.js';
+export { blocks, CONFLICTS, describeBlocks, LOCK_MODES, type LockMode, lockModeSql } from './locks/modes.js';
+export type { LockShape, RelationLock, Role, ShapeFacts } from './locks/shape.js';
+export { parseSqlFile } from './sql/parse-file.js';
+export { loadParser } from './sql/parser.js';
+export { readSqlFile, type SqlSource } from './sql/source.js';
+export type { ParsedFile, Span, Statement, StatementOrigin } from './sql/statement.js';
+export { VERSION } from './version.js';
