@@ -5,10 +5,10 @@
 import type { SchemaModel } from '../analysis/schema-model.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { loadParser } from '../sql/parser.js';
-import { readSqlFile } from '../sql/source.js';
 import { collectSqlFiles } from './files.js';
 import { type FileResult, type LintResult, type PgVersionSource, summarize } from './finding.js';
 import { DEFAULT_PG_VERSION, Linter, type LinterOptions } from './linter.js';
+import { parseAhead } from './parse-ahead.js';
 
 export interface LintOptions extends Omit<LinterOptions, 'schema' | 'pgVersionSource'> {
   /** Files and directories (searched recursively for *.sql, in natural order). */
@@ -60,7 +60,12 @@ export async function lint(options: LintOptions): Promise<LintResult> {
     schema,
   });
   const results: FileResult[] = [];
-  for (const path of files) results.push(linter.lintSource(readSqlFile(path)));
+  const parsed = parseAhead(files);
+  try {
+    for (let i = 0; i < files.length; i++) results.push(linter.lintParsed(await parsed.get(i)));
+  } finally {
+    await parsed.close();
+  }
   return {
     files: results,
     summary: summarize(results),

@@ -67,6 +67,8 @@ export class Linter {
   readonly runner: RunnerProfile;
   readonly schema: SchemaModel;
   private readonly active: ActiveRule[];
+  /** Rules with a check, by the statement kind they look at; `*` holds the rules for every kind. */
+  private readonly checks = new Map<string, RuleDefinition[]>();
   private readonly levels = new Map<string, Level>();
 
   constructor(options: LinterOptions = {}) {
@@ -103,6 +105,8 @@ export class Linter {
       if (level === 'off') continue;
       this.levels.set(rule.id, level);
       this.active.push({ rule, level });
+      if (!rule.check) continue;
+      for (const kind of rule.kinds ?? ['*']) this.checks.set(kind, [...(this.checks.get(kind) ?? []), rule]);
     }
   }
 
@@ -112,10 +116,14 @@ export class Linter {
 
   /** Lints one file's text. Files must be given in migration order. */
   lintSource(source: SqlSource): FileResult {
-    const parsed = parseSqlFile(source);
+    return this.lintParsed(parseSqlFile(source));
+  }
+
+  /** Lints an already parsed file. Files must be given in migration order. */
+  lintParsed(parsed: ParsedFile): FileResult {
     const findings: Finding[] = [];
     const model = this.schema;
-    const path = source.path;
+    const path = parsed.path;
     const classifyCtx = { model, pgMajor: this.pgVersion };
 
     const top = parsed.statements.filter((s) => s.origin === 'file');
@@ -171,10 +179,11 @@ export class Linter {
         describeLocks: (effect: Effect) => describeLocks(effect, model),
         report: (report) => push(currentRule!, stmt, report),
       };
-      for (const { rule } of this.active) {
-        if (!rule.check) continue;
-        currentRule = rule;
-        rule.check(ctx);
+      for (const rules of [this.checks.get('*'), this.checks.get(stmt.kind)]) {
+        for (const rule of rules ?? []) {
+          currentRule = rule;
+          rule.check!(ctx);
+        }
       }
       tracker.after(stmt, effects);
       if (!deferred) model.apply(stmt.kind, stmt.node, path);

@@ -43,7 +43,12 @@ export interface RuleDefinition {
   shapes: string[];
   docs: RuleDocs;
   examples: { bad: (string | Example)[]; good: (string | Example)[] };
-  /** Called for every statement, in execution order. */
+  /**
+   * The statement kinds (`IndexStmt`, `AlterTableStmt`, …) `check` looks at. The linter calls
+   * `check` only for those; without `kinds` it is called for every statement.
+   */
+  kinds?: readonly string[];
+  /** Called for every statement (or every statement of `kinds`), in execution order. */
   check?(ctx: RuleContext): void;
   /** Called once at the end of each file. */
   finish?(ctx: FileEndContext): void;

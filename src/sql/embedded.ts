@@ -1,5 +1,5 @@
 import { parsePlpgsql, parseSql, scanSql } from './parser.js';
-import type { Statement, StatementOrigin, SyntaxProblem } from './statement.js';
+import { makeStatement, type Statement, type StatementOrigin, type SyntaxProblem } from './statement.js';
 import type { TextIndex } from './text-index.js';
 
 interface Body {
@@ -87,17 +87,9 @@ function addParsed(
     const span = exact
       ? { start: offset + localStart, end: offset + localStart + text.length }
       : { ...container.span };
-    out.push({
-      index: 0,
-      kind,
-      node: raw.stmt[kind],
-      text,
-      span,
-      origin,
-      container,
-      offsetOf: (location) =>
-        exact && location !== undefined && location >= 0 ? index.charOffset(baseByte + location) : span.start,
-    });
+    out.push(
+      makeStatement({ index: 0, kind, node: raw.stmt[kind], text, span, origin, container, byteBase: exact ? baseByte : undefined }, index),
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 import { extractEmbedded } from './embedded.js';
 import { parseSql, type RawStatement, scanSql, type Token } from './parser.js';
 import type { SqlSource } from './source.js';
-import type { ParsedFile, SqlComment, Statement, SyntaxProblem } from './statement.js';
+import { makeStatement, type ParsedFile, type SqlComment, type Statement, type SyntaxProblem } from './statement.js';
 import { TextIndex } from './text-index.js';
 
 /**
@@ -72,17 +72,19 @@ function makeTopLevel(raw: RawStatement, text: string, index: TextIndex, byteBas
   const end = raw.stmt_len ? index.charOffset(startByte + raw.stmt_len) : text.length;
   const trimmedEnd = trimEnd(text, end);
   const kind = Object.keys(raw.stmt)[0] ?? 'Unknown';
-  return {
-    index: 0,
-    kind,
-    node: raw.stmt[kind],
-    text: text.slice(start, trimmedEnd),
-    span: { start, end: trimmedEnd },
-    origin: 'file',
-    container: undefined,
-    offsetOf: (location) =>
-      location === undefined || location < 0 ? start : index.charOffset(byteBase + location),
-  };
+  return makeStatement(
+    {
+      index: 0,
+      kind,
+      node: raw.stmt[kind],
+      text: text.slice(start, trimmedEnd),
+      span: { start, end: trimmedEnd },
+      origin: 'file',
+      container: undefined,
+      byteBase,
+    },
+    index,
+  );
 }
 
 function skipSpace(text: string, offset: number): number {

@@ -41,6 +41,7 @@ ALTER TABLE events ALTER COLUMN seq SET NOT NULL;`,
       },
     ],
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     for (const effect of ctx.effects) {
       if (effect.shape !== 'add-column-serial' && effect.shape !== 'add-column-identity') continue;

@@ -10,7 +10,7 @@ export const rule = defineRule({
   shapes: ['add-exclusion'],
   docs: {
     problem:
-      'ALTER TABLE … ADD CONSTRAINT … EXCLUDE builds the constraint\'s index over every row, checking each row against the others, while holding an ACCESS EXCLUSIVE lock: every read and write of the table waits until it is done. Unlike CHECK and foreign keys, an exclusion constraint cannot be added NOT VALID, and unlike UNIQUE it cannot be attached to an index built CONCURRENTLY, so there is no online way to add one to a large table.',
+      "ALTER TABLE … ADD CONSTRAINT … EXCLUDE builds the constraint's index over every row, checking each row against the others, while holding an ACCESS EXCLUSIVE lock: every read and write of the table waits until it is done. Unlike CHECK and foreign keys, an exclusion constraint cannot be added NOT VALID, and unlike UNIQUE it cannot be attached to an index built CONCURRENTLY, so there is no online way to add one to a large table.",
     safeAlternative: `-- best: declare it when the table is created (or while it is still empty)
 CREATE EXTENSION IF NOT EXISTS btree_gist;  -- for "room_id WITH =" in a gist index
 CREATE TABLE bookings (
@@ -37,6 +37,7 @@ CREATE TABLE reservations_new (LIKE reservations INCLUDING ALL,
       'CREATE TABLE slots (id bigint PRIMARY KEY, during tstzrange, EXCLUDE USING gist (during WITH &&));',
     ],
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     for (const effect of ctx.effects) {
       if (effect.shape !== 'add-exclusion') continue;

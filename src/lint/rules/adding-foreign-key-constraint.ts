@@ -19,7 +19,8 @@ ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey
 ALTER TABLE orders VALIDATE CONSTRAINT orders_user_id_fkey;
 
 -- partitioned table before PostgreSQL 18 (NOT VALID is refused there): per partition first,
--- then the parent's foreign key adopts the validated ones without scanning
+-- then the parent's foreign key adopts the validated ones without scanning (that step still
+-- locks the referenced table ACCESS EXCLUSIVE for a moment)
 ALTER TABLE events_2026 ADD CONSTRAINT events_2026_user_id_fkey
   FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
 ALTER TABLE events_2026 VALIDATE CONSTRAINT events_2026_user_id_fkey;  -- later migration
@@ -47,6 +48,7 @@ ALTER TABLE events ADD CONSTRAINT events_user_id_fkey FOREIGN KEY (user_id) REFE
       'CREATE TABLE payments (id bigint PRIMARY KEY, order_id bigint REFERENCES orders (id));',
     ],
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const single = ctx.stmt.kind === 'AlterTableStmt' && (ctx.stmt.node.cmds ?? []).length === 1;
     for (const effect of ctx.effects) {
@@ -54,7 +56,8 @@ ALTER TABLE events ADD CONSTRAINT events_user_id_fkey FOREIGN KEY (user_id) REFE
       const table = effect.relations.table?.[0];
       const referenced = effect.relations.referenced?.[0];
       const tableNew = ctx.isNew(table);
-      const referencedNew = referenced === undefined || referenced === table ? tableNew : ctx.isNew(referenced);
+      const referencedNew =
+        referenced === undefined || referenced === table ? tableNew : ctx.isNew(referenced);
       if (tableNew && referencedNew) continue;
       const schema = ctx.schema.defaultSchema;
       const tableName = table ? shortName(table, schema) : 'the table';
@@ -82,7 +85,7 @@ ALTER TABLE events ADD CONSTRAINT events_user_id_fkey FOREIGN KEY (user_id) REFE
         message: `Adding ${fkName} checks every row of ${tableName} against ${referencedName} while holding ${aLock(ctx.describeLocks(effect))}`,
         location: effect.location,
         help: partitioned
-          ? `PostgreSQL ${ctx.pgMajor} refuses NOT VALID foreign keys on a partitioned table: add the foreign key NOT VALID to each partition and VALIDATE it there in a later migration; adding it to ${tableName} afterwards reuses them without a scan.`
+          ? `PostgreSQL ${ctx.pgMajor} refuses NOT VALID foreign keys on a partitioned table: add the foreign key NOT VALID to each partition and VALIDATE it there in a later migration; adding it to ${tableName} afterwards reuses them without a scan (that step still takes a brief ACCESS EXCLUSIVE lock on ${referencedName}).`
           : `Add it NOT VALID (new rows are checked at once, nothing is scanned), then run ALTER TABLE ${tableName} VALIDATE CONSTRAINT ${name ?? '…'} in a later migration, which blocks no reads or writes.`,
         ...(fix ? { fix } : {}),
       });

@@ -41,13 +41,17 @@ ALTER TABLE users DROP CONSTRAINT users_email_not_null;`,
           'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;',
       },
       'CREATE TABLE accounts (id bigint PRIMARY KEY, email text);\nALTER TABLE accounts ALTER COLUMN email SET NOT NULL;',
-      { sql: 'ALTER TABLE users ADD CONSTRAINT users_email_not_null NOT NULL email NOT VALID;', pgVersion: 18 },
+      {
+        sql: 'ALTER TABLE users ADD CONSTRAINT users_email_not_null NOT NULL email NOT VALID;',
+        pgVersion: 18,
+      },
       {
         sql: 'ALTER TABLE users ALTER COLUMN id SET NOT NULL;',
         before: 'CREATE TABLE users (id bigint NOT NULL, email text);',
       },
     ],
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     for (const effect of ctx.effects) {
       const scans = effect.facts.scans.length > 0;

@@ -1,7 +1,21 @@
 import { rangeVarName } from '../../analysis/names.js';
 import { SERIAL_TYPES, typeFromAst } from '../../analysis/types.js';
 import { shortName } from '../describe.js';
-import { defineRule } from '../rule.js';
+import { defineRule, type RuleContext } from '../rule.js';
+
+/**
+ * True when rows were written into the table (INSERT, COPY … FROM) earlier in the file being
+ * linted: a table created in this migration is then not empty.
+ */
+export function filledEarlier(ctx: RuleContext, key: string | undefined): boolean {
+  if (key === undefined) return false;
+  return ctx.statements.some((s) => {
+    if (s.index >= ctx.stmt.index || s.origin === 'function-body') return false;
+    const writes = s.kind === 'InsertStmt' || (s.kind === 'CopyStmt' && s.node.is_from === true);
+    const target = writes ? rangeVarName(s.node.relation) : undefined;
+    return target !== undefined && ctx.schema.keyOf(target) === key;
+  });
+}
 
 /** Why a new column is NOT NULL with nothing to fill existing rows, or undefined if it is fine. */
 function requiredWithoutValue(def: any): 'NOT NULL' | 'PRIMARY KEY' | undefined {
@@ -37,7 +51,7 @@ ALTER TABLE users ADD CONSTRAINT users_plan_not_null CHECK (plan IS NOT NULL) NO
 ALTER TABLE users VALIDATE CONSTRAINT users_plan_not_null;  -- later migration
 ALTER TABLE users ALTER COLUMN plan SET NOT NULL;`,
     whenFine:
-      'The table was created earlier in the same migration, or is certain to be empty (with live facts, a table estimated at 0 rows is reported as a warning only). Columns with a DEFAULT, serial, identity and generated columns get a value for every row and are not reported. A column whose domain type has its own DEFAULT gets that value too; pgwarden does not know domain defaults, so ignore the finding then.',
+      'The table was created earlier in the same migration and nothing was inserted into it since, or is certain to be empty (with live facts, a table estimated at 0 rows is reported as a warning only). Columns with a DEFAULT, serial, identity and generated columns get a value for every row and are not reported. A column whose domain type has its own DEFAULT gets that value too; pgwarden does not know domain defaults, so ignore the finding then.',
   },
   examples: {
     bad: [
@@ -53,12 +67,15 @@ ALTER TABLE users ALTER COLUMN plan SET NOT NULL;`,
       'ALTER TABLE orders ADD COLUMN total_cents bigint NOT NULL GENERATED ALWAYS AS (amount * 100) STORED;',
     ],
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const { stmt } = ctx;
     if (stmt.kind !== 'AlterTableStmt' || stmt.node.objtype !== 'OBJECT_TABLE') return;
     const target = rangeVarName(stmt.node.relation);
-    if (ctx.isNew(target)) return;
     const facts = ctx.table(target);
+    // a table created in this migration is empty, unless rows were written into it since
+    const filled = filledEarlier(ctx, facts?.key);
+    if (ctx.isNew(target) && !filled) return;
     const tableName = facts ? shortName(facts.key, ctx.schema.defaultSchema) : (target?.name ?? 'the table');
     for (const item of stmt.node.cmds ?? []) {
       const cmd = item.AlterTableCmd;
@@ -69,12 +86,16 @@ ALTER TABLE users ALTER COLUMN plan SET NOT NULL;`,
       const column = def.colname as string;
       // ADD COLUMN IF NOT EXISTS of a column that exists does nothing
       if (cmd.missing_ok && facts?.columns.has(column)) continue;
-      const empty = facts?.rowEstimate === 0;
+      const empty = facts?.rowEstimate === 0 && !filled;
       const what = why === 'PRIMARY KEY' ? 'as a PRIMARY KEY (which implies NOT NULL)' : 'as NOT NULL';
       ctx.report({
-        message: empty
-          ? `Adding column "${column}" ${what} without a default fails with "column "${column}" of relation "${target?.name}" contains null values" unless ${tableName} is empty, as its statistics suggest`
-          : `Adding column "${column}" ${what} without a default fails with "column "${column}" of relation "${target?.name}" contains null values" as soon as ${tableName} has a row`,
+        message: `Adding column "${column}" ${what} without a default fails with "column "${column}" of relation "${target?.name}" contains null values" ${
+          empty
+            ? `unless ${tableName} is empty, as its statistics suggest`
+            : filled && ctx.isNew(target)
+              ? `because rows are written into ${tableName} earlier in this migration`
+              : `as soon as ${tableName} has a row`
+        }`,
         location: def.location,
         help:
           ctx.pgMajor >= 11

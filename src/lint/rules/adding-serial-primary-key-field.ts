@@ -22,7 +22,7 @@ export const rule = defineRule({
   shapes: ['add-primary-key', 'add-column-unique', 'add-primary-key-using-index'],
   docs: {
     problem:
-      'ALTER TABLE … ADD PRIMARY KEY (…) and ADD COLUMN … PRIMARY KEY build the primary key\'s unique index over every row while holding an ACCESS EXCLUSIVE lock: every read and write of the table waits for the whole index build, minutes on a large table (and the columns are made NOT NULL, which reads the table too). The index can instead be built beforehand with CREATE UNIQUE INDEX CONCURRENTLY, which lets reads and writes go on, and then turned into the primary key, which only touches the catalog.',
+      "ALTER TABLE … ADD PRIMARY KEY (…) and ADD COLUMN … PRIMARY KEY build the primary key's unique index over every row while holding an ACCESS EXCLUSIVE lock: every read and write of the table waits for the whole index build, minutes on a large table (and the columns are made NOT NULL, which reads the table too). The index can instead be built beforehand with CREATE UNIQUE INDEX CONCURRENTLY, which lets reads and writes go on, and then turned into the primary key, which only touches the catalog.",
     safeAlternative: `-- 1. build the index without blocking writes (outside a transaction; pgwarden runs it alone)
 CREATE UNIQUE INDEX CONCURRENTLY users_id_idx ON users (id);
 
@@ -46,6 +46,7 @@ ALTER TABLE events ADD PRIMARY KEY (id, at);`,
       'ALTER TABLE users ADD COLUMN email text UNIQUE;',
     ],
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     for (const effect of ctx.effects) {
       const inline =

@@ -1,6 +1,9 @@
 import { quoteIdent } from '../../analysis/names.js';
+import { modesOn } from '../../locks/lock-table.js';
+import { isDisruptive } from '../../locks/modes.js';
 import { shortName } from '../describe.js';
 import { defineRule } from '../rule.js';
+import { filledEarlier } from './adding-required-field.js';
 import { aLock } from './constraint-missing-not-valid.js';
 
 export const rule = defineRule({
@@ -23,7 +26,7 @@ ALTER TABLE events_2026 VALIDATE CONSTRAINT events_2026_bounds;
 ALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 ALTER TABLE events_2026 DROP CONSTRAINT events_2026_bounds;`,
     whenFine:
-      'The table being attached was created earlier in the same migration (it is empty), is a foreign table, or is tiny. pgwarden treats a validated CHECK on the partition key columns as matching the bounds; it is the CHECK\'s author who must make sure it implies them, or PostgreSQL scans anyway.',
+      "The table being attached was created earlier in the same migration and is still empty (rows loaded into it in the migration are scanned too, which matters before PostgreSQL 12, when the partitioned table is locked ACCESS EXCLUSIVE meanwhile), is a foreign table, or is tiny. pgwarden treats a validated CHECK on the partition key columns as matching the bounds; it is the CHECK's author who must make sure it implies them, or PostgreSQL scans anyway.",
   },
   examples: {
     bad: [
@@ -31,7 +34,7 @@ ALTER TABLE events_2026 DROP CONSTRAINT events_2026_bounds;`,
       {
         sql: "ALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');",
         before:
-          'CREATE TABLE events (id bigint, at timestamptz NOT NULL) PARTITION BY RANGE (at);\nCREATE TABLE events_2026 (id bigint, at timestamptz NOT NULL);\nALTER TABLE events_2026 ADD CONSTRAINT events_2026_bounds CHECK (at >= \'2026-01-01\' AND at < \'2027-01-01\') NOT VALID;',
+          "CREATE TABLE events (id bigint, at timestamptz NOT NULL) PARTITION BY RANGE (at);\nCREATE TABLE events_2026 (id bigint, at timestamptz NOT NULL);\nALTER TABLE events_2026 ADD CONSTRAINT events_2026_bounds CHECK (at >= '2026-01-01' AND at < '2027-01-01') NOT VALID;",
       },
       { sql: "ALTER TABLE orders ATTACH PARTITION orders_eu FOR VALUES IN ('eu');", pgVersion: 11 },
     ],
@@ -45,21 +48,36 @@ ALTER TABLE events_2026 DROP CONSTRAINT events_2026_bounds;`,
       "CREATE TABLE events_2028 PARTITION OF events FOR VALUES FROM ('2028-01-01') TO ('2029-01-01');",
     ],
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     for (const effect of ctx.effects) {
       if (effect.shape !== 'attach-partition') continue;
       const partition = effect.relations.partition?.[0];
-      if (ctx.isNew(partition)) continue;
+      const parent = effect.relations.parent?.[0];
+      // a partition created in this migration is empty, unless rows were loaded into it since;
+      // then only a lock on an existing parent can hurt (ACCESS EXCLUSIVE before PostgreSQL 12)
+      let onlyParent = false;
+      if (ctx.isNew(partition)) {
+        const parentBlocks = isDisruptive(modesOn(effect.facts, 'parent')) && !ctx.isNew(parent);
+        if (!filledEarlier(ctx, partition) || !parentBlocks) continue;
+        onlyParent = true;
+      }
       const facts = ctx.table(partition);
       if (facts?.kind === 'foreign') continue; // a foreign table is never scanned
       const schema = ctx.schema.defaultSchema;
       const partitionName = partition ? shortName(partition, schema) : 'the partition';
-      const parent = effect.relations.parent?.[0];
       const key = ctx.table(parent)?.partitionKey ?? [];
       const keyText =
-        key.length > 0 ? key.map((k) => `${quoteIdent(k)} IS NOT NULL AND ${quoteIdent(k)} …`).join(' AND ') : '…';
+        key.length > 0
+          ? key.map((k) => `${quoteIdent(k)} IS NOT NULL AND ${quoteIdent(k)} …`).join(' AND ')
+          : '…';
+      const locks = onlyParent
+        ? ctx.describeLocks({ ...effect, relations: { parent: parent ? [parent] : [] } })
+        : ctx.describeLocks(effect);
       ctx.report({
-        message: `Attaching ${partitionName} reads every row of it to check the partition bounds while holding ${aLock(ctx.describeLocks(effect))}`,
+        message: onlyParent
+          ? `Attaching ${partitionName} reads the rows loaded into it earlier in this migration to check the partition bounds while holding ${aLock(locks)}`
+          : `Attaching ${partitionName} reads every row of it to check the partition bounds while holding ${aLock(locks)}`,
         location: effect.location,
         help: `First add a CHECK matching the bounds to ${partitionName} NOT VALID (e.g. CHECK (${keyText})) and VALIDATE it in a later migration; then ATTACH PARTITION skips the scan.`,
       });

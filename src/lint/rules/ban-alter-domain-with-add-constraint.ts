@@ -48,9 +48,10 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;  -- later migratio
         before:
           'CREATE DOMAIN positive_amount AS numeric;\nCREATE TABLE orders (id bigint PRIMARY KEY, total positive_amount);',
       },
-      'CREATE DOMAIN us_zip AS text;\nCREATE TABLE addresses (id bigint PRIMARY KEY, zip us_zip);\nALTER DOMAIN us_zip ADD CONSTRAINT us_zip_format CHECK (VALUE ~ \'^[0-9]{5}$\');',
+      "CREATE DOMAIN us_zip AS text;\nCREATE TABLE addresses (id bigint PRIMARY KEY, zip us_zip);\nALTER DOMAIN us_zip ADD CONSTRAINT us_zip_format CHECK (VALUE ~ '^[0-9]{5}$');",
     ],
   },
+  kinds: ['CreateDomainStmt', 'AlterDomainStmt'],
   check(ctx) {
     const { stmt } = ctx;
     const created = ctx.state(() => new Set<string>());
@@ -63,7 +64,11 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;  -- later migratio
     const effect = ctx.effects.find((e) => e.shape === 'alter-domain-add-constraint');
     if (!effect) return;
     const domain = listName(stmt.node.typeName);
-    const domainName = domain ? (domain.schema ? `${domain.schema}.${domain.name}` : domain.name) : 'the domain';
+    const domainName = domain
+      ? domain.schema
+        ? `${domain.schema}.${domain.name}`
+        : domain.name
+      : 'the domain';
     const con = stmt.node.def?.Constraint;
     const location = con?.location as number | undefined;
     const users = [...new Set(effect.relations.table ?? [])];
@@ -83,7 +88,9 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_total_positive;  -- later migratio
       });
       return;
     }
-    const domainKey = domain ? relationKey(domain.schema ?? ctx.schema.defaultSchema, domain.name) : undefined;
+    const domainKey = domain
+      ? relationKey(domain.schema ?? ctx.schema.defaultSchema, domain.name)
+      : undefined;
     const domainIsNew = domainKey !== undefined && created.has(domainKey);
     // only new tables use it, or (with the live schema) no table does
     if (domainIsNew || ctx.schema.live) return;

@@ -3,15 +3,19 @@ import { shortName } from '../describe.js';
 import { defineRule, type RuleContext } from '../rule.js';
 
 /** `schema.table.column` for a column of a table named in the SQL. */
-export function columnKey(ctx: RuleContext, table: QualifiedName | undefined, column: string): string | undefined {
+export function columnKey(
+  ctx: RuleContext,
+  table: QualifiedName | undefined,
+  column: string,
+): string | undefined {
   if (!table) return undefined;
   return `${ctx.table(table)?.key ?? ctx.schema.keyOf(table)}.${column}`;
 }
 
 /**
- * Columns added by ALTER TABLE … ADD COLUMN earlier in the file being linted (kept in the calling
- * rule's state): no deployed code can be using them yet. Call `recordAddedColumns` after checking
- * each statement.
+ * Columns added by ALTER TABLE … ADD COLUMN earlier in the file being linted: no deployed code can
+ * be using them yet. The set is the calling rule's whole `ctx.state`, so a rule using it must keep
+ * no other state. Call `recordAddedColumns` after checking each statement.
  */
 export function addedColumns(ctx: RuleContext): Set<string> {
   return ctx.state(() => new Set<string>());

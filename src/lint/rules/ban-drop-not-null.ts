@@ -25,7 +25,8 @@ ALTER TABLE users ALTER COLUMN middle_name SET DEFAULT '';`,
       'ALTER TABLE users ALTER COLUMN middle_name DROP NOT NULL;',
       {
         sql: 'ALTER TABLE orders ALTER COLUMN shipped_at DROP NOT NULL, ALTER COLUMN carrier DROP NOT NULL;',
-        before: 'CREATE TABLE orders (id bigint PRIMARY KEY, shipped_at timestamptz NOT NULL, carrier text NOT NULL);',
+        before:
+          'CREATE TABLE orders (id bigint PRIMARY KEY, shipped_at timestamptz NOT NULL, carrier text NOT NULL);',
       },
     ],
     good: [

@@ -31,7 +31,8 @@ UPDATE settings SET flags[1] = true, flags[2] = false WHERE id = 1;`,
       'CREATE TABLE accounts (id bigint PRIMARY KEY, email text, backup_email text);',
       "UPDATE settings SET flags[1] = true, flags[2] = false WHERE id = 1;\nUPDATE users SET (status, updated_at) = ('active', now()) WHERE id = 1;",
       'CREATE VIEW order_lines AS SELECT o.id AS order_id, p.id AS product_id FROM orders o JOIN products p ON p.id = o.product_id;',
-      'ALTER TABLE users ADD COLUMN nickname text, ADD COLUMN IF NOT EXISTS nickname text;',
+      'ALTER TABLE users ADD COLUMN nickname text, ADD COLUMN nickname_updated_at timestamptz;',
+      'CREATE MATERIALIZED VIEW order_totals (order_id, total) AS SELECT o.id, sum(l.amount) FROM orders o JOIN lines l ON l.order_id = o.id GROUP BY o.id;',
     ],
   },
   check(ctx) {
@@ -49,7 +50,8 @@ UPDATE settings SET flags[1] = true, flags[2] = false WHERE id = 1;`,
         );
         for (const element of n.tableElts ?? []) {
           const constraints = element.Constraint ? [element.Constraint] : [];
-          for (const c of element.ColumnDef?.constraints ?? []) if (c.Constraint) constraints.push(c.Constraint);
+          for (const c of element.ColumnDef?.constraints ?? [])
+            if (c.Constraint) constraints.push(c.Constraint);
           for (const con of constraints) keyDuplicates(ctx, con);
         }
         return;
@@ -76,7 +78,12 @@ UPDATE settings SET flags[1] = true, flags[2] = false WHERE id = 1;`,
       }
       case 'InsertStmt':
         assignments(ctx, n.cols, 'listed twice in the INSERT column list', 'specified');
-        assignments(ctx, n.onConflictClause?.targetList, 'assigned twice in ON CONFLICT DO UPDATE SET', 'assigned');
+        assignments(
+          ctx,
+          n.onConflictClause?.targetList,
+          'assigned twice in ON CONFLICT DO UPDATE SET',
+          'assigned',
+        );
         return;
       case 'UpdateStmt':
         assignments(ctx, n.targetList, 'assigned twice in this UPDATE', 'assigned');
@@ -91,7 +98,13 @@ UPDATE settings SET flags[1] = true, flags[2] = false WHERE id = 1;`,
         }
         return;
       case 'ViewStmt':
-        outputNames(ctx, stringList(n.aliases), n.query, `view ${rangeVarName(n.view)?.name ?? ''}`, n.view?.location);
+        outputNames(
+          ctx,
+          stringList(n.aliases),
+          n.query,
+          `view ${rangeVarName(n.view)?.name ?? ''}`,
+          n.view?.location,
+        );
         return;
       case 'CreateTableAsStmt': {
         const what = n.objtype === 'OBJECT_MATVIEW' ? 'materialized view' : 'table';
@@ -144,7 +157,11 @@ function reportDuplicates(
 /** PRIMARY KEY (a, a) / UNIQUE (a, a). */
 function keyDuplicates(ctx: RuleContext, con: any): void {
   const kind =
-    con?.contype === 'CONSTR_PRIMARY' ? 'primary key' : con?.contype === 'CONSTR_UNIQUE' ? 'unique' : undefined;
+    con?.contype === 'CONSTR_PRIMARY'
+      ? 'primary key'
+      : con?.contype === 'CONSTR_UNIQUE'
+        ? 'unique'
+        : undefined;
   if (!kind) return;
   reportDuplicates(
     ctx,
@@ -158,7 +175,12 @@ function keyDuplicates(ctx: RuleContext, con: any): void {
  * INSERT column lists and SET lists: PostgreSQL allows several assignments to different parts of
  * one column (arr[1], arr[2], comp.f1) but not a whole-column assignment together with any other.
  */
-function assignments(ctx: RuleContext, targets: any[] | undefined, what: string, verb: 'specified' | 'assigned'): void {
+function assignments(
+  ctx: RuleContext,
+  targets: any[] | undefined,
+  what: string,
+  verb: 'specified' | 'assigned',
+): void {
   const whole = new Set<string>();
   const partial = new Set<string>();
   const reported = new Set<string>();
@@ -171,7 +193,9 @@ function assignments(ctx: RuleContext, targets: any[] | undefined, what: string,
     if (clash && !reported.has(name)) {
       reported.add(name);
       const pgError =
-        verb === 'specified' ? `column "${name}" specified more than once` : `multiple assignments to same column "${name}"`;
+        verb === 'specified'
+          ? `column "${name}" specified more than once`
+          : `multiple assignments to same column "${name}"`;
       ctx.report({
         message: `Column "${name}" is ${what}: PostgreSQL rejects the statement (${pgError})`,
         location: target.location,
@@ -214,7 +238,7 @@ function outputNames(
 
 function leftmostSelect(query: any): any {
   let select = query?.SelectStmt;
-  while (select && select.op && select.op !== 'SETOP_NONE') select = select.larg;
+  while (select?.op && select.op !== 'SETOP_NONE') select = select.larg;
   return select;
 }
 
@@ -261,13 +285,18 @@ function figure(node: any): Figured {
     case 'CoalesceExpr':
       return { name: 'coalesce', strength: 2 };
     case 'MinMaxExpr':
-      return v.op === 'IS_GREATEST' ? { name: 'greatest', strength: 2 } : v.op === 'IS_LEAST' ? { name: 'least', strength: 2 } : undefined;
+      return v.op === 'IS_GREATEST'
+        ? { name: 'greatest', strength: 2 }
+        : v.op === 'IS_LEAST'
+          ? { name: 'least', strength: 2 }
+          : undefined;
     case 'A_ArrayExpr':
       return { name: 'array', strength: 2 };
     case 'RowExpr':
       return { name: 'row', strength: 2 };
     case 'CaseExpr': {
-      const inner = v.defresult === undefined ? { name: '?column?', strength: 0 as const } : figure(v.defresult);
+      const inner =
+        v.defresult === undefined ? { name: '?column?', strength: 0 as const } : figure(v.defresult);
       if (inner === undefined || inner === 'star') return undefined;
       return inner.strength === 2 ? inner : { name: 'case', strength: 1 };
     }

@@ -44,7 +44,7 @@ ALTER TABLE users VALIDATE CONSTRAINT users_name_not_blank;`,
       },
       {
         sql: 'ALTER TABLE products ALTER COLUMN sku TYPE text;',
-        before: 'CREATE TABLE products (id bigint PRIMARY KEY, sku varchar(32) CHECK (sku <> \'\'));',
+        before: "CREATE TABLE products (id bigint PRIMARY KEY, sku varchar(32) CHECK (sku <> ''));",
       },
     ],
     good: [
@@ -58,14 +58,15 @@ ALTER TABLE users VALIDATE CONSTRAINT users_name_not_blank;`,
         before:
           'CREATE TABLE users (id bigint PRIMARY KEY, name varchar(100));\nALTER TABLE users ADD CONSTRAINT users_name_not_blank CHECK (length(trim(name)) > 0) NOT VALID;',
       },
-      'CREATE TABLE notes (id bigint PRIMARY KEY, body varchar(100) CHECK (body <> \'\'));\nALTER TABLE notes ALTER COLUMN body TYPE text;',
+      "CREATE TABLE notes (id bigint PRIMARY KEY, body varchar(100) CHECK (body <> ''));\nALTER TABLE notes ALTER COLUMN body TYPE text;",
       {
         sql: 'ALTER TABLE users ALTER COLUMN email TYPE text;',
         before:
-          'CREATE TABLE users (id bigint PRIMARY KEY, name varchar(100) CHECK (name <> \'\'), email varchar(100));',
+          "CREATE TABLE users (id bigint PRIMARY KEY, name varchar(100) CHECK (name <> ''), email varchar(100));",
       },
     ],
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const { stmt } = ctx;
     // constraints dropped anywhere in the same ALTER TABLE go before the type change

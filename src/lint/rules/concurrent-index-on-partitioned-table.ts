@@ -29,7 +29,7 @@ ALTER INDEX events_at_idx ATTACH PARTITION events_2026_at_idx;`,
       {
         sql: 'CREATE INDEX CONCURRENTLY events_at_idx ON events (at);',
         before:
-          'CREATE TABLE events (id bigint, at timestamptz) PARTITION BY RANGE (at);\nCREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM (\'2026-01-01\') TO (\'2027-01-01\');',
+          "CREATE TABLE events (id bigint, at timestamptz) PARTITION BY RANGE (at);\nCREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');",
       },
       {
         sql: 'CREATE UNIQUE INDEX CONCURRENTLY events_id_at_key ON ONLY events (id, at);',
@@ -39,7 +39,7 @@ ALTER INDEX events_at_idx ATTACH PARTITION events_2026_at_idx;`,
     good: [
       'CREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
       {
-        sql: "CREATE INDEX events_at_idx ON ONLY events (at);\nCREATE INDEX CONCURRENTLY events_2026_at_idx ON events_2026 (at);\nALTER INDEX events_at_idx ATTACH PARTITION events_2026_at_idx;",
+        sql: 'CREATE INDEX events_at_idx ON ONLY events (at);\nCREATE INDEX CONCURRENTLY events_2026_at_idx ON events_2026 (at);\nALTER INDEX events_at_idx ATTACH PARTITION events_2026_at_idx;',
         before:
           "CREATE TABLE events (id bigint, at timestamptz) PARTITION BY RANGE (at);\nCREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');",
       },
@@ -51,7 +51,9 @@ ALTER INDEX events_at_idx ATTACH PARTITION events_2026_at_idx;`,
     const table = ctx.table(rangeVarName(stmt.node.relation));
     if (table?.kind !== 'partitioned') return;
     const name = displayName(rangeVarName(stmt.node.relation)!);
-    const partitions = ctx.schema.partitions(table.key).map((p) => shortName(p.key, ctx.schema.defaultSchema));
+    const partitions = ctx.schema
+      .partitions(table.key)
+      .map((p) => shortName(p.key, ctx.schema.defaultSchema));
     const list =
       partitions.length === 0
         ? ''

@@ -84,7 +84,7 @@ export const rule = defineRule({
   shapes: ['add-check', 'add-column-check', 'add-check-not-valid', 'validate-check'],
   docs: {
     problem:
-      'ALTER TABLE … ADD CONSTRAINT … CHECK checks every existing row while it holds an ACCESS EXCLUSIVE lock on the table, so every read and write waits for the whole scan; a CHECK written on ADD COLUMN is checked the same way. Adding the constraint NOT VALID takes the lock only for a moment, and VALIDATE CONSTRAINT later checks the old rows under SHARE UPDATE EXCLUSIVE, which lets reads and writes go on. That only helps if VALIDATE runs in a later transaction: run in the same transaction as the NOT VALID add, it scans while the ADD\'s lock (ACCESS EXCLUSIVE for a CHECK, SHARE ROW EXCLUSIVE on both tables for a foreign key) is still held. Foreign keys, UNIQUE, PRIMARY KEY and EXCLUDE constraints have rules of their own.',
+      "ALTER TABLE … ADD CONSTRAINT … CHECK checks every existing row while it holds an ACCESS EXCLUSIVE lock on the table, so every read and write waits for the whole scan; a CHECK written on ADD COLUMN is checked the same way. Adding the constraint NOT VALID takes the lock only for a moment, and VALIDATE CONSTRAINT later checks the old rows under SHARE UPDATE EXCLUSIVE, which lets reads and writes go on. That only helps if VALIDATE runs in a later transaction: run in the same transaction as the NOT VALID add, it scans while the ADD's lock (ACCESS EXCLUSIVE for a CHECK, SHARE ROW EXCLUSIVE on both tables for a foreign key) is still held. Foreign keys, UNIQUE, PRIMARY KEY and EXCLUDE constraints have rules of their own.",
     safeAlternative: `-- migration 1: new and updated rows are checked from now on; no scan, the lock is brief
 ALTER TABLE orders ADD CONSTRAINT orders_amount_positive CHECK (amount > 0) NOT VALID;
 
@@ -107,7 +107,8 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_amount_positive;`,
       'ALTER TABLE orders ADD CONSTRAINT orders_amount_positive CHECK (amount > 0) NOT VALID;',
       {
         sql: 'ALTER TABLE orders VALIDATE CONSTRAINT orders_amount_positive;',
-        before: 'CREATE TABLE orders (id bigint, amount numeric);\nALTER TABLE orders ADD CONSTRAINT orders_amount_positive CHECK (amount > 0) NOT VALID;',
+        before:
+          'CREATE TABLE orders (id bigint, amount numeric);\nALTER TABLE orders ADD CONSTRAINT orders_amount_positive CHECK (amount > 0) NOT VALID;',
       },
       {
         sql: 'ALTER TABLE orders ADD CONSTRAINT orders_amount_positive CHECK (amount > 0) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT orders_amount_positive;',
@@ -117,18 +118,21 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_amount_positive;`,
       'ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id);',
     ],
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     const earlier: Effect[] = [];
     const single = ctx.stmt.kind === 'AlterTableStmt' && (ctx.stmt.node.cmds ?? []).length === 1;
     for (const effect of ctx.effects) {
       const table = effect.relations.table?.[0];
       if (effect.shape === 'add-check' && !ctx.isNew(table)) {
-        const name = effect.detail.constraint ? `CHECK constraint "${effect.detail.constraint}"` : 'a CHECK constraint';
+        const name = effect.detail.constraint
+          ? `CHECK constraint "${effect.detail.constraint}"`
+          : 'a CHECK constraint';
         const fix = single ? appendToStatement(ctx.stmt.text, 'NOT VALID') : undefined;
         ctx.report({
           message: `Adding ${name} checks every row while holding ${aLock(ctx.describeLocks(effect))}`,
           location: effect.location,
-          help: `Add it NOT VALID (only new and updated rows are checked; the lock is brief), then run ALTER TABLE … VALIDATE CONSTRAINT ${effect.detail.constraint ?? '…'} in a later migration, which lets reads and writes go on.`,
+          help: `Add it NOT VALID (only new and updated rows are checked; the lock is brief), then run ALTER TABLE … VALIDATE CONSTRAINT ${addedName(ctx.stmt, effect) ?? '…'} in a later migration, which lets reads and writes go on.`,
           ...(fix ? { fix } : {}),
         });
       } else if (effect.shape === 'add-column-check' && !ctx.isNew(table)) {

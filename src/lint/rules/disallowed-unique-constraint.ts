@@ -35,6 +35,7 @@ ALTER TABLE events ADD CONSTRAINT events_ref_key UNIQUE (ref, at);`,
       'ALTER TABLE users ADD COLUMN external_id uuid PRIMARY KEY;',
     ],
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     for (const effect of ctx.effects) {
       const inline =

@@ -3,29 +3,48 @@ import { rangeVarName } from '../../analysis/names.js';
 import { factsFor } from '../../locks/lock-table.js';
 import { shortName } from '../describe.js';
 import { defineRule, type RuleContext } from '../rule.js';
+import { aLock } from './constraint-missing-not-valid.js';
+
+/** A foreign-key effect built here, for drops the classifier does not see as such. */
+function dropForeignKey(
+  ctx: RuleContext,
+  table: string,
+  referenced: string,
+  location: number | undefined,
+  detail: Effect['detail'],
+): Effect {
+  return {
+    shape: 'drop-foreign-key',
+    facts: factsFor('drop-foreign-key', ctx.pgMajor),
+    relations: { table: [table], referenced: [referenced] },
+    location,
+    detail,
+  };
+}
 
 /**
- * ALTER TABLE … DROP COLUMN of a column with a foreign key drops the foreign key too, with the
- * same locks as DROP CONSTRAINT (the classifier sees only a drop-column).
+ * Foreign keys dropped by this ALTER TABLE that the classifier does not report as such:
+ * DROP COLUMN of a column with a foreign key (the key goes with it, with the same locks), and
+ * DROP CONSTRAINT <PostgreSQL's default name> of a key created without a name (the schema model
+ * names unnamed constraints differently, so the classifier does not find it).
  */
-function droppedColumnForeignKeys(ctx: RuleContext): Effect[] {
+function otherDroppedForeignKeys(ctx: RuleContext): Effect[] {
   const { stmt } = ctx;
   if (stmt.kind !== 'AlterTableStmt' || stmt.node.objtype !== 'OBJECT_TABLE') return [];
   const facts = ctx.table(rangeVarName(stmt.node.relation));
   if (!facts) return [];
+  const location = stmt.node.relation?.location as number | undefined;
+  const foreignKeys = facts.constraints.filter((c) => c.kind === 'foreign-key' && c.references);
   const out: Effect[] = [];
   for (const item of stmt.node.cmds ?? []) {
     const cmd = item.AlterTableCmd;
-    if (cmd?.subtype !== 'AT_DropColumn') continue;
-    for (const con of facts.constraints) {
-      if (con.kind !== 'foreign-key' || !con.references || !con.columns.includes(cmd.name)) continue;
-      out.push({
-        shape: 'drop-foreign-key',
-        facts: factsFor('drop-foreign-key', ctx.pgMajor),
-        relations: { table: [facts.key], referenced: [con.references] },
-        location: stmt.node.relation?.location,
-        detail: { constraint: con.name, column: cmd.name },
-      });
+    if (cmd?.subtype === 'AT_DropColumn') {
+      for (const con of foreignKeys.filter((c) => c.columns.includes(cmd.name))) {
+        out.push(dropForeignKey(ctx, facts.key, con.references!, location, { column: cmd.name }));
+      }
+    } else if (cmd?.subtype === 'AT_DropConstraint' && !foreignKeys.some((c) => c.name === cmd.name)) {
+      const con = foreignKeys.find((c) => `${facts.name}_${c.columns.join('_')}_fkey` === cmd.name);
+      if (con) out.push(dropForeignKey(ctx, facts.key, con.references!, location, { constraint: cmd.name }));
     }
   }
   return out;
@@ -82,10 +101,13 @@ DROP TABLE orders;`,
       },
     ],
   },
+  kinds: ['AlterTableStmt', 'DropStmt'],
   check(ctx) {
     const effects = [
-      ...ctx.effects.filter((e) => e.shape === 'drop-foreign-key' || e.shape === 'drop-table-with-foreign-key'),
-      ...droppedColumnForeignKeys(ctx),
+      ...ctx.effects.filter(
+        (e) => e.shape === 'drop-foreign-key' || e.shape === 'drop-table-with-foreign-key',
+      ),
+      ...otherDroppedForeignKeys(ctx),
     ];
     for (const effect of effects) {
       const table = effect.relations.table?.[0];
@@ -96,15 +118,16 @@ DROP TABLE orders;`,
       const schema = ctx.schema.defaultSchema;
       const names = referenced.map((k) => shortName(k, schema)).join(', ');
       const tableName = table ? shortName(table, schema) : 'the table';
+      const keys = referenced.length > 1 ? 'foreign keys' : 'foreign key';
       const what =
         effect.shape === 'drop-table-with-foreign-key'
-          ? `Dropping ${tableName} drops its foreign key${referenced.length > 1 ? 's' : ''} to ${names}`
+          ? `Dropping ${tableName} also drops its ${keys} to ${names}, which locks ${names} too`
           : effect.detail.column
-            ? `Dropping column "${effect.detail.column}" drops foreign key "${effect.detail.constraint}" to ${names}`
-            : `Dropping foreign key "${effect.detail.constraint}"`;
+            ? `Dropping column "${effect.detail.column}" also drops its foreign key to ${names}, which locks ${names} too`
+            : `Dropping foreign key "${effect.detail.constraint}" of ${tableName} locks the referenced table ${names} too`;
       const hot = { ...effect, relations: { ...effect.relations, referenced } };
       ctx.report({
-        message: `${what}, which takes an ACCESS EXCLUSIVE lock on ${names} as well as on ${tableName}: ${ctx.describeLocks(hot)}`,
+        message: `${what}, until the transaction commits: ${aLock(ctx.describeLocks(hot))}`,
         location: effect.location,
         help: ctx.tx.lockTimeout
           ? `Keep it in a migration of its own so the lock on ${names} is released at once; lock_timeout makes it give up instead of queueing ${names}'s queries.`

@@ -1,4 +1,10 @@
-import { displayName, type QualifiedName, quoteIdent, rangeVarName, stringList } from '../../analysis/names.js';
+import {
+  displayName,
+  type QualifiedName,
+  quoteIdent,
+  rangeVarName,
+  stringList,
+} from '../../analysis/names.js';
 import { type ColumnType, typeFromAst } from '../../analysis/types.js';
 import { scanSql } from '../../sql/parser.js';
 import type { Statement } from '../../sql/statement.js';
@@ -45,7 +51,8 @@ export function typedColumns(ctx: RuleContext): TypedColumn[] {
       rawName: parts.at(-1) ?? '',
       rawSchema: parts.length > 1 ? parts.at(-2) : undefined,
       context,
-      location: typeof typeName.location === 'number' && typeName.location >= 0 ? typeName.location : undefined,
+      location:
+        typeof typeName.location === 'number' && typeName.location >= 0 ? typeName.location : undefined,
     });
   };
   if (stmt.kind === 'CreateStmt') {
@@ -91,7 +98,7 @@ export function columnLabel(c: TypedColumn): string {
   return c.table ? `${displayName(c.table)}.${quoteIdent(c.column)}` : quoteIdent(c.column);
 }
 
-interface TextToken {
+export interface TextToken {
   /** Char offsets in the statement's text. */
   start: number;
   end: number;
@@ -186,7 +193,8 @@ export function replaceType(span: TypeSpan, replacement: string, appendToColumn?
   return `${text.slice(0, span.start)}${replacement}${tail}`;
 }
 
-function textTokens(text: string): TextToken[] | undefined {
+/** Tokens of SQL text (comments left out), with char offsets. */
+export function textTokens(text: string): TextToken[] | undefined {
   const scanned = scanSql(text);
   if (!scanned) return undefined;
   const buffer = Buffer.from(text, 'utf8');

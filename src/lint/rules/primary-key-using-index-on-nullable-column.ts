@@ -11,7 +11,7 @@ export const rule = defineRule({
   shapes: ['add-primary-key-using-index-nullable', 'add-primary-key-using-index'],
   docs: {
     problem:
-      'ADD CONSTRAINT … PRIMARY KEY USING INDEX is meant to be instant: the index was built CONCURRENTLY beforehand. But a primary key\'s columns must be NOT NULL, and when they are not, PostgreSQL first makes them NOT NULL, which reads every row while holding the ACCESS EXCLUSIVE lock the statement takes: every read and write of the table waits for the whole scan. Since PostgreSQL 12 the scan is skipped when a validated CHECK (col IS NOT NULL) proves the columns hold no NULL.',
+      "ADD CONSTRAINT … PRIMARY KEY USING INDEX is meant to be instant: the index was built CONCURRENTLY beforehand. But a primary key's columns must be NOT NULL, and when they are not, PostgreSQL first makes them NOT NULL, which reads every row while holding the ACCESS EXCLUSIVE lock the statement takes: every read and write of the table waits for the whole scan. Since PostgreSQL 12 the scan is skipped when a validated CHECK (col IS NOT NULL) proves the columns hold no NULL.",
     safeAlternative: `-- make the column NOT NULL first, without a long lock (PostgreSQL 12+)
 ALTER TABLE users ADD CONSTRAINT users_id_not_null CHECK (id IS NOT NULL) NOT VALID;
 ALTER TABLE users VALIDATE CONSTRAINT users_id_not_null;  -- later migration: reads and writes go on
@@ -27,7 +27,8 @@ ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_idx
     bad: [
       {
         sql: 'ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_idx;',
-        before: 'CREATE TABLE users (id bigint, email text);\nCREATE UNIQUE INDEX CONCURRENTLY users_id_idx ON users (id);',
+        before:
+          'CREATE TABLE users (id bigint, email text);\nCREATE UNIQUE INDEX CONCURRENTLY users_id_idx ON users (id);',
       },
       'ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_idx;',
     ],
@@ -50,6 +51,7 @@ ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_idx
       'CREATE TABLE tags (id bigint, name text);\nCREATE UNIQUE INDEX tags_id_idx ON tags (id);\nALTER TABLE tags ADD CONSTRAINT tags_pkey PRIMARY KEY USING INDEX tags_id_idx;',
     ],
   },
+  kinds: ['AlterTableStmt'],
   check(ctx) {
     for (const effect of ctx.effects) {
       if (effect.shape !== 'add-primary-key-using-index-nullable') continue;
@@ -58,9 +60,11 @@ ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_idx
       const index = effect.relations.index?.[0];
       const indexName = index ? shortName(index, ctx.schema.defaultSchema) : 'the index';
       const tableName = table ? shortName(table, ctx.schema.defaultSchema) : 'the table';
+      // the lock that matters is the table's (the index only gets SHARE UPDATE EXCLUSIVE)
+      const locks = aLock(ctx.describeLocks({ ...effect, relations: { table: table ? [table] : [] } }));
       if (effect.detail.unknownTarget) {
         ctx.report({
-          message: `The columns of index ${indexName} could not be checked (the index is not known here); if any is nullable, making it NOT NULL reads every row of ${tableName} while holding ${aLock(ctx.describeLocks(effect))}`,
+          message: `The columns of index ${indexName} could not be checked (the index is not known here); if any is nullable, making it NOT NULL reads every row of ${tableName} while holding ${locks}`,
           location: effect.location,
           help: 'Make sure the index columns are NOT NULL before this statement (CHECK … NOT VALID, VALIDATE, SET NOT NULL), or lint with --database-url so pgwarden can check them.',
           level: 'warning',
@@ -80,7 +84,7 @@ ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_idx
       const list = nullable.map((c) => `"${c}"`).join(', ');
       const first = quoteIdent(nullable[0] ?? 'col');
       ctx.report({
-        message: `Column${nullable.length > 1 ? 's' : ''} ${list || 'of the index'} of ${tableName} ${nullable.length > 1 ? 'are' : 'is'} nullable, so the primary key first makes ${nullable.length > 1 ? 'them' : 'it'} NOT NULL, reading every row while holding ${aLock(ctx.describeLocks(effect))}`,
+        message: `Column${nullable.length > 1 ? 's' : ''} ${list || 'of the index'} of ${tableName} ${nullable.length > 1 ? 'are' : 'is'} nullable, so the primary key first makes ${nullable.length > 1 ? 'them' : 'it'} NOT NULL, reading every row while holding ${locks}`,
         location: effect.location,
         help:
           ctx.pgMajor >= 12

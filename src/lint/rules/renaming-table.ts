@@ -1,4 +1,4 @@
-import { quoteIdent, rangeVarName } from '../../analysis/names.js';
+import { quoteIdent, rangeVarName, sqlName } from '../../analysis/names.js';
 import type { Statement } from '../../sql/statement.js';
 import { relationName } from '../describe.js';
 import { defineRule } from '../rule.js';
@@ -49,7 +49,7 @@ DROP VIEW customers;`,
     ctx.report({
       message: `Renaming table ${name} to ${quoteIdent(stmt.node.newname)} breaks deployed code that still uses the old name: its queries fail until every instance runs the new code${locks}`,
       location: stmt.node.relation?.location,
-      help: `Create a view with the old name in the same migration (CREATE VIEW ${quoteIdent(table.name)} AS SELECT * FROM ${quoteIdent(stmt.node.newname)}) and drop it once no code uses the old name.`,
+      help: `Create a view with the old name in the same migration (CREATE VIEW ${sqlName(table)} AS SELECT * FROM ${sqlName({ schema: table.schema, name: stmt.node.newname })}) and drop it once no code uses the old name.`,
     });
   },
 });

@@ -27,7 +27,8 @@ DROP INDEX CONCURRENTLY IF EXISTS orders_state_idx;`,
       'DROP INDEX IF EXISTS orders_ref_idx, orders_state_idx;',
       {
         sql: 'DROP INDEX events_at_idx;',
-        before: 'CREATE TABLE events (id bigint, at timestamptz);\nCREATE INDEX events_at_idx ON events (at);',
+        before:
+          'CREATE TABLE events (id bigint, at timestamptz);\nCREATE INDEX events_at_idx ON events (at);',
       },
     ],
     good: [
@@ -53,7 +54,8 @@ DROP INDEX CONCURRENTLY IF EXISTS orders_state_idx;`,
     const what = table
       ? `an ${ctx.describeLocks({ ...effect, relations: { table: [table] } })} (and one on the index)`
       : 'an ACCESS EXCLUSIVE lock on the index and on its table, blocking all reads and writes of the table';
-    const others = hurting.length > 1 ? ` (and ${hurting.length - 1} more ${plural(hurting.length - 1)})` : '';
+    const others =
+      hurting.length > 1 ? ` (and ${hurting.length - 1} more ${plural(hurting.length - 1)})` : '';
     const cascade = stmt.node.behavior === 'DROP_CASCADE';
     const inBody = stmt.origin !== 'file';
     ctx.report({

@@ -17,7 +17,7 @@ CREATE UNIQUE INDEX CONCURRENTLY sales_totals_day_key ON sales_totals (day);
 -- readers keep reading the old contents while the new ones are computed
 REFRESH MATERIALIZED VIEW CONCURRENTLY sales_totals;`,
     whenFine:
-      'The view was created earlier in the same migration, or it has never been populated (created WITH NO DATA: nobody can read it yet, and CONCURRENTLY is refused on it). REFRESH … WITH NO DATA only empties the view and is not reported.',
+      'The view was created earlier in the same migration, or it has never been populated (created WITH NO DATA and not refreshed since): nobody can read it yet, and CONCURRENTLY is refused on it. pgwarden cannot tell that for a view created by an earlier migration: ignore the finding there. REFRESH … WITH NO DATA only empties the view and is not reported.',
   },
   examples: {
     bad: [
@@ -44,7 +44,9 @@ REFRESH MATERIALIZED VIEW CONCURRENTLY sales_totals;`,
     const name = displayName(rangeVarName(stmt.node.relation) ?? { schema: undefined, name: 'the view' });
     const facts = ctx.table(view);
     const uniqueIndex = facts
-      ? [...ctx.schema.indexes.values()].some((i) => i.table === facts.key && i.unique)
+      ? [...ctx.schema.indexes.values()].some(
+          (i) => i.table === facts.key && i.unique && i.columns.length > 0,
+        )
       : undefined;
     const help =
       uniqueIndex === false

@@ -32,7 +32,7 @@ export const rule = defineRule({
   shapes: ['reindex-index', 'reindex-table', 'reindex-concurrently'],
   docs: {
     problem:
-      "REINDEX rebuilds the index while holding a SHARE lock on the table, which blocks every INSERT, UPDATE and DELETE, and an ACCESS EXCLUSIVE lock on the index itself. Every query that plans against the table opens all of its indexes, so in practice reads of the table wait too, for the whole rebuild. REINDEX TABLE does this for each index of the table; REINDEX SCHEMA and DATABASE for every table they cover (and they cannot run in a transaction block). REINDEX … CONCURRENTLY (PostgreSQL 12+) builds a new copy beside the old index and swaps them, without blocking reads or writes.",
+      'REINDEX rebuilds the index while holding a SHARE lock on the table, which blocks every INSERT, UPDATE and DELETE, and an ACCESS EXCLUSIVE lock on the index itself. Every query that plans against the table opens all of its indexes, so in practice reads of the table wait too, for the whole rebuild. REINDEX TABLE does this for each index of the table; REINDEX SCHEMA and DATABASE for every table they cover (and they cannot run in a transaction block). REINDEX … CONCURRENTLY (PostgreSQL 12+) builds a new copy beside the old index and swaps them, without blocking reads or writes.',
     safeAlternative: `-- PostgreSQL 12+: rebuild beside the old index (pgwarden runs it alone, outside the migration's transaction)
 REINDEX INDEX CONCURRENTLY users_email_idx;
 REINDEX TABLE CONCURRENTLY orders;

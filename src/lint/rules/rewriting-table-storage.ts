@@ -102,7 +102,9 @@ function help(shape: string): string {
 /** ALTER INDEX … SET TABLESPACE copies the index under ACCESS EXCLUSIVE (no lock-table shape yet). */
 function indexTablespace(ctx: RuleContext): void {
   const n = ctx.stmt.node;
-  const cmd = (n.cmds ?? []).find((c: any) => c?.AlterTableCmd?.subtype === 'AT_SetTableSpace')?.AlterTableCmd;
+  const cmd = (n.cmds ?? []).find(
+    (c: any) => c?.AlterTableCmd?.subtype === 'AT_SetTableSpace',
+  )?.AlterTableCmd;
   if (!cmd) return;
   const name = rangeVarName(n.relation);
   const index = ctx.schema.index(name);
@@ -126,7 +128,8 @@ function indexTablespace(ctx: RuleContext): void {
 function moveAll(ctx: RuleContext): void {
   const n = ctx.stmt.node;
   if (n.objtype !== 'OBJECT_TABLE' && n.objtype !== 'OBJECT_MATVIEW' && n.objtype !== 'OBJECT_INDEX') return;
-  const kind = n.objtype === 'OBJECT_INDEX' ? 'index' : n.objtype === 'OBJECT_MATVIEW' ? 'materialized view' : 'table';
+  const kind =
+    n.objtype === 'OBJECT_INDEX' ? 'index' : n.objtype === 'OBJECT_MATVIEW' ? 'materialized view' : 'table';
   ctx.report({
     message: `ALTER … ALL IN TABLESPACE ${n.orig_tablespacename} SET TABLESPACE ${n.new_tablespacename} locks every ${kind} in ${n.orig_tablespacename} with ACCESS EXCLUSIVE and copies them one by one: their reads and writes wait until all are moved`,
     help: 'Move the tables one at a time with pg_repack (--tablespace), or in a maintenance window.',

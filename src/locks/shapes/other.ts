@@ -129,10 +129,7 @@ export const otherShapes: LockShape[] = [
     id: 'insert',
     title: 'INSERT … VALUES',
     example: 'INSERT INTO t (id, a) VALUES (5000, 1)',
-    locks: [
-      { on: 'table', modes: [RE] },
-      { on: 'indexes', modes: [RE] },
-    ],
+    locks: [{ on: 'table', modes: [RE] }],
     rewrites: [],
     scans: [],
     transactional: true,

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { lintText } from '../../../src/lint/lint.js';
+
+const RULE = 'transaction-nesting';
+const run = (sql: string, opts: { pgVersion?: number; runner?: string; before?: string } = {}) =>
+  lintText(sql, { rules: { [RULE]: 'error' }, ...opts }).then((r) =>
+    r.findings.filter((f) => f.rule === RULE),
+  );
+
+const PAIR_THEN_MORE =
+  'BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;\nALTER TABLE users ADD COLUMN avatar_url text;';
+
+describe(RULE, () => {
+  it('err: BEGIN … COMMIT inside the pgwarden runner, with statements after the COMMIT', async () => {
+    const f = await run(PAIR_THEN_MORE);
+    expect(f).toHaveLength(1);
+    expect(f[0]!.line).toBe(1);
+    expect(f[0]!.level).toBe('error');
+    expect(f[0]!.message).toContain('The pgwarden runner already runs this file in a transaction');
+    expect(f[0]!.message).toContain('the statement after it runs outside the runner');
+    expect(f[0]!.message).toContain('lock_timeout and statement_timeout');
+  });
+
+  it('err: other wrapping runners, without the pgwarden timeouts', async () => {
+    for (const runner of ['transaction', 'flyway']) {
+      const f = await run(PAIR_THEN_MORE, { runner });
+      expect(f).toHaveLength(1);
+      expect(f[0]!.message).not.toContain('lock_timeout');
+    }
+  });
+
+  it('ok: explicit pairs under psql and single-query', async () => {
+    expect(await run(PAIR_THEN_MORE, { runner: 'psql' })).toEqual([]);
+    expect(await run(PAIR_THEN_MORE, { runner: 'single-query' })).toEqual([]);
+  });
+
+  it('err: BEGIN inside BEGIN, whatever the runner', async () => {
+    const sql =
+      'BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nBEGIN;\nUPDATE users SET nickname = name;\nCOMMIT;\nCOMMIT;';
+    for (const runner of ['psql', 'single-query']) {
+      const f = await run(sql, { runner });
+      expect(f).toHaveLength(1);
+      expect(f[0]!.line).toBe(3);
+      expect(f[0]!.message).toContain('there is already a transaction in progress');
+    }
+  });
+
+  it('err: COMMIT without BEGIN ends the runner transaction early', async () => {
+    const f = await run(
+      "ALTER TYPE mood ADD VALUE 'calm';\nCOMMIT;\nUPDATE people SET mood = 'calm';\nALTER TABLE people ALTER COLUMN mood SET NOT NULL;",
+    );
+    expect(f).toHaveLength(1);
+    expect(f[0]!.line).toBe(2);
+    expect(f[0]!.level).toBe('error');
+    expect(f[0]!.message).toContain('the 2 statements after it run');
+    expect(f[0]!.help).toContain('belongs in an earlier migration');
+  });
+
+  it('warn: under pgwarden, a COMMIT only ahead of statements it runs alone anyway is redundant', async () => {
+    const sql =
+      'ALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;\nCREATE INDEX CONCURRENTLY users_nickname_idx ON users (nickname);\nBEGIN;';
+    const f = await run(sql);
+    expect(f).toHaveLength(1);
+    expect(f[0]!.level).toBe('warning');
+    expect(f[0]!.help).toContain('Remove the COMMIT');
+    const dbmate = await run(sql, { runner: 'transaction' });
+    expect(dbmate[0]!.level).toBe('error');
+    expect(dbmate[0]!.message).toContain('the statement after it runs');
+  });
+
+  it('err: ROLLBACK without BEGIN undoes the file', async () => {
+    const f = await run('ALTER TABLE users ADD COLUMN nickname text;\nROLLBACK;', { runner: 'transaction' });
+    expect(f).toHaveLength(1);
+    expect(f[0]!.level).toBe('error');
+    expect(f[0]!.message).toContain('everything the file did before it is undone');
+  });
+
+  it('warn: a redundant pair or COMMIT at the very end', async () => {
+    const pair = await run('BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;');
+    expect(pair).toHaveLength(1);
+    expect(pair[0]!.level).toBe('warning');
+    expect(pair[0]!.message).toContain('redundant');
+    const commit = await run('ALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;');
+    expect(commit).toHaveLength(1);
+    expect(commit[0]!.level).toBe('warning');
+    const begin = await run('BEGIN;\nALTER TABLE users ADD COLUMN nickname text;');
+    expect(begin).toHaveLength(1);
+    expect(begin[0]!.help).toContain('Remove the BEGIN');
+  });
+
+  it('ok: COMMIT under psql without a transaction is harmless; Flyway without a transaction', async () => {
+    expect(await run('ALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;', { runner: 'psql' })).toEqual([]);
+    const flyway =
+      'BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;\nCREATE INDEX CONCURRENTLY users_nickname_idx ON users (nickname);';
+    expect(await run(flyway, { runner: 'flyway' })).toEqual([]);
+  });
+});
