@@ -10,8 +10,8 @@
 export type { Effect, EffectDetail } from './analysis/effects.js';
 export { type LiveFacts, loadLiveFacts } from './analysis/live-catalog.js';
 export { SchemaModel } from './analysis/schema-model.js';
-export { type Config, configSchema, MIGRATION_FORMATS } from './config/schema.js';
 export { CONFIG_FILE, type LoadedConfig, loadConfig } from './config/load.js';
+export { type Config, configSchema, MIGRATION_FORMATS } from './config/schema.js';
 export { ERROR_CODES, type ErrorCode, EXIT } from './errors/codes.js';
 export { isPgwardenError, PgwardenError } from './errors/pgwarden-error.js';
 export type { FileResult, Finding, LintResult, LintSummary, PgVersionSource } from './lint/finding.js';
@@ -21,10 +21,18 @@ export { renderGithub } from './lint/report/github.js';
 export { renderJson } from './lint/report/json.js';
 export { renderSarif } from './lint/report/sarif.js';
 export { renderText, type TextOptions } from './lint/report/text.js';
-export type { Example, Level, Preset, RuleContext, RuleDefinition, RuleDocs, RuleLevel } from './lint/rule.js';
+export type {
+  Example,
+  Level,
+  Preset,
+  RuleContext,
+  RuleDefinition,
+  RuleDocs,
+  RuleLevel,
+} from './lint/rule.js';
 export { renderRuleDoc } from './lint/rule-docs.js';
 export { RULE_ALIASES, RULES } from './lint/rules/index.js';
-export { type RunnerId, type RunnerProfile, RUNNERS, resolveRunner } from './lint/runners.js';
+export { RUNNERS, type RunnerId, type RunnerProfile, resolveRunner } from './lint/runners.js';
 export { allShapes, factsFor, getShape, type ResolvedFacts } from './locks/lock-table.js';
 export { blocks, CONFLICTS, describeBlocks, LOCK_MODES, type LockMode, lockModeSql } from './locks/modes.js';
 export type { LockShape, RelationLock, Role, ShapeFacts } from './locks/shape.js';

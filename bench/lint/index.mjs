@@ -35,7 +35,14 @@ export function benchLint() {
   try {
     const bytes = writeCorpus(join(dir, 'migrations'), FILES);
     const files = readdirSync(join(dir, 'migrations')).map((f) => join('migrations', f));
-    const pgwarden = [join(root, 'dist', 'cli', 'main.js'), 'lint', '--offline', '--format', 'json', 'migrations'];
+    const pgwarden = [
+      join(root, 'dist', 'cli', 'main.js'),
+      'lint',
+      '--offline',
+      '--format',
+      'json',
+      'migrations',
+    ];
     const squawkBin = squawkBinary();
     const squawk = ['--reporter', 'json', ...files];
     // warm the file cache and check both tools run
@@ -50,10 +57,18 @@ export function benchLint() {
     const p = median(results.pgwarden);
     const s = median(results.squawk);
     const ratio = p / s;
-    console.log(`bench/lint: ${FILES} files, ${(bytes / 1024 / 1024).toFixed(1)} MB, median of ${RUNS} runs each`);
-    console.log(`  pgwarden lint  ${p.toFixed(0).padStart(6)} ms  ${((FILES / p) * 1000).toFixed(0).padStart(6)} files/s  (${findings.errors} errors, ${findings.warnings} warnings)`);
-    console.log(`  squawk         ${s.toFixed(0).padStart(6)} ms  ${((FILES / s) * 1000).toFixed(0).padStart(6)} files/s`);
-    console.log(`  ratio pgwarden/squawk: ${ratio.toFixed(2)}× (target ≤ 2.00×) ${ratio <= 2 ? 'OK' : 'OVER TARGET'}`);
+    console.log(
+      `bench/lint: ${FILES} files, ${(bytes / 1024 / 1024).toFixed(1)} MB, median of ${RUNS} runs each`,
+    );
+    console.log(
+      `  pgwarden lint  ${p.toFixed(0).padStart(6)} ms  ${((FILES / p) * 1000).toFixed(0).padStart(6)} files/s  (${findings.errors} errors, ${findings.warnings} warnings)`,
+    );
+    console.log(
+      `  squawk         ${s.toFixed(0).padStart(6)} ms  ${((FILES / s) * 1000).toFixed(0).padStart(6)} files/s`,
+    );
+    console.log(
+      `  ratio pgwarden/squawk: ${ratio.toFixed(2)}× (target ≤ 2.00×) ${ratio <= 2 ? 'OK' : 'OVER TARGET'}`,
+    );
     return { files: FILES, pgwardenMs: p, squawkMs: s, ratio };
   } finally {
     rmSync(dir, { recursive: true, force: true });

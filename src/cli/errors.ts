@@ -4,9 +4,18 @@ import { EXIT } from '../errors/codes.js';
 import { isPgwardenError } from '../errors/pgwarden-error.js';
 import type { CliIo } from './io.js';
 
-export function reportError(error: unknown, io: CliIo, options: { json?: boolean; verbose?: boolean }): number {
+export function reportError(
+  error: unknown,
+  io: CliIo,
+  options: { json?: boolean; verbose?: boolean },
+): number {
   if (error instanceof CommanderError) {
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return EXIT.ok;
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.exitCode === 0
+    )
+      return EXIT.ok;
     // commander already printed its message to stderr
     return EXIT.usage;
   }

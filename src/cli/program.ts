@@ -11,7 +11,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description('Safe PostgreSQL deploys: lock-aware migration linting, safe migrations, verified backups.')
     .version(VERSION, '-V, --version', 'print the version')
     .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL; libpq PG* variables also work)')
-    .option('--config <file>', 'configuration file (default: ./pgwarden.config.json or package.json#pgwarden)')
+    .option(
+      '--config <file>',
+      'configuration file (default: ./pgwarden.config.json or package.json#pgwarden)',
+    )
     .option('--json', 'machine-readable output on stdout')
     .option('--no-color', 'no colours in the output')
     .option('--quiet', 'print less')

@@ -16,12 +16,15 @@ export const CONFIG_FILE = 'pgwarden.config.json';
  * Loads the configuration: the `--config` file if given (it must exist), else
  * ./pgwarden.config.json, else the `pgwarden` key of ./package.json, else defaults.
  */
-export async function loadConfig(options: { cwd?: string; file?: string | undefined } = {}): Promise<LoadedConfig> {
+export async function loadConfig(
+  options: { cwd?: string; file?: string | undefined } = {},
+): Promise<LoadedConfig> {
   const cwd = options.cwd ?? process.cwd();
   if (options.file) {
     const path = resolve(cwd, options.file);
     const text = await readText(path);
-    if (text === undefined) throw new PgwardenError('PATH_NOT_FOUND', `${options.file}: config file not found`);
+    if (text === undefined)
+      throw new PgwardenError('PATH_NOT_FOUND', `${options.file}: config file not found`);
     return { config: await validate(parseJson(text, path), path), path };
   }
   const own = join(cwd, CONFIG_FILE);
@@ -45,9 +48,13 @@ export async function validate(value: unknown, where: string): Promise<Config> {
   const result = configSchema.safeParse(value);
   if (result.success) return result.data;
   const problems = result.error.issues.map(describeIssue);
-  throw new PgwardenError('CONFIG_INVALID', `${where}: invalid configuration\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
-    details: { problems },
-  });
+  throw new PgwardenError(
+    'CONFIG_INVALID',
+    `${where}: invalid configuration\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    {
+      details: { problems },
+    },
+  );
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -67,7 +74,10 @@ async function readText(path: string): Promise<string | undefined> {
     return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new PgwardenError('PATH_UNREADABLE', `${path}: cannot read (${(error as NodeJS.ErrnoException).code})`);
+    throw new PgwardenError(
+      'PATH_UNREADABLE',
+      `${path}: cannot read (${(error as NodeJS.ErrnoException).code})`,
+    );
   }
 }
 

@@ -33,12 +33,18 @@ export const configSchema = z.strictObject({
       pgVersion: z.number().int().min(10).max(19).optional(),
       runner: z
         .string()
-        .refine((r) => runnerNames.includes(r), { message: `unknown runner; use one of ${runnerNames.join(', ')}` })
+        .refine((r) => runnerNames.includes(r), {
+          message: `unknown runner; use one of ${runnerNames.join(', ')}`,
+        })
         .optional(),
       presets: z.array(z.enum(['style'])).optional(),
       rules: z
         .record(
-          z.string().refine((id) => resolveRuleName(id) !== undefined, { message: 'unknown rule (see pgwarden lint --list-rules)' }),
+          z
+            .string()
+            .refine((id) => resolveRuleName(id) !== undefined, {
+              message: 'unknown rule (see pgwarden lint --list-rules)',
+            }),
           level,
         )
         .optional(),

@@ -1,12 +1,15 @@
 /** Generated documentation pages besides the per-rule ones (see scripts/gen-docs.mjs). */
+
+import { RULES } from '../lint/rules/index.js';
 import { olderNotes, SHAPE_TABLE_HEADER, shapeRow } from '../locks/describe-shape.js';
 import { allShapes } from '../locks/lock-table.js';
-import { RULES } from '../lint/rules/index.js';
 
 export function renderRuleIndex(): string {
   const row = (id: string, title: string, level: string) => `| [${id}](${id}.md) | ${title} | ${level} |`;
   const section = (preset: 'recommended' | 'style') =>
-    RULES.filter((r) => r.preset === preset).map((r) => row(r.id, r.title.replace(/\|/g, '\\|'), r.defaultLevel));
+    RULES.filter((r) => r.preset === preset).map((r) =>
+      row(r.id, r.title.replace(/\|/g, '\\|'), r.defaultLevel),
+    );
   return [
     '# Rules',
     '',

@@ -4,7 +4,7 @@
  * starting a worker.
  */
 import { Worker } from 'node:worker_threads';
-import { type ErrorCode, ERROR_CODES } from '../errors/codes.js';
+import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { parseSqlFile } from '../sql/parse-file.js';
 import { readSqlFile } from '../sql/source.js';
@@ -70,7 +70,10 @@ function toFile(reply: ParseReply): ParsedFile {
   if ('data' in reply) return deserializeParsedFile(reply.data);
   const { code, message, hint, details } = reply.error;
   if (code && code in ERROR_CODES) {
-    throw new PgwardenError(code as ErrorCode, message, { ...(hint ? { hint } : {}), ...(details ? { details } : {}) });
+    throw new PgwardenError(code as ErrorCode, message, {
+      ...(hint ? { hint } : {}),
+      ...(details ? { details } : {}),
+    });
   }
   throw new Error(message);
 }

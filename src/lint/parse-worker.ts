@@ -16,7 +16,10 @@ export interface ParseRequest {
 
 export type ParseReply =
   | { i: number; data: string }
-  | { i: number; error: { code?: string; message: string; hint?: string; details?: Record<string, unknown> } };
+  | {
+      i: number;
+      error: { code?: string; message: string; hint?: string; details?: Record<string, unknown> };
+    };
 
 await loadParser();
 parentPort?.on('message', (request: ParseRequest) => {
@@ -26,7 +29,15 @@ parentPort?.on('message', (request: ParseRequest) => {
       reply = { i, data: serializeParsedFile(parseSqlFile(readSqlFile(path))) };
     } catch (error) {
       reply = isPgwardenError(error)
-        ? { i, error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}), ...(error.details ? { details: error.details } : {}) } }
+        ? {
+            i,
+            error: {
+              code: error.code,
+              message: error.message,
+              ...(error.hint ? { hint: error.hint } : {}),
+              ...(error.details ? { details: error.details } : {}),
+            },
+          }
         : { i, error: { message: error instanceof Error ? error.message : String(error) } };
     }
     parentPort?.postMessage(reply);

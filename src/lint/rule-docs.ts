@@ -1,6 +1,7 @@
 /** The documentation page of a rule (docs/rules/<id>.md and `pgwarden lint --explain <id>`). */
-import { getShape } from '../locks/lock-table.js';
+
 import { olderNotes, SHAPE_TABLE_HEADER, shapeRow } from '../locks/describe-shape.js';
+import { getShape } from '../locks/lock-table.js';
 import type { Example, RuleDefinition } from './rule.js';
 import { RULE_ALIASES } from './rules/index.js';
 
@@ -30,7 +31,12 @@ export function renderRuleDoc(rule: RuleDefinition): string {
   ];
   if (rule.shapes.length > 0) {
     const shapes = rule.shapes.map(getShape);
-    parts.push('## Locks', '', 'Verified against PostgreSQL 15 by the test suite (pg_locks, relfilenode changes, scan counters).', '');
+    parts.push(
+      '## Locks',
+      '',
+      'Verified against PostgreSQL 15 by the test suite (pg_locks, relfilenode changes, scan counters).',
+      '',
+    );
     parts.push(SHAPE_TABLE_HEADER, ...shapes.map(shapeRow), '');
     const notes = shapes.flatMap(olderNotes);
     if (notes.length > 0) parts.push('On older versions:', '', ...notes.map((n) => `- ${n}`), '');

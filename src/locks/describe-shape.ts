@@ -1,6 +1,7 @@
 /** Plain-words rendering of lock-table entries, for docs and `--explain`. */
-import type { LockShape, Role, ShapeFacts } from './shape.js';
+
 import { describeBlocks, lockModeSql, strongest } from './modes.js';
+import type { LockShape, Role, ShapeFacts } from './shape.js';
 
 const ROLE_WORDS: Record<Role, string> = {
   table: 'the table',
@@ -23,7 +24,10 @@ export function roleWords(role: Role): string {
 export function describeShapeLocks(facts: ShapeFacts): string {
   if (facts.locks.length === 0) return 'no table lock';
   return facts.locks
-    .map((lock) => `${lockModeSql(strongest(lock.modes)!)} on ${ROLE_WORDS[lock.on]} (blocks ${describeBlocks(lock.modes)})`)
+    .map(
+      (lock) =>
+        `${lockModeSql(strongest(lock.modes)!)} on ${ROLE_WORDS[lock.on]} (blocks ${describeBlocks(lock.modes)})`,
+    )
     .join('; ');
 }
 
@@ -47,7 +51,8 @@ function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export const SHAPE_TABLE_HEADER = '| statement | locks (held until the transaction ends) | rewrites | scans | allowed in a transaction |\n|---|---|---|---|---|';
+export const SHAPE_TABLE_HEADER =
+  '| statement | locks (held until the transaction ends) | rewrites | scans | allowed in a transaction |\n|---|---|---|---|---|';
 
 /** Differences on older majors, as bullet points. */
 export function olderNotes(shape: LockShape): string[] {

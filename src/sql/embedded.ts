@@ -88,7 +88,19 @@ function addParsed(
       ? { start: offset + localStart, end: offset + localStart + text.length }
       : { ...container.span };
     out.push(
-      makeStatement({ index: 0, kind, node: raw.stmt[kind], text, span, origin, container, byteBase: exact ? baseByte : undefined }, index),
+      makeStatement(
+        {
+          index: 0,
+          kind,
+          node: raw.stmt[kind],
+          text,
+          span,
+          origin,
+          container,
+          byteBase: exact ? baseByte : undefined,
+        },
+        index,
+      ),
     );
   }
 }

@@ -1,7 +1,13 @@
 import { extractEmbedded } from './embedded.js';
 import { parseSql, type RawStatement, scanSql, type Token } from './parser.js';
 import type { SqlSource } from './source.js';
-import { makeStatement, type ParsedFile, type SqlComment, type Statement, type SyntaxProblem } from './statement.js';
+import {
+  makeStatement,
+  type ParsedFile,
+  type SqlComment,
+  type Statement,
+  type SyntaxProblem,
+} from './statement.js';
 import { TextIndex } from './text-index.js';
 
 /**

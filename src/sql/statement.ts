@@ -44,7 +44,8 @@ export type StatementData = Omit<Statement, 'offsetOf' | 'container'> & { contai
 export function makeStatement(data: Omit<Statement, 'offsetOf'>, index: TextIndex): Statement {
   const statement = data as Statement;
   statement.offsetOf = (location) => {
-    if (location === undefined || location < 0 || statement.byteBase === undefined) return statement.span.start;
+    if (location === undefined || location < 0 || statement.byteBase === undefined)
+      return statement.span.start;
     return index.charOffset(statement.byteBase + location);
   };
   return statement;
@@ -91,11 +92,19 @@ export function serializeParsedFile(file: ParsedFile): string {
 }
 
 export function deserializeParsedFile(json: string): ParsedFile {
-  const data = JSON.parse(json) as Omit<ParsedFile, 'index' | 'statements'> & { indexText?: string; statements: StatementData[] };
+  const data = JSON.parse(json) as Omit<ParsedFile, 'index' | 'statements'> & {
+    indexText?: string;
+    statements: StatementData[];
+  };
   const index = new TextIndex(data.indexText ?? data.text);
   const statements: Statement[] = [];
   for (const s of data.statements) {
-    statements.push(makeStatement({ ...s, container: s.container === undefined ? undefined : statements[s.container] }, index));
+    statements.push(
+      makeStatement(
+        { ...s, container: s.container === undefined ? undefined : statements[s.container] },
+        index,
+      ),
+    );
   }
   return {
     path: data.path,

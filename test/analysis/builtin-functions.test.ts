@@ -12,8 +12,14 @@ describe('built-in function volatility', () => {
     const { rows } = await db.query(`
       SELECT proname, bool_or(provolatile = 'v') AS volatile FROM pg_proc
        WHERE pronamespace = 'pg_catalog'::regnamespace AND prokind = 'f' GROUP BY proname`);
-    const volatile = rows.filter((r) => r.volatile).map((r) => r.proname).sort();
-    const stable = rows.filter((r) => !r.volatile).map((r) => r.proname).sort();
+    const volatile = rows
+      .filter((r) => r.volatile)
+      .map((r) => r.proname)
+      .sort();
+    const stable = rows
+      .filter((r) => !r.volatile)
+      .map((r) => r.proname)
+      .sort();
     expect([...VOLATILE_BUILTINS].sort()).toEqual(volatile);
     expect([...NON_VOLATILE_BUILTINS].sort()).toEqual(stable);
   });

@@ -1,6 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLiveFacts, type LiveFacts } from '../../src/analysis/live-catalog.js';
+import { type LiveFacts, loadLiveFacts } from '../../src/analysis/live-catalog.js';
 import { formatType } from '../../src/analysis/types.js';
 import { loadParser } from '../../src/sql/parser.js';
 import { useTestDatabase } from '../support/database.js';
@@ -44,7 +44,9 @@ describe('loadLiveFacts', () => {
 
   it('reads column types with their typmods', () => {
     const invoices = facts.model.tables.get('billing.invoices')!;
-    const types = Object.fromEntries([...invoices.columns].map(([name, c]) => [name, c.type && formatType(c.type)]));
+    const types = Object.fromEntries(
+      [...invoices.columns].map(([name, c]) => [name, c.type && formatType(c.type)]),
+    );
     expect(types).toEqual({
       id: 'bigint',
       org_id: 'bigint',
@@ -61,15 +63,40 @@ describe('loadLiveFacts', () => {
   it('reads constraints: validation, columns, NOT NULL proofs and foreign keys', () => {
     const invoices = facts.model.tables.get('billing.invoices')!;
     const byName = Object.fromEntries(invoices.constraints.map((c) => [c.name, c]));
-    expect(byName.code_present).toMatchObject({ kind: 'check', validated: true, columns: ['code'], provesNotNull: 'code' });
-    expect(byName.amount_positive).toMatchObject({ kind: 'check', validated: false, provesNotNull: undefined });
-    expect(byName.invoices_org_id_fkey).toMatchObject({ kind: 'foreign-key', references: 'public.orgs', columns: ['org_id'] });
-    expect(byName.invoices_pkey).toMatchObject({ kind: 'primary-key', index: 'invoices_pkey', columns: ['id'] });
+    expect(byName.code_present).toMatchObject({
+      kind: 'check',
+      validated: true,
+      columns: ['code'],
+      provesNotNull: 'code',
+    });
+    expect(byName.amount_positive).toMatchObject({
+      kind: 'check',
+      validated: false,
+      provesNotNull: undefined,
+    });
+    expect(byName.invoices_org_id_fkey).toMatchObject({
+      kind: 'foreign-key',
+      references: 'public.orgs',
+      columns: ['org_id'],
+    });
+    expect(byName.invoices_pkey).toMatchObject({
+      kind: 'primary-key',
+      index: 'invoices_pkey',
+      columns: ['id'],
+    });
   });
 
   it('reads indexes, partitions, enums and user function volatility', () => {
-    expect(facts.model.indexes.get('billing.invoices_code_key')).toMatchObject({ table: 'billing.invoices', columns: ['code'], unique: true, valid: true });
-    expect(facts.model.tables.get('public.events')).toMatchObject({ kind: 'partitioned', partitionKey: ['k'] });
+    expect(facts.model.indexes.get('billing.invoices_code_key')).toMatchObject({
+      table: 'billing.invoices',
+      columns: ['code'],
+      unique: true,
+      valid: true,
+    });
+    expect(facts.model.tables.get('public.events')).toMatchObject({
+      kind: 'partitioned',
+      partitionKey: ['k'],
+    });
     expect(facts.model.tables.get('public.events_1')).toMatchObject({ partitionOf: 'public.events' });
     expect(facts.model.enums.get('public.mood')?.values).toEqual(['sad', 'ok', 'happy']);
     expect(facts.model.functions.get('billing.next_code')).toBe('volatile');

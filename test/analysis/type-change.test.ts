@@ -97,7 +97,8 @@ describe('type changes', () => {
           continue; // not convertible without USING: irrelevant for rewrites
         }
         const predicted = verdict.rewrite === 'yes' || (verdict.rewrite === 'unless-utc' && zone !== 'UTC');
-        if (predicted !== actual) wrong.push(`${from} → ${to} (${zone}): predicted ${predicted}, server ${actual}`);
+        if (predicted !== actual)
+          wrong.push(`${from} → ${to} (${zone}): predicted ${predicted}, server ${actual}`);
       }
     }
     expect(wrong).toEqual([]);

@@ -9,8 +9,10 @@ const NO_DB = { DATABASE_URL: undefined };
 const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
 const project = tempDir({
-  'migrations/001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE INDEX users_email_idx ON users (email);\n',
-  'migrations/002_token.sql': 'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();\nCREATE INDEX users_token_idx ON users (token);\n',
+  'migrations/001_users.sql':
+    'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE INDEX users_email_idx ON users (email);\n',
+  'migrations/002_token.sql':
+    'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();\nCREATE INDEX users_token_idx ON users (token);\n',
   'clean.sql': 'CREATE INDEX CONCURRENTLY users_token_idx ON users (token);\n',
   'empty.sql': '',
   'broken.sql': 'ALTER TABEL users ADD COLUMN x int;\n',
@@ -64,7 +66,13 @@ describe('pgwarden lint', () => {
     const result = await pgwarden(['lint', '--format', 'json', 'broken.sql'], { cwd: project, env: NO_DB });
     expect(result.code).toBe(1);
     const finding = JSON.parse(result.stdout).files[0].findings[0];
-    expect(finding).toMatchObject({ rule: 'syntax-error', level: 'error', message: 'syntax error at or near "TABEL"', line: 1, column: 7 });
+    expect(finding).toMatchObject({
+      rule: 'syntax-error',
+      level: 'error',
+      message: 'syntax error at or near "TABEL"',
+      line: 1,
+      column: 7,
+    });
   });
 
   it('exits 2 naming a missing path, without a stack trace', async () => {
@@ -89,12 +97,17 @@ describe('pgwarden lint', () => {
   });
 
   it('writes the JSON shape of the design, with --format json or --json', async () => {
-    for (const args of [['lint', '--format', 'json', 'migrations'], ['--json', 'lint', 'migrations']]) {
+    for (const args of [
+      ['lint', '--format', 'json', 'migrations'],
+      ['--json', 'lint', 'migrations'],
+    ]) {
       const result = await pgwarden(args, { cwd: project, env: NO_DB });
       const json = JSON.parse(result.stdout);
       expect(Object.keys(json)).toEqual(['files', 'summary']);
       expect(json.summary).toMatchObject({ files: 2, errors: 2 });
-      const finding = json.files[1].findings.find((f: { rule: string }) => f.rule === 'require-concurrent-index-creation');
+      const finding = json.files[1].findings.find(
+        (f: { rule: string }) => f.rule === 'require-concurrent-index-creation',
+      );
       expect(finding).toEqual({
         rule: 'require-concurrent-index-creation',
         level: 'error',
@@ -126,7 +139,9 @@ describe('pgwarden lint', () => {
 
   it('writes GitHub annotations', async () => {
     const result = await pgwarden(['lint', '--format', 'github', 'migrations'], { cwd: project, env: NO_DB });
-    expect(result.stdout).toMatch(/^::error file=migrations\/002_token\.sql,line=2,col=33,endLine=2,endColumn=46,title=pgwarden require-concurrent-index-creation::CREATE INDEX/m);
+    expect(result.stdout).toMatch(
+      /^::error file=migrations\/002_token\.sql,line=2,col=33,endLine=2,endColumn=46,title=pgwarden require-concurrent-index-creation::CREATE INDEX/m,
+    );
   });
 
   it('checks for the PostgreSQL version given, and rejects a bad one', async () => {
@@ -154,7 +169,9 @@ describe('pgwarden lint', () => {
 
   it('applies config: rule levels, runner, presets; and --rule overrides it', async () => {
     const dir = tempDir({
-      'pgwarden.config.json': JSON.stringify({ lint: { rules: { 'require-concurrent-index-creation': 'warning' } } }),
+      'pgwarden.config.json': JSON.stringify({
+        lint: { rules: { 'require-concurrent-index-creation': 'warning' } },
+      }),
       'm.sql': 'CREATE INDEX i ON users (email);',
     });
     const warned = await pgwarden(['lint', '--format', 'json', 'm.sql'], { cwd: dir, env: NO_DB });
@@ -162,9 +179,15 @@ describe('pgwarden lint', () => {
     expect(JSON.parse(warned.stdout).files[0].findings[0].level).toBe('warning');
     const strict = await pgwarden(['lint', '--fail-on', 'warning', 'm.sql'], { cwd: dir, env: NO_DB });
     expect(strict.code).toBe(1);
-    const off = await pgwarden(['lint', '--rule', 'require-concurrent-index-creation=off', 'm.sql'], { cwd: dir, env: NO_DB });
+    const off = await pgwarden(['lint', '--rule', 'require-concurrent-index-creation=off', 'm.sql'], {
+      cwd: dir,
+      env: NO_DB,
+    });
     expect(off.code).toBe(0);
-    const bad = await pgwarden(['lint', '--rule', 'require-concurrent-index-creation', 'm.sql'], { cwd: dir, env: NO_DB });
+    const bad = await pgwarden(['lint', '--rule', 'require-concurrent-index-creation', 'm.sql'], {
+      cwd: dir,
+      env: NO_DB,
+    });
     expect(bad.code).toBe(2);
   });
 
@@ -174,13 +197,19 @@ describe('pgwarden lint', () => {
       'm.sql': 'ALTER TABLE users ADD COLUMN x int;',
     });
     const result = await pgwarden(['lint', '--format', 'json', 'm.sql'], { cwd: dir, env: NO_DB });
-    expect(JSON.parse(result.stdout).files[0].findings.map((f: { rule: string }) => f.rule)).toContain('require-lock-timeout');
+    expect(JSON.parse(result.stdout).files[0].findings.map((f: { rule: string }) => f.rule)).toContain(
+      'require-lock-timeout',
+    );
   });
 
   it('reports every problem of an invalid config at once, with exit 2', async () => {
     const dir = tempDir({
       'pgwarden.config.json': JSON.stringify({
-        lint: { pgVersion: 'fifteen', rules: { 'no-such-rule': 'error', 'ban-drop-table': 'loud' }, colour: true },
+        lint: {
+          pgVersion: 'fifteen',
+          rules: { 'no-such-rule': 'error', 'ban-drop-table': 'loud' },
+          colour: true,
+        },
         extra: 1,
       }),
       'm.sql': 'SELECT 1;',
@@ -212,7 +241,9 @@ describe('the example in the README', () => {
     const dir = join(new URL('../../examples/quickstart', import.meta.url).pathname);
     const result = await pgwarden(['lint', 'migrations'], { cwd: dir, env: NO_DB });
     expect(result.code).toBe(1);
-    for (const line of result.stdout.split('\n').filter((l) => l.startsWith('error[') || l.startsWith('warning['))) {
+    for (const line of result.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('error[') || l.startsWith('warning['))) {
       expect(readme, 'README quick start output is stale').toContain(line);
     }
   });

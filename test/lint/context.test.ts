@@ -20,7 +20,8 @@ describe('version awareness', () => {
 });
 
 describe('runner semantics', () => {
-  const cic = 'ALTER TABLE users ADD COLUMN email text;\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);';
+  const cic =
+    'ALTER TABLE users ADD COLUMN email text;\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);';
   it('ok: the pgwarden runner runs CONCURRENTLY statements alone', async () => {
     expect(await ids(cic)).toEqual([]);
   });
@@ -36,9 +37,11 @@ describe('runner semantics', () => {
     expect((await ids(cic, { runner: 'flyway' })).filter((f) => f.includes('ban-concurrent'))).toEqual([]);
   });
   it('err: CONCURRENTLY inside a DO block always fails', async () => {
-    expect(await ids("DO $$ BEGIN EXECUTE 'CREATE INDEX CONCURRENTLY i ON users (email)'; END $$;", { runner: 'psql' })).toContain(
-      '1:ban-concurrent-index-creation-in-transaction',
-    );
+    expect(
+      await ids("DO $$ BEGIN EXECUTE 'CREATE INDEX CONCURRENTLY i ON users (email)'; END $$;", {
+        runner: 'psql',
+      }),
+    ).toContain('1:ban-concurrent-index-creation-in-transaction');
   });
   it('err: an unknown runner is a usage error', async () => {
     await expect(lintText('SELECT 1', { runner: 'nope' })).rejects.toMatchObject({ code: 'USAGE' });
@@ -47,27 +50,40 @@ describe('runner semantics', () => {
 
 describe('objects created earlier', () => {
   it('ok: statements on a table created earlier in the same file are exempt', async () => {
-    expect(await ids('CREATE TABLE t (id int);\nCREATE INDEX t_id ON t (id);\nALTER TABLE t ALTER COLUMN id TYPE bigint;')).toEqual([]);
+    expect(
+      await ids(
+        'CREATE TABLE t (id int);\nCREATE INDEX t_id ON t (id);\nALTER TABLE t ALTER COLUMN id TYPE bigint;',
+      ),
+    ).toEqual([]);
   });
 
   it('err: a table created by an earlier file is an existing table for later files', async () => {
     await loadParser();
     const linter = new Linter();
     linter.lintSource({ path: '001.sql', text: 'CREATE TABLE t (id int, name varchar(20));' });
-    const second = linter.lintSource({ path: '002.sql', text: 'CREATE INDEX t_id ON t (id);\nALTER TABLE t ALTER COLUMN name TYPE varchar(10);\nALTER TABLE t ALTER COLUMN name TYPE varchar(40);' });
-    expect(second.findings.map((f) => `${f.line}:${f.rule}`)).toEqual(['1:require-concurrent-index-creation', '2:changing-column-type']);
+    const second = linter.lintSource({
+      path: '002.sql',
+      text: 'CREATE INDEX t_id ON t (id);\nALTER TABLE t ALTER COLUMN name TYPE varchar(10);\nALTER TABLE t ALTER COLUMN name TYPE varchar(40);',
+    });
+    expect(second.findings.map((f) => `${f.line}:${f.rule}`)).toEqual([
+      '1:require-concurrent-index-creation',
+      '2:changing-column-type',
+    ]);
     expect(second.findings[1]!.message).toContain('varchar(20) → varchar(10)');
   });
 
   it('ok: SQL in a function body is not exempt by tables created in the file', async () => {
-    const sql = 'CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ CREATE INDEX t_id ON t (id) $$;';
+    const sql =
+      'CREATE TABLE t (id int);\nCREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ CREATE INDEX t_id ON t (id) $$;';
     expect(await ids(sql)).toEqual(['2:require-concurrent-index-creation']);
   });
 });
 
 describe('rule selection', () => {
   it('err: an unknown rule in the options is rejected', async () => {
-    await expect(lintText('SELECT 1', { rules: { 'no-such-rule': 'off' } })).rejects.toMatchObject({ code: 'UNKNOWN_RULE' });
+    await expect(lintText('SELECT 1', { rules: { 'no-such-rule': 'off' } })).rejects.toMatchObject({
+      code: 'UNKNOWN_RULE',
+    });
   });
   it('ok: a rule can be turned off, and a level changed', async () => {
     const sql = 'CREATE INDEX i ON users (email);';

@@ -5,7 +5,9 @@ const INDEX = 'CREATE INDEX users_email_idx ON users (email);';
 
 async function rules(sql: string) {
   const result = await lintText(sql);
-  return result.findings.map((f) => `${f.line}:${f.rule}${f.rule === 'unused-ignore' ? ` ${f.message}` : ''}`);
+  return result.findings.map(
+    (f) => `${f.line}:${f.rule}${f.rule === 'unused-ignore' ? ` ${f.message}` : ''}`,
+  );
 }
 
 describe('ignore comments', () => {
@@ -32,15 +34,20 @@ describe('ignore comments', () => {
   });
 
   it('ok: pgwarden-ignore-file silences the rule in the whole file', async () => {
-    expect(await rules(`${INDEX}\n-- pgwarden-ignore-file require-concurrent-index-creation: seed data\n${INDEX}`)).toEqual([]);
+    expect(
+      await rules(`${INDEX}\n-- pgwarden-ignore-file require-concurrent-index-creation: seed data\n${INDEX}`),
+    ).toEqual([]);
   });
 
   it("ok: squawk's ignore comments and aliases are honoured", async () => {
     expect(await rules(`-- squawk-ignore require-concurrent-index-creation\n${INDEX}`)).toEqual([]);
     expect(await rules(`-- squawk-ignore-file\n${INDEX}`)).toEqual([]);
-    const timeout = await lintText(`-- squawk-ignore require-timeout-settings\nALTER TABLE users ADD COLUMN x int;`, {
-      runner: 'psql',
-    });
+    const timeout = await lintText(
+      `-- squawk-ignore require-timeout-settings\nALTER TABLE users ADD COLUMN x int;`,
+      {
+        runner: 'psql',
+      },
+    );
     expect(timeout.findings.filter((f) => f.rule === 'require-lock-timeout')).toEqual([]);
   });
 
@@ -52,9 +59,9 @@ describe('ignore comments', () => {
   });
 
   it('err: an ignore that suppresses nothing is reported', async () => {
-    expect(await rules('-- pgwarden-ignore ban-drop-database: nothing here\nCREATE TABLE t (id int);')).toEqual([
-      '1:unused-ignore "ban-drop-database" is ignored here but reports nothing',
-    ]);
+    expect(
+      await rules('-- pgwarden-ignore ban-drop-database: nothing here\nCREATE TABLE t (id int);'),
+    ).toEqual(['1:unused-ignore "ban-drop-database" is ignored here but reports nothing']);
   });
 
   it('ok: unused-ignore itself can be turned off', async () => {

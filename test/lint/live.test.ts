@@ -33,7 +33,9 @@ describe('lint with a database URL', () => {
   });
 
   it('ok: a binary-coercible type change of a live column is not reported', async () => {
-    const result = await lintOne('ALTER TABLE accounts ALTER COLUMN name TYPE varchar(40);\nALTER TABLE accounts ALTER COLUMN balance TYPE numeric(14,2);');
+    const result = await lintOne(
+      'ALTER TABLE accounts ALTER COLUMN name TYPE varchar(40);\nALTER TABLE accounts ALTER COLUMN balance TYPE numeric(14,2);',
+    );
     expect(result.files[0]!.findings.filter((f) => f.rule === 'changing-column-type')).toEqual([]);
   });
 
@@ -68,7 +70,9 @@ describe('lint with a database URL', () => {
     expect(error.code).toBe('DB_CONNECT');
     expect(error.exitCode).toBe(3);
     expect(error.message).toContain('127.0.0.1:1/');
-    expect(JSON.stringify(error.toJSON()) + error.message + (error.hint ?? '')).not.toContain('sup3r-secret-pw');
+    expect(JSON.stringify(error.toJSON()) + error.message + (error.hint ?? '')).not.toContain(
+      'sup3r-secret-pw',
+    );
   });
 
   it('err: a wrong password is reported without echoing it', async () => {

@@ -22,11 +22,31 @@ function parse(text: string) {
 
 describe('parseSqlFile', () => {
   it('splits statements with exact spans, lines and columns', () => {
-    const { statements } = parse('CREATE TABLE a (id int);\n\n  ALTER TABLE a ADD COLUMN b text; ALTER TABLE a DROP COLUMN b;\n');
+    const { statements } = parse(
+      'CREATE TABLE a (id int);\n\n  ALTER TABLE a ADD COLUMN b text; ALTER TABLE a DROP COLUMN b;\n',
+    );
     expect(statements).toEqual([
-      { kind: 'CreateStmt', origin: 'file', text: 'CREATE TABLE a (id int)', at: { line: 1, column: 1 }, exact: true },
-      { kind: 'AlterTableStmt', origin: 'file', text: 'ALTER TABLE a ADD COLUMN b text', at: { line: 3, column: 3 }, exact: true },
-      { kind: 'AlterTableStmt', origin: 'file', text: 'ALTER TABLE a DROP COLUMN b', at: { line: 3, column: 36 }, exact: true },
+      {
+        kind: 'CreateStmt',
+        origin: 'file',
+        text: 'CREATE TABLE a (id int)',
+        at: { line: 1, column: 1 },
+        exact: true,
+      },
+      {
+        kind: 'AlterTableStmt',
+        origin: 'file',
+        text: 'ALTER TABLE a ADD COLUMN b text',
+        at: { line: 3, column: 3 },
+        exact: true,
+      },
+      {
+        kind: 'AlterTableStmt',
+        origin: 'file',
+        text: 'ALTER TABLE a DROP COLUMN b',
+        at: { line: 3, column: 36 },
+        exact: true,
+      },
     ]);
   });
 
@@ -43,11 +63,16 @@ describe('parseSqlFile', () => {
     const { statements } = parse(
       "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $body$ SELECT 1; $body$;\nSELECT 'a;b' /* ; */ -- ;\n;",
     );
-    expect(statements.filter((s) => s.origin === 'file').map((s) => s.kind)).toEqual(['CreateFunctionStmt', 'SelectStmt']);
+    expect(statements.filter((s) => s.origin === 'file').map((s) => s.kind)).toEqual([
+      'CreateFunctionStmt',
+      'SelectStmt',
+    ]);
   });
 
   it('skips psql meta-commands', () => {
-    const { file, statements } = parse("\\set ON_ERROR_STOP on\nCREATE TABLE a (id int);\n\\connect other\nSELECT '\\not a command';\n");
+    const { file, statements } = parse(
+      "\\set ON_ERROR_STOP on\nCREATE TABLE a (id int);\n\\connect other\nSELECT '\\not a command';\n",
+    );
     expect(statements.map((s) => s.kind)).toEqual(['CreateStmt', 'SelectStmt']);
     expect(file.metaCommands.map((m) => m.text)).toEqual(['\\set ON_ERROR_STOP on', '\\connect other']);
     expect(file.syntaxErrors).toEqual([]);
@@ -59,8 +84,20 @@ describe('parseSqlFile', () => {
     );
     expect(statements).toEqual([
       expect.objectContaining({ kind: 'DoStmt', origin: 'file' }),
-      { kind: 'AlterTableStmt', origin: 'do-block', text: 'ALTER TABLE a ADD COLUMN b text', at: { line: 3, column: 3 }, exact: true },
-      { kind: 'IndexStmt', origin: 'do-block', text: 'CREATE INDEX a_b ON a (b)', at: { line: 4, column: 12 }, exact: true },
+      {
+        kind: 'AlterTableStmt',
+        origin: 'do-block',
+        text: 'ALTER TABLE a ADD COLUMN b text',
+        at: { line: 3, column: 3 },
+        exact: true,
+      },
+      {
+        kind: 'IndexStmt',
+        origin: 'do-block',
+        text: 'CREATE INDEX a_b ON a (b)',
+        at: { line: 4, column: 12 },
+        exact: true,
+      },
     ]);
   });
 
@@ -77,8 +114,13 @@ describe('parseSqlFile', () => {
   });
 
   it('reports a syntax error with its position and still parses the other statements', () => {
-    const { file, statements } = parse('CREATE TABLE a (id int);\nALTER TABEL a ADD COLUMN b int;\nALTER TABLE a ADD COLUMN c int;');
-    expect(statements.map((s) => s.text)).toEqual(['CREATE TABLE a (id int)', 'ALTER TABLE a ADD COLUMN c int']);
+    const { file, statements } = parse(
+      'CREATE TABLE a (id int);\nALTER TABEL a ADD COLUMN b int;\nALTER TABLE a ADD COLUMN c int;',
+    );
+    expect(statements.map((s) => s.text)).toEqual([
+      'CREATE TABLE a (id int)',
+      'ALTER TABLE a ADD COLUMN c int',
+    ]);
     expect(file.syntaxErrors).toHaveLength(1);
     expect(file.syntaxErrors[0]!.message).toBe('syntax error at or near "TABEL"');
     expect(file.index.position(file.syntaxErrors[0]!.span.start)).toEqual({ line: 2, column: 7 });
@@ -103,7 +145,9 @@ describe('parseSqlFile', () => {
   });
 
   it('collects ignore comments only', () => {
-    const { file } = parse("-- pgwarden-ignore x\nSELECT '-- pgwarden-ignore y';\n/* squawk-ignore z */ SELECT 1;");
+    const { file } = parse(
+      "-- pgwarden-ignore x\nSELECT '-- pgwarden-ignore y';\n/* squawk-ignore z */ SELECT 1;",
+    );
     expect(file.comments.map((c) => c.text)).toEqual(['-- pgwarden-ignore x', '/* squawk-ignore z */']);
   });
 
@@ -122,7 +166,11 @@ describe('decodeSql', () => {
   });
 
   it('rejects bytes that are not UTF-8 with the file, byte and line', () => {
-    const bytes = Buffer.concat([Buffer.from('SELECT 1;\nSELECT \''), Buffer.from([0xe9]), Buffer.from("t\xe9';")]);
+    const bytes = Buffer.concat([
+      Buffer.from("SELECT 1;\nSELECT '"),
+      Buffer.from([0xe9]),
+      Buffer.from("t\xe9';"),
+    ]);
     let error: unknown;
     try {
       decodeSql(bytes, 'latin1.sql');
@@ -131,7 +179,9 @@ describe('decodeSql', () => {
     }
     expect(error).toBeInstanceOf(PgwardenError);
     expect((error as PgwardenError).code).toBe('FILE_NOT_UTF8');
-    expect((error as PgwardenError).message).toBe('latin1.sql: not valid UTF-8 (invalid byte 0xe9 at byte 18, line 2)');
+    expect((error as PgwardenError).message).toBe(
+      'latin1.sql: not valid UTF-8 (invalid byte 0xe9 at byte 18, line 2)',
+    );
     expect((error as PgwardenError).exitCode).toBe(2);
   });
 });

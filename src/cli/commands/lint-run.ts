@@ -15,7 +15,13 @@ import { renderRuleDoc } from '../../lint/rule-docs.js';
 import { RULES } from '../../lint/rules/index.js';
 import { type CliIo, type GlobalOptions, useColor } from '../io.js';
 
-const DEFAULT_DIRS = ['migrations', 'db/migrations', 'prisma/migrations', 'supabase/migrations', 'sql/migrations'];
+const DEFAULT_DIRS = [
+  'migrations',
+  'db/migrations',
+  'prisma/migrations',
+  'supabase/migrations',
+  'sql/migrations',
+];
 
 export interface LintCliOptions {
   pgVersion?: string;
@@ -29,18 +35,27 @@ export interface LintCliOptions {
   offline?: boolean;
 }
 
-export async function runLint(paths: string[], options: LintCliOptions, globals: GlobalOptions, io: CliIo): Promise<number> {
+export async function runLint(
+  paths: string[],
+  options: LintCliOptions,
+  globals: GlobalOptions,
+  io: CliIo,
+): Promise<number> {
   if (options.listRules) {
     const width = Math.max(...RULES.map((r) => r.id.length));
     for (const rule of RULES) {
-      io.stdout.write(`${rule.id.padEnd(width)}  ${rule.defaultLevel.padEnd(7)}  ${rule.preset.padEnd(11)}  ${rule.title}\n`);
+      io.stdout.write(
+        `${rule.id.padEnd(width)}  ${rule.defaultLevel.padEnd(7)}  ${rule.preset.padEnd(11)}  ${rule.title}\n`,
+      );
     }
     return EXIT.ok;
   }
   if (options.explain) {
     const rule = ruleById(options.explain);
     if (!rule) {
-      throw new PgwardenError('UNKNOWN_RULE', `unknown rule "${options.explain}"`, { hint: 'Run `pgwarden lint --list-rules` for the rule ids.' });
+      throw new PgwardenError('UNKNOWN_RULE', `unknown rule "${options.explain}"`, {
+        hint: 'Run `pgwarden lint --list-rules` for the rule ids.',
+      });
     }
     io.stdout.write(`${renderRuleDoc(rule)}\n`);
     return EXIT.ok;
@@ -56,7 +71,10 @@ export async function runLint(paths: string[], options: LintCliOptions, globals:
   if (options.pgVersion !== undefined) {
     pgVersion = Number(options.pgVersion);
     if (!Number.isInteger(pgVersion) || pgVersion < 10 || pgVersion > 19) {
-      throw new PgwardenError('USAGE', `--pg-version must be a PostgreSQL major version between 10 and 19, not "${options.pgVersion}"`);
+      throw new PgwardenError(
+        'USAGE',
+        `--pg-version must be a PostgreSQL major version between 10 and 19, not "${options.pgVersion}"`,
+      );
     }
   }
 

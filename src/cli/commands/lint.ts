@@ -7,10 +7,23 @@ export function registerLint(program: Command, io: CliIo, setExit: (code: number
   program
     .command('lint')
     .description('check migration SQL for locks, rewrites and other deploy hazards')
-    .argument('[paths...]', 'SQL files or directories (default: migrations.dir from the config, or ./migrations)')
-    .option('--pg-version <major>', 'PostgreSQL major version to check for (default: the connected server, config, or 15)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif', 'github']).default('text'))
-    .option('--runner <name>', 'how the migrations are run: pgwarden (default), psql, transaction, single-query, flyway, or a tool name (prisma, dbmate, golang-migrate…)')
+    .argument(
+      '[paths...]',
+      'SQL files or directories (default: migrations.dir from the config, or ./migrations)',
+    )
+    .option(
+      '--pg-version <major>',
+      'PostgreSQL major version to check for (default: the connected server, config, or 15)',
+    )
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['text', 'json', 'sarif', 'github'])
+        .default('text'),
+    )
+    .option(
+      '--runner <name>',
+      'how the migrations are run: pgwarden (default), psql, transaction, single-query, flyway, or a tool name (prisma, dbmate, golang-migrate…)',
+    )
     .option('--rule <id=level>', 'set a rule level: error, warning or off (repeatable)', collect, [])
     .option('--preset <name>', 'enable an opt-in preset: style (repeatable)', collect, [])
     .option('--fail-on <level>', 'exit 1 on findings at this level or above: error or warning', 'error')
@@ -34,7 +47,6 @@ Examples:
       setExit(await runLint(paths, options, globals, io));
     });
 }
-
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

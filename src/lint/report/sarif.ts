@@ -22,7 +22,9 @@ export function renderSarif(result: LintResult, cwd = process.cwd()): string {
               name: r.id,
               shortDescription: { text: r.title },
               fullDescription: { text: r.docs.problem },
-              help: { text: `${r.docs.problem}\n\nSafe alternative:\n${r.docs.safeAlternative}\n\nWhen it is fine: ${r.docs.whenFine}` },
+              help: {
+                text: `${r.docs.problem}\n\nSafe alternative:\n${r.docs.safeAlternative}\n\nWhen it is fine: ${r.docs.whenFine}`,
+              },
               defaultConfiguration: { level: r.defaultLevel },
             })),
           },
@@ -38,7 +40,12 @@ export function renderSarif(result: LintResult, cwd = process.cwd()): string {
               {
                 physicalLocation: {
                   artifactLocation: { uri: toUri(file.path, cwd) },
-                  region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn },
+                  region: {
+                    startLine: f.line,
+                    startColumn: f.column,
+                    endLine: f.endLine,
+                    endColumn: f.endColumn,
+                  },
                 },
               },
             ],

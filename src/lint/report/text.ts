@@ -14,7 +14,8 @@ export function renderText(result: LintResult, options: TextOptions): string {
   const c = createColors(options.color);
   const out: string[] = [];
   if (!options.quiet) {
-    for (const file of result.files) for (const finding of file.findings) out.push(renderFinding(file, finding, c), '');
+    for (const file of result.files)
+      for (const finding of file.findings) out.push(renderFinding(file, finding, c), '');
   }
   const { errors, warnings, files } = result.summary;
   const context = `PostgreSQL ${result.pgVersion}${result.pgVersionSource === 'default' ? ' (default; set --pg-version or connect with --database-url)' : ` (from ${result.pgVersionSource})`}, runner ${result.runner}${result.live ? ', live schema' : ''}`;
@@ -31,19 +32,28 @@ function plural(n: number, word: string): string {
 
 function renderFinding(file: FileResult, f: Finding, c: ReturnType<typeof createColors>): string {
   const levelText = f.level === 'error' ? c.red(c.bold('error')) : c.yellow(c.bold('warning'));
-  const lines = [`${levelText}${c.bold(`[${f.rule}]`)}: ${c.bold(f.message)}`, c.blue(`  --> ${file.path}:${f.line}:${f.column}`)];
+  const lines = [
+    `${levelText}${c.bold(`[${f.rule}]`)}: ${c.bold(f.message)}`,
+    c.blue(`  --> ${file.path}:${f.line}:${f.column}`),
+  ];
   const source = file.text.split('\n');
   const last = Math.min(f.endLine, f.line + MAX_LINES - 1, source.length);
   const width = String(last).length;
-  const gutter = (n?: number) => c.blue(`${n === undefined ? ' '.repeat(width) : String(n).padStart(width)} |`);
+  const gutter = (n?: number) =>
+    c.blue(`${n === undefined ? ' '.repeat(width) : String(n).padStart(width)} |`);
   lines.push(gutter());
   for (let n = f.line; n <= last; n++) {
     const text = (source[n - 1] ?? '').replace(/\t/g, ' ').replace(/\r$/, '');
     lines.push(`${gutter(n)} ${text}`);
     if (n === f.line) {
       const from = f.column - 1;
-      const to = f.endLine === f.line ? Math.max(f.endColumn - 1, from + 1) : Math.max(text.trimEnd().length, from + 1);
-      lines.push(`${gutter()} ${' '.repeat(from)}${(f.level === 'error' ? c.red : c.yellow)('^'.repeat(to - from))}`);
+      const to =
+        f.endLine === f.line
+          ? Math.max(f.endColumn - 1, from + 1)
+          : Math.max(text.trimEnd().length, from + 1);
+      lines.push(
+        `${gutter()} ${' '.repeat(from)}${(f.level === 'error' ? c.red : c.yellow)('^'.repeat(to - from))}`,
+      );
     }
   }
   if (f.endLine > last) lines.push(`${gutter()} ${c.dim('…')}`);
