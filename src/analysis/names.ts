@@ -70,3 +70,18 @@ export function* walk(root: unknown): Generator<{ type: string; node: any }> {
     }
   }
 }
+
+/**
+ * The value of a boolean option in a DefElem list (`(CONCURRENTLY)`, `(FULL false)`, `(VERBOSE off)`):
+ * true when present without a value, undefined when absent.
+ */
+export function booleanOption(options: any[] | undefined, name: string): boolean | undefined {
+  const def = (options ?? []).find((o: any) => o?.DefElem?.defname === name)?.DefElem;
+  if (!def) return undefined;
+  const arg = def.arg;
+  if (arg === undefined) return true;
+  if (arg.Boolean) return arg.Boolean.boolval === true;
+  if (arg.Integer) return (arg.Integer.ival ?? 0) !== 0;
+  const text = String(arg.String?.sval ?? arg.A_Const?.sval?.sval ?? '').toLowerCase();
+  return !['false', 'off', '0', 'no'].includes(text);
+}

@@ -40,11 +40,9 @@ export const configSchema = z.strictObject({
       presets: z.array(z.enum(['style'])).optional(),
       rules: z
         .record(
-          z
-            .string()
-            .refine((id) => resolveRuleName(id) !== undefined, {
-              message: 'unknown rule (see pgwarden lint --list-rules)',
-            }),
+          z.string().refine((id) => resolveRuleName(id) !== undefined, {
+            message: 'unknown rule (see pgwarden lint --list-rules)',
+          }),
           level,
         )
         .optional(),

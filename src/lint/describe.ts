@@ -4,6 +4,8 @@ import type { SchemaModel, TableFacts } from '../analysis/schema-model.js';
 import type { ResolvedFacts } from '../locks/lock-table.js';
 import { describeBlocks, type LockMode, lockModeSql, strongest } from '../locks/modes.js';
 import type { Role } from '../locks/shape.js';
+import type { Statement } from '../sql/statement.js';
+import { textTokens } from './fix.js';
 
 /** `users` for public tables, `billing.invoices` otherwise. */
 export function shortName(key: string, defaultSchema = 'public'): string {
@@ -77,4 +79,28 @@ export function modesFor(facts: ResolvedFacts, role: Role): LockMode[] {
 export function relationName(effect: Effect, role: Role, model: SchemaModel, fallback = 'the table'): string {
   const key = effect.relations[role]?.[0];
   return key ? shortName(key, model.defaultSchema) : fallback;
+}
+
+/** "an ACCESS EXCLUSIVE lock on users, …" / "a SHARE lock on …" for a describeLocks() text. */
+export function aLock(description: string): string {
+  return /^[AEIOU]/.test(description) ? `an ${description}` : `a ${description}`;
+}
+
+/** How a finding names another statement: a short quote of its start and its line. */
+export function earlierStatement(ctx: { lineOf(offset: number): number }, stmt: Statement): string {
+  return `"${snippet(stmt.text)}" (line ${ctx.lineOf(stmt.span.start)})`;
+}
+
+/** The first words of a statement, on one line, cut at a token boundary. */
+export function snippet(text: string, max = 60): string {
+  let out = '';
+  let previousEnd = -1;
+  for (const token of textTokens(text) ?? []) {
+    const piece = text.slice(token.start, token.end);
+    const gap = previousEnd >= 0 && token.start > previousEnd ? ' ' : '';
+    if (out.length + gap.length + piece.length > max) return out ? `${out} …` : `${piece.slice(0, max)}…`;
+    out += gap + piece;
+    previousEnd = token.end;
+  }
+  return out || text.slice(0, max);
 }

@@ -152,6 +152,7 @@ export class Linter {
     };
     const base = {
       state,
+      lineOf: (offset: number) => parsed.index.position(offset).line,
       path,
       pgMajor: this.pgVersion,
       runner: this.runner,

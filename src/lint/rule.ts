@@ -82,6 +82,8 @@ interface BaseContext {
   report(report: Report): void;
   /** State this rule keeps for the current file, created by `init` on first use. */
   state<T>(init: () => T): T;
+  /** The 1-based line of a character offset in the file. */
+  lineOf(offset: number): number;
 }
 
 export interface RuleContext extends BaseContext {

@@ -1,6 +1,5 @@
-import { shortName } from '../describe.js';
+import { aLock, shortName } from '../describe.js';
 import { defineRule } from '../rule.js';
-import { aLock } from './constraint-missing-not-valid.js';
 
 export const rule = defineRule({
   id: 'adding-exclusion-constraint',

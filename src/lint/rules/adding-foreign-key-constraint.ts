@@ -1,6 +1,7 @@
-import { shortName } from '../describe.js';
+import { defaultConstraintName } from '../../analysis/constraint-names.js';
+import { aLock, shortName } from '../describe.js';
+import { appendToStatement } from '../fix.js';
 import { defineRule } from '../rule.js';
-import { aLock, appendToStatement, defaultConstraintName } from './constraint-missing-not-valid.js';
 
 export const rule = defineRule({
   id: 'adding-foreign-key-constraint',

@@ -1,6 +1,6 @@
 import { quoteIdent } from '../../analysis/names.js';
+import { aLock } from '../describe.js';
 import { defineRule } from '../rule.js';
-import { aLock } from './constraint-missing-not-valid.js';
 
 export const rule = defineRule({
   id: 'adding-not-nullable-field',

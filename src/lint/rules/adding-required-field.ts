@@ -1,21 +1,8 @@
 import { rangeVarName } from '../../analysis/names.js';
 import { SERIAL_TYPES, typeFromAst } from '../../analysis/types.js';
 import { shortName } from '../describe.js';
-import { defineRule, type RuleContext } from '../rule.js';
-
-/**
- * True when rows were written into the table (INSERT, COPY … FROM) earlier in the file being
- * linted: a table created in this migration is then not empty.
- */
-export function filledEarlier(ctx: RuleContext, key: string | undefined): boolean {
-  if (key === undefined) return false;
-  return ctx.statements.some((s) => {
-    if (s.index >= ctx.stmt.index || s.origin === 'function-body') return false;
-    const writes = s.kind === 'InsertStmt' || (s.kind === 'CopyStmt' && s.node.is_from === true);
-    const target = writes ? rangeVarName(s.node.relation) : undefined;
-    return target !== undefined && ctx.schema.keyOf(target) === key;
-  });
-}
+import { defineRule } from '../rule.js';
+import { filledEarlier } from '../statement-facts.js';
 
 /** Why a new column is NOT NULL with nothing to fill existing rows, or undefined if it is fine. */
 function requiredWithoutValue(def: any): 'NOT NULL' | 'PRIMARY KEY' | undefined {

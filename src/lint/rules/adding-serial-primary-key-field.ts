@@ -1,18 +1,6 @@
-import type { Statement } from '../../sql/statement.js';
-import { shortName } from '../describe.js';
+import { aLock, shortName } from '../describe.js';
 import { defineRule } from '../rule.js';
-import { aLock } from './constraint-missing-not-valid.js';
-
-/** The contype of the column constraint of an ALTER TABLE … ADD COLUMN at this AST location. */
-export function columnConstraintType(stmt: Statement, location: number | undefined): string | undefined {
-  if (stmt.kind !== 'AlterTableStmt' || location === undefined) return undefined;
-  for (const item of stmt.node.cmds ?? []) {
-    for (const c of item.AlterTableCmd?.def?.ColumnDef?.constraints ?? []) {
-      if (c.Constraint?.location === location) return c.Constraint.contype;
-    }
-  }
-  return undefined;
-}
+import { columnConstraintType } from '../statement-facts.js';
 
 export const rule = defineRule({
   id: 'adding-serial-primary-key-field',

@@ -1,10 +1,9 @@
 import { quoteIdent } from '../../analysis/names.js';
 import { modesOn } from '../../locks/lock-table.js';
 import { isDisruptive } from '../../locks/modes.js';
-import { shortName } from '../describe.js';
+import { aLock, shortName } from '../describe.js';
 import { defineRule } from '../rule.js';
-import { filledEarlier } from './adding-required-field.js';
-import { aLock } from './constraint-missing-not-valid.js';
+import { filledEarlier } from '../statement-facts.js';
 
 export const rule = defineRule({
   id: 'attach-partition-without-check',

@@ -1,7 +1,8 @@
 import { listName } from '../../analysis/names.js';
 import { relationKey } from '../../analysis/schema-model.js';
+import { aLock } from '../describe.js';
+import { appendToStatement } from '../fix.js';
 import { defineRule } from '../rule.js';
-import { aLock, appendToStatement } from './constraint-missing-not-valid.js';
 
 export const rule = defineRule({
   id: 'ban-alter-domain-with-add-constraint',

@@ -1,6 +1,6 @@
 import { quoteIdent } from '../../analysis/names.js';
+import { columnLabel, matchingColumns, replaceType, typeSpan } from '../column-types.js';
 import { defineRule } from '../rule.js';
-import { columnLabel, matchingColumns, replaceType, typeSpan } from './prefer-jsonb.js';
 
 export const rule = defineRule({
   id: 'ban-char-field',

@@ -1,7 +1,7 @@
 import { rangeVarName } from '../../analysis/names.js';
 import { relationName } from '../describe.js';
+import { addedColumns, columnKey, recordAddedColumns } from '../file-columns.js';
 import { defineRule } from '../rule.js';
-import { addedColumns, columnKey, recordAddedColumns } from './ban-drop-column.js';
 
 export const rule = defineRule({
   id: 'ban-drop-not-null',

@@ -1,7 +1,7 @@
+import { booleanOption } from '../../analysis/names.js';
 import { factsFor } from '../../locks/lock-table.js';
 import { shortName } from '../describe.js';
 import { defineRule, type RuleContext } from '../rule.js';
-import { booleanOption } from './require-concurrent-reindex.js';
 
 export const rule = defineRule({
   id: 'ban-vacuum-full-cluster',

@@ -1,7 +1,6 @@
 import type { Effect } from '../../analysis/effects.js';
-import { shortName } from '../describe.js';
+import { aLock, shortName } from '../describe.js';
 import { defineRule } from '../rule.js';
-import { aLock } from './constraint-missing-not-valid.js';
 
 /** True when the type change of this column certainly rewrites the table (changing-column-type reports it). */
 function certainRewrite(effects: readonly Effect[], column: string | undefined): boolean {

@@ -1,43 +1,9 @@
+import { defaultConstraintName } from '../../analysis/constraint-names.js';
 import type { Effect } from '../../analysis/effects.js';
-import { stringList } from '../../analysis/names.js';
-import { columnsIn } from '../../analysis/schema-model.js';
-import { scanSql } from '../../sql/parser.js';
 import type { Statement } from '../../sql/statement.js';
+import { aLock } from '../describe.js';
+import { appendToStatement } from '../fix.js';
 import { defineRule, type RuleContext } from '../rule.js';
-
-/**
- * Appends ` suffix` right after the statement's last SQL token, so that a trailing comment
- * (statement texts keep comments that precede the `;`) stays a comment after the insertion.
- */
-export function appendToStatement(text: string, suffix: string): string | undefined {
-  const tokens = (scanSql(text) ?? []).filter((t) => t.name !== 'SQL_COMMENT' && t.name !== 'C_COMMENT');
-  const last = tokens.at(-1);
-  if (!last) return undefined;
-  const end = Buffer.from(text, 'utf8').subarray(0, last.end).toString('utf8').length;
-  return `${text.slice(0, end)} ${suffix}${text.slice(end)}`;
-}
-
-/** "an ACCESS EXCLUSIVE lock on users, …" / "a SHARE lock on …" for a describeLocks() text. */
-export function aLock(description: string): string {
-  return /^[AEIOU]/.test(description) ? `an ${description}` : `a ${description}`;
-}
-
-/**
- * The name PostgreSQL gives an unnamed CHECK or FOREIGN KEY table constraint
- * (`orders_amount_check`, `orders_check`, `orders_user_id_fkey`), when it fits in 63 bytes
- * (longer names are truncated, and a taken name gets a number: not predicted here).
- */
-export function defaultConstraintName(table: string, con: any): string | undefined {
-  let name: string | undefined;
-  if (con?.contype === 'CONSTR_FOREIGN') {
-    const columns = stringList(con.fk_attrs);
-    if (columns.length > 0) name = `${table}_${columns.join('_')}_fkey`;
-  } else if (con?.contype === 'CONSTR_CHECK') {
-    const columns = columnsIn(con.raw_expr);
-    name = columns.length === 1 ? `${table}_${columns[0]}_check` : `${table}_check`;
-  }
-  return name !== undefined && Buffer.byteLength(name) <= 63 ? name : undefined;
-}
 
 /** The Constraint node of an ALTER TABLE … ADD CONSTRAINT at this AST location. */
 function constraintAt(stmt: Statement, location: number | undefined): any {

@@ -1,42 +1,9 @@
 import type { Effect } from '../../analysis/effects.js';
 import { rangeVarName, stringList } from '../../analysis/names.js';
 import { describeBlocks, isDisruptive, type LockMode, lockModeSql, strongest } from '../../locks/modes.js';
-import { scanSql } from '../../sql/parser.js';
 import type { Statement } from '../../sql/statement.js';
-import { shortName } from '../describe.js';
-import { defineRule, type FileEndContext, type RuleContext } from '../rule.js';
-
-/**
- * The line a statement starts on, when the linter's context can tell (a `lineOf(offset)`
- * function; the rule API does not offer one yet).
- */
-export function lineOf(ctx: FileEndContext, stmt: Statement): number | undefined {
-  const fn = (ctx as { lineOf?: (offset: number) => number }).lineOf;
-  return typeof fn === 'function' ? fn(stmt.span.start) : undefined;
-}
-
-/** How a finding names another statement: a short quote of its start, and its line when known. */
-export function earlierStatement(ctx: FileEndContext, stmt: Statement): string {
-  const line = lineOf(ctx, stmt);
-  const quote = `"${snippet(stmt.text)}"`;
-  return line === undefined ? quote : `${quote} (line ${line})`;
-}
-
-/** The first words of a statement, on one line, cut at a token boundary. */
-export function snippet(text: string, max = 60): string {
-  const tokens = (scanSql(text) ?? []).filter((t) => t.name !== 'SQL_COMMENT' && t.name !== 'C_COMMENT');
-  const bytes = Buffer.from(text, 'utf8');
-  let out = '';
-  let previousEnd = -1;
-  for (const token of tokens) {
-    const piece = bytes.subarray(token.start, token.end).toString('utf8');
-    const gap = previousEnd >= 0 && token.start > previousEnd ? ' ' : '';
-    if (out.length + gap.length + piece.length > max) return out ? `${out} …` : `${piece.slice(0, max)}…`;
-    out += gap + piece;
-    previousEnd = token.end;
-  }
-  return out || text.slice(0, max);
-}
+import { earlierStatement, shortName } from '../describe.js';
+import { defineRule, type RuleContext } from '../rule.js';
 
 const DATA_CHANGES: Record<string, string> = {
   UpdateStmt: 'UPDATE',

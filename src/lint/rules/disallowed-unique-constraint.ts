@@ -1,7 +1,6 @@
-import { shortName } from '../describe.js';
+import { aLock, shortName } from '../describe.js';
 import { defineRule } from '../rule.js';
-import { columnConstraintType } from './adding-serial-primary-key-field.js';
-import { aLock } from './constraint-missing-not-valid.js';
+import { columnConstraintType } from '../statement-facts.js';
 
 export const rule = defineRule({
   id: 'disallowed-unique-constraint',

@@ -1,9 +1,8 @@
 import type { Effect } from '../../analysis/effects.js';
 import { rangeVarName } from '../../analysis/names.js';
 import { factsFor } from '../../locks/lock-table.js';
-import { shortName } from '../describe.js';
+import { aLock, shortName } from '../describe.js';
 import { defineRule, type RuleContext } from '../rule.js';
-import { aLock } from './constraint-missing-not-valid.js';
 
 /** A foreign-key effect built here, for drops the classifier does not see as such. */
 function dropForeignKey(

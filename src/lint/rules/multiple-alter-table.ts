@@ -2,9 +2,8 @@ import type { Effect } from '../../analysis/effects.js';
 import { rangeVarName } from '../../analysis/names.js';
 import { describeBlocks, LOCK_MODES, type LockMode, lockModeSql, strongest } from '../../locks/modes.js';
 import type { Statement } from '../../sql/statement.js';
-import { modesFor, shortName } from '../describe.js';
+import { earlierStatement, modesFor, shortName } from '../describe.js';
 import { defineRule, type RuleContext } from '../rule.js';
-import { earlierStatement } from './data-change-under-exclusive-lock.js';
 
 /** Shapes that re-check every row for a new constraint (in one pass when merged). */
 const VERIFY = new Set([

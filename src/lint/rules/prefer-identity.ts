@@ -1,6 +1,6 @@
 import { SERIAL_TYPES } from '../../analysis/types.js';
+import { columnLabel, isBuiltin, matchingColumns, replaceType, typeSpan } from '../column-types.js';
 import { defineRule } from '../rule.js';
-import { columnLabel, isBuiltin, matchingColumns, replaceType, typeSpan } from './prefer-jsonb.js';
 
 const BASE_TYPE: Record<string, string> = { serial2: 'smallint', serial4: 'integer', serial8: 'bigint' };
 const WRITTEN: Record<string, string> = { serial2: 'smallserial', serial4: 'serial', serial8: 'bigserial' };

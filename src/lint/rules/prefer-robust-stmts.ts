@@ -1,8 +1,7 @@
 import { type QualifiedName, quoteIdent, rangeVarName, sqlName, stringList } from '../../analysis/names.js';
 import type { Statement } from '../../sql/statement.js';
-import { insertAfter } from '../fix.js';
+import { insertAfter, textTokens } from '../fix.js';
 import { defineRule, type Report, type RuleContext } from '../rule.js';
-import { textTokens } from './prefer-jsonb.js';
 
 /** What DROP … names, for messages and for placing IF EXISTS after these keywords. */
 const DROP_KEYWORDS: Record<string, string[]> = {

@@ -1,5 +1,4 @@
 import { quoteIdent } from '../../analysis/names.js';
-import { defineRule } from '../rule.js';
 import {
   columnLabel,
   isBuiltin,
@@ -7,7 +6,8 @@ import {
   replaceType,
   type TypedColumn,
   typeSpan,
-} from './prefer-jsonb.js';
+} from '../column-types.js';
+import { defineRule } from '../rule.js';
 
 export const rule = defineRule({
   id: 'prefer-text-field',

@@ -1,5 +1,5 @@
+import { columnLabel, isBuiltin, matchingColumns, replaceType, typeSpan } from '../column-types.js';
 import { defineRule } from '../rule.js';
-import { columnLabel, isBuiltin, matchingColumns, replaceType, typeSpan } from './prefer-jsonb.js';
 
 export const rule = defineRule({
   id: 'prefer-timestamptz',

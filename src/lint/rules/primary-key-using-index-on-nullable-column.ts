@@ -1,7 +1,6 @@
 import { quoteIdent } from '../../analysis/names.js';
-import { shortName } from '../describe.js';
+import { aLock, shortName } from '../describe.js';
 import { defineRule } from '../rule.js';
-import { aLock } from './constraint-missing-not-valid.js';
 
 export const rule = defineRule({
   id: 'primary-key-using-index-on-nullable-column',

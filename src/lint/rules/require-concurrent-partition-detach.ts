@@ -1,6 +1,6 @@
-import { shortName } from '../describe.js';
+import { aLock, shortName } from '../describe.js';
+import { appendToStatement } from '../fix.js';
 import { defineRule } from '../rule.js';
-import { aLock, appendToStatement } from './constraint-missing-not-valid.js';
 
 export const rule = defineRule({
   id: 'require-concurrent-partition-detach',

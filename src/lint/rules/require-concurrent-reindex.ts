@@ -1,5 +1,5 @@
 import type { Effect } from '../../analysis/effects.js';
-import { displayName, rangeVarName } from '../../analysis/names.js';
+import { booleanOption, displayName, rangeVarName } from '../../analysis/names.js';
 import { factsFor } from '../../locks/lock-table.js';
 import { insertAfter } from '../fix.js';
 import { defineRule } from '../rule.js';
@@ -13,16 +13,6 @@ const TARGET: Record<string, { keyword: string; what: string }> = {
 };
 
 /** The value of a boolean option such as `(CONCURRENTLY)` / `(CONCURRENTLY false)`, or undefined when absent. */
-export function booleanOption(options: any[] | undefined, name: string): boolean | undefined {
-  const def = (options ?? []).find((o: any) => o?.DefElem?.defname === name)?.DefElem;
-  if (!def) return undefined;
-  const arg = def.arg;
-  if (arg === undefined) return true;
-  if (arg.Boolean) return arg.Boolean.boolval === true;
-  if (arg.Integer) return (arg.Integer.ival ?? 0) !== 0;
-  const text = String(arg.String?.sval ?? arg.A_Const?.sval?.sval ?? '').toLowerCase();
-  return !['false', 'off', '0', 'no'].includes(text);
-}
 
 export const rule = defineRule({
   id: 'require-concurrent-reindex',

@@ -1,6 +1,6 @@
 import { displayName, listName, type QualifiedName } from '../../analysis/names.js';
 import { relationKey } from '../../analysis/schema-model.js';
-import { appendClause } from '../fix.js';
+import { appendToStatement } from '../fix.js';
 import { defineRule, type RuleContext } from '../rule.js';
 
 export const rule = defineRule({
@@ -53,7 +53,7 @@ ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'archived' AFTER 'delivered';`,
         last === undefined
           ? "Add BEFORE '…' or AFTER '…' to put the value where it belongs in the order (AFTER the current last value if last is intended)."
           : `Add BEFORE '…' to put the value where it belongs, or AFTER '${last}' to say that last is intended.`,
-      ...(last === undefined ? {} : { fix: appendClause(stmt.text, `AFTER ${literal(last)}`) }),
+      ...(last === undefined ? {} : { fix: appendToStatement(stmt.text, `AFTER ${literal(last)}`) }),
     });
   },
 });

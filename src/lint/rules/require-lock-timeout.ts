@@ -1,15 +1,5 @@
-import type { Effect } from '../../analysis/effects.js';
-import { isDisruptive } from '../../locks/modes.js';
-import { defineRule, type RuleContext } from '../rule.js';
-
-/** The first effect of the statement that takes a lock the application would queue behind. */
-export function disruptiveEffect(ctx: RuleContext): Effect | undefined {
-  return ctx.effects.find((effect) =>
-    effect.facts.locks.some(
-      (lock) => isDisruptive(lock.modes) && (effect.relations[lock.on] ?? []).some((key) => !ctx.isNew(key)),
-    ),
-  );
-}
+import { defineRule } from '../rule.js';
+import { disruptiveEffect } from '../statement-facts.js';
 
 export const rule = defineRule({
   id: 'require-lock-timeout',

@@ -1,5 +1,5 @@
 import { defineRule } from '../rule.js';
-import { disruptiveEffect } from './require-lock-timeout.js';
+import { disruptiveEffect } from '../statement-facts.js';
 
 export const rule = defineRule({
   id: 'require-statement-timeout',

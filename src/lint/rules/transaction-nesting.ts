@@ -1,7 +1,6 @@
 import { classify } from '../../analysis/classify.js';
 import type { Statement } from '../../sql/statement.js';
 import { defineRule, type RuleContext } from '../rule.js';
-import { lineOf } from './data-change-under-exclusive-lock.js';
 
 const BEGIN = new Set(['TRANS_STMT_BEGIN', 'TRANS_STMT_START']);
 const END = new Set(['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK']);
@@ -108,7 +107,7 @@ function outside(ctx: RuleContext, count: number): string {
 function nestedBegin(ctx: RuleContext, outer: Statement | undefined): void {
   const { stmt } = ctx;
   if (ctx.tx.explicit) {
-    const line = outer ? lineOf(ctx, outer) : undefined;
+    const line = outer ? ctx.lineOf(outer.span.start) : undefined;
     ctx.report({
       message: `BEGIN inside the transaction opened by the BEGIN ${line === undefined ? 'before it' : `on line ${line}`}: PostgreSQL only warns ("there is already a transaction in progress"), and the first COMMIT then ends the whole transaction, so the statements between the two COMMITs run outside it`,
       help: 'PostgreSQL transactions do not nest: remove the inner BEGIN and its COMMIT (use SAVEPOINT for a partial rollback).',
@@ -179,6 +178,5 @@ function splitHelp(ctx: RuleContext): string {
 
 /** Where a later statement is: its line when known. */
 function laterRef(ctx: RuleContext, stmt: Statement): string {
-  const line = lineOf(ctx, stmt);
-  return line === undefined ? 'further down' : `on line ${line}`;
+  return `on line ${ctx.lineOf(stmt.span.start)}`;
 }

@@ -19,7 +19,7 @@ describe(RULE, () => {
     expect(f[0]!.level).toBe('warning');
     expect(f[0]!.message).toContain('this one rewrites orders');
     expect(f[0]!.message).toContain(
-      '"ALTER TABLE orders ALTER COLUMN quantity TYPE bigint" already rewrote it',
+      '"ALTER TABLE orders ALTER COLUMN quantity TYPE bigint" (line 1) already rewrote it',
     );
     expect(f[0]!.help).toContain('ALTER TABLE orders …, …;');
   });
