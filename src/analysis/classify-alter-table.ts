@@ -54,6 +54,18 @@ export function classifyAlterTable(n: any, ctx: ClassifyContext): Effect[] {
       out.push(effect(ctx, 'inherit', { table: target, parent: rangeVarName(cmd.def) }, at));
     } else if (simple) {
       out.push(effect(ctx, simple, { table: target }, at, { column: cmd.name }));
+      if (cmd.subtype === 'AT_DropColumn') {
+        for (const con of table?.constraints ?? []) {
+          if (con.kind === 'foreign-key' && con.columns.includes(cmd.name) && con.references !== table?.key) {
+            out.push(
+              effect(ctx, 'drop-foreign-key', { table: target, referenced: con.references }, at, {
+                constraint: con.name,
+                column: cmd.name,
+              }),
+            );
+          }
+        }
+      }
     } else {
       switch (cmd.subtype) {
         case 'AT_AddColumn':
@@ -63,7 +75,7 @@ export function classifyAlterTable(n: any, ctx: ClassifyContext): Effect[] {
           out.push(setNotNull(ctx, target, table, cmd.name, at));
           break;
         case 'AT_AlterColumnType':
-          out.push(...alterType(cmd, ctx, target, table, at));
+          out.push(...alterType(n.cmds ?? [], cmd, ctx, target, table, at));
           break;
         case 'AT_AddConstraint':
           out.push(...addConstraint(cmd.def?.Constraint, ctx, target, table, at));
@@ -159,6 +171,8 @@ function classifyAlterIndex(
           loc,
         ),
       );
+    } else if (cmd?.subtype === 'AT_SetTableSpace') {
+      out.push(effect(ctx, 'alter-index-set-tablespace', { index: target, table: index?.table }, loc));
     } else if (['AT_SetRelOptions', 'AT_ResetRelOptions', 'AT_SetStatistics'].includes(cmd?.subtype)) {
       out.push(effect(ctx, 'alter-index-set', { index: target, table: index?.table }, loc));
     }
@@ -236,7 +250,17 @@ function setNotNull(
     : effect(ctx, 'set-not-null', { table: target }, at, { column });
 }
 
+function droppedConstraints(cmds: any[]): Set<string> {
+  return new Set(
+    cmds
+      .map((item) => item.AlterTableCmd)
+      .filter((cmd) => cmd?.subtype === 'AT_DropConstraint' && typeof cmd.name === 'string')
+      .map((cmd) => cmd.name as string),
+  );
+}
+
 function alterType(
+  alterCmds: any[],
   cmd: any,
   ctx: ClassifyContext,
   target: QualifiedName | undefined,
@@ -280,7 +304,12 @@ function alterType(
       );
     }
   }
-  const checks = table?.constraints.filter((c) => c.kind === 'check' && c.columns.includes(column)) ?? [];
+  // NOT VALID checks are not re-checked, nor checks the same statement drops (verified on PG 15)
+  const dropped = droppedConstraints(alterCmds);
+  const checks =
+    table?.constraints.filter(
+      (c) => c.kind === 'check' && c.validated && c.columns.includes(column) && !dropped.has(c.name),
+    ) ?? [];
   if (checks.length > 0) {
     out.push(
       effect(ctx, 'alter-column-type-checked', { table: target }, at, {
@@ -337,7 +366,12 @@ function addConstraint(
       if (!con.indexname)
         return [effect(ctx, 'add-primary-key', { table: target }, at, { constraint: name })];
       const index = ctx.model.index({ schema: table?.schema, name: con.indexname });
-      const nullable = index ? index.columns.some((c) => !table?.columns.get(c)?.notNull) : undefined;
+      const proven = (c: string) =>
+        ctx.pgMajor >= 12 &&
+        (table?.constraints.some((k) => k.kind === 'check' && k.validated && k.provesNotNull === c) ?? false);
+      const nullable = index
+        ? index.columns.some((c) => !table?.columns.get(c)?.notNull && !proven(c))
+        : undefined;
       return [
         effect(
           ctx,
@@ -354,8 +388,13 @@ function addConstraint(
     case 'CONSTR_EXCLUSION':
       return [effect(ctx, 'add-exclusion', { table: target }, at, { constraint: name })];
     case 'CONSTR_NOTNULL':
-      // PostgreSQL 18: ADD CONSTRAINT … NOT NULL col
-      return stringList(con.keys).map((column) => setNotNull(ctx, target, table, column, at));
+      // PostgreSQL 18: ADD CONSTRAINT … NOT NULL col [NOT VALID]; NOT VALID checks no row, like a
+      // CHECK (col IS NOT NULL) NOT VALID
+      return stringList(con.keys).map((column) =>
+        notValid
+          ? effect(ctx, 'add-check-not-valid', { table: target }, at, { constraint: name, column })
+          : setNotNull(ctx, target, table, column, at),
+      );
     default:
       return [];
   }

@@ -8,7 +8,7 @@ import type { Role } from '../locks/shape.js';
 import type { Statement } from '../sql/statement.js';
 import { classifyAlterTable } from './classify-alter-table.js';
 import type { Effect, EffectDetail } from './effects.js';
-import { listName, type QualifiedName, rangeVarName, walk } from './names.js';
+import { booleanOption, listName, type QualifiedName, rangeVarName, walk } from './names.js';
 import type { SchemaModel } from './schema-model.js';
 
 export interface ClassifyContext {
@@ -83,7 +83,7 @@ export function classify(stmt: Statement, ctx: ClassifyContext): Effect[] {
         : [];
     case 'ReindexStmt': {
       const target = rangeVarName(n.relation);
-      const concurrent = (n.params ?? []).some((p: any) => p.DefElem?.defname === 'concurrently');
+      const concurrent = booleanOption(n.params, 'concurrently') === true;
       if (n.kind === 'REINDEX_OBJECT_INDEX') {
         const index = ctx.model.index(target);
         return [
@@ -105,7 +105,8 @@ export function classify(stmt: Statement, ctx: ClassifyContext): Effect[] {
           ),
         ];
       }
-      return [];
+      // SCHEMA, DATABASE, SYSTEM: every table in turn, one transaction each
+      return [effect(ctx, concurrent ? 'reindex-concurrently' : 'reindex-schema', {}, undefined)];
     }
     case 'TruncateStmt': {
       const cascade = n.behavior === 'DROP_CASCADE';
@@ -142,9 +143,7 @@ export function classify(stmt: Statement, ctx: ClassifyContext): Effect[] {
         ),
       ];
     case 'VacuumStmt': {
-      const full = (n.options ?? []).some(
-        (o: any) => o.DefElem?.defname === 'full' && o.DefElem?.arg?.Boolean?.boolval !== false,
-      );
+      const full = booleanOption(n.options, 'full') === true;
       const shape = n.is_vacuumcmd ? (full ? 'vacuum-full' : 'vacuum') : 'analyze';
       return (n.rels ?? []).map((r: any) =>
         effect(
@@ -164,9 +163,12 @@ export function classify(stmt: Statement, ctx: ClassifyContext): Effect[] {
     case 'CreateDomainStmt':
       return [effect(ctx, 'create-domain', {}, undefined)];
     case 'AlterDomainStmt': {
-      if (n.subtype !== 'C') return [];
       const domain = listName(n.typeName);
       const users = domain ? tablesUsingType(ctx, domain) : [];
+      if (n.subtype === 'V')
+        return [effect(ctx, 'alter-domain-validate-constraint', { table: users }, undefined)];
+      if (n.subtype === 'N') return [effect(ctx, 'alter-domain-set-not-null', { table: users }, undefined)];
+      if (n.subtype !== 'C') return [];
       const notValid = n.def?.Constraint?.skip_validation === true;
       return [
         effect(

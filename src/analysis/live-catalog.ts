@@ -4,7 +4,8 @@
  */
 import type pg from 'pg';
 import { parseSql } from '../sql/parser.js';
-import { type ConstraintKind, notNullCheckColumn, relationKey, SchemaModel } from './schema-model.js';
+import { notNullCheckColumn } from './names.js';
+import { type ConstraintKind, relationKey, SchemaModel } from './schema-model.js';
 import { typeFromCatalog } from './types.js';
 
 export interface LiveFacts {
@@ -31,7 +32,7 @@ export async function loadLiveFacts(client: pg.Client): Promise<LiveFacts> {
   if (searchPath[0]) model.defaultSchema = searchPath[0];
 
   const tables = await client.query(`
-    SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind, c.relpersistence,
+    SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind, c.relpersistence, c.relispopulated,
            c.reltuples::float8 AS reltuples,
            CASE WHEN c.relkind IN ('r','p','m') THEN pg_total_relation_size(c.oid)::float8 END AS bytes,
            (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
@@ -59,6 +60,7 @@ export async function loadLiveFacts(client: pg.Client): Promise<LiveFacts> {
       constraints: [],
       partitionOf: row.parent ?? undefined,
       partitionKey: row.partkey ?? [],
+      populated: row.relispopulated,
       rowEstimate: row.reltuples >= 0 ? Math.round(row.reltuples) : undefined,
       totalBytes: row.bytes ?? undefined,
     });
@@ -68,7 +70,8 @@ export async function loadLiveFacts(client: pg.Client): Promise<LiveFacts> {
     SELECT a.attrelid::int AS oid, a.attname, t.typname, tn.nspname AS typschema, a.atttypmod, a.attnotnull
       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       JOIN pg_type t ON t.oid = a.atttypid JOIN pg_namespace tn ON tn.oid = t.typnamespace
-     WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','v','m','f') AND ${USER_SCHEMAS}`);
+     WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r','p','v','m','f') AND ${USER_SCHEMAS}
+     ORDER BY a.attrelid, a.attnum`);
   for (const row of columns.rows) {
     const table = model.tables.get(byOid.get(row.oid) ?? '');
     table?.columns.set(row.attname, {

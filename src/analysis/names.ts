@@ -85,3 +85,23 @@ export function booleanOption(options: any[] | undefined, name: string): boolean
   const text = String(arg.String?.sval ?? arg.A_Const?.sval?.sval ?? '').toLowerCase();
   return !['false', 'off', '0', 'no'].includes(text);
 }
+
+/** The columns an expression refers to. */
+export function columnsIn(expr: unknown): string[] {
+  const out = new Set<string>();
+  for (const { type, node } of walk(expr)) {
+    if (type === 'ColumnRef') {
+      const name = stringList(node.fields).at(-1);
+      if (name) out.add(name);
+    }
+  }
+  return [...out];
+}
+
+/** The column of a `CHECK (col IS NOT NULL)` expression, if that is what it is. */
+export function notNullCheckColumn(expr: any): string | undefined {
+  const test = expr?.NullTest;
+  if (test?.nulltesttype !== 'IS_NOT_NULL') return undefined;
+  const fields = stringList(test.arg?.ColumnRef?.fields);
+  return fields.length === 1 ? fields[0] : undefined;
+}

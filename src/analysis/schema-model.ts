@@ -5,7 +5,15 @@
  * statement's effect on the model; rules read the model as it was before their statement.
  */
 
-import { listName, type QualifiedName, rangeVarName, stringList, walk } from './names.js';
+import { defaultConstraintName } from './constraint-names.js';
+import {
+  columnsIn,
+  listName,
+  notNullCheckColumn,
+  type QualifiedName,
+  rangeVarName,
+  stringList,
+} from './names.js';
 import { type ColumnType, SERIAL_TYPES, typeFromAst } from './types.js';
 import { expressionVolatility, type FunctionLookup } from './volatility.js';
 
@@ -62,6 +70,8 @@ export interface TableFacts {
   partitionOf: string | undefined;
   /** Partition key columns, when this is a partitioned table. */
   partitionKey: string[];
+  /** For materialized views: whether they hold data (not created WITH NO DATA, or refreshed since). */
+  populated: boolean;
   /** Live size facts, when connected. */
   rowEstimate: number | undefined;
   totalBytes: number | undefined;
@@ -145,6 +155,7 @@ export class SchemaModel {
       constraints: [],
       partitionOf: undefined,
       partitionKey: [],
+      populated: true,
       rowEstimate: undefined,
       totalBytes: undefined,
     };
@@ -177,8 +188,16 @@ export class SchemaModel {
         return;
       case 'CreateTableAsStmt': {
         const name = rangeVarName(node.into?.rel);
-        if (name && !this.table(name))
-          this.newTable(name, node.objtype === 'OBJECT_MATVIEW' ? 'matview' : 'table', file);
+        if (name && !this.table(name)) {
+          const table = this.newTable(name, node.objtype === 'OBJECT_MATVIEW' ? 'matview' : 'table', file);
+          table.persistence = persistenceOf(node.into?.rel?.relpersistence);
+          table.populated = node.into?.skipData !== true;
+        }
+        return;
+      }
+      case 'RefreshMatViewStmt': {
+        const table = this.table(rangeVarName(node.relation));
+        if (table) table.populated = node.skipData !== true;
         return;
       }
       case 'ViewStmt': {
@@ -244,8 +263,7 @@ export class SchemaModel {
     table.partitionKey = (node.partspec?.partParams ?? [])
       .map((p: any) => p.PartitionElem?.name)
       .filter((n: unknown): n is string => typeof n === 'string');
-    const persistence = node.relation?.relpersistence;
-    table.persistence = persistence === 'u' ? 'unlogged' : persistence === 't' ? 'temporary' : 'permanent';
+    table.persistence = persistenceOf(node.relation?.relpersistence);
     if (node.partbound) {
       const parent = rangeVarName(node.inhRelations?.[0]);
       if (parent) {
@@ -295,7 +313,10 @@ export class SchemaModel {
         : keys.length > 0
           ? keys
           : columns;
-    const name = con.conname ?? `${table.name}_${cols.join('_')}_${kind}`;
+    const name =
+      con.conname ??
+      defaultConstraintName(table.name, con, columns) ??
+      `${table.name}_${cols.join('_')}_${kind}`;
     const references = kind === 'foreign-key' ? this.keyOfRange(con.pktable) : undefined;
     table.constraints.push({
       name,
@@ -497,6 +518,10 @@ export class SchemaModel {
   }
 }
 
+function persistenceOf(relpersistence: unknown): TableFacts['persistence'] {
+  return relpersistence === 'u' ? 'unlogged' : relpersistence === 't' ? 'temporary' : 'permanent';
+}
+
 function constraintKind(contype: string): ConstraintKind | undefined {
   switch (contype) {
     case 'CONSTR_CHECK':
@@ -512,24 +537,4 @@ function constraintKind(contype: string): ConstraintKind | undefined {
     default:
       return undefined;
   }
-}
-
-/** The columns an expression refers to. */
-export function columnsIn(expr: unknown): string[] {
-  const out = new Set<string>();
-  for (const { type, node } of walk(expr)) {
-    if (type === 'ColumnRef') {
-      const name = stringList(node.fields).at(-1);
-      if (name) out.add(name);
-    }
-  }
-  return [...out];
-}
-
-/** The column of a `CHECK (col IS NOT NULL)` expression, if that is what it is. */
-export function notNullCheckColumn(expr: any): string | undefined {
-  const test = expr?.NullTest;
-  if (test?.nulltesttype !== 'IS_NOT_NULL') return undefined;
-  const fields = stringList(test.arg?.ColumnRef?.fields);
-  return fields.length === 1 ? fields[0] : undefined;
 }

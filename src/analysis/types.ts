@@ -32,8 +32,6 @@ const ALIASES: Record<string, string> = {
   numeric: 'numeric',
   'character varying': 'varchar',
   varchar: 'varchar',
-  character: 'bpchar',
-  char: 'bpchar',
   bpchar: 'bpchar',
   'timestamp without time zone': 'timestamp',
   timestamp: 'timestamp',
@@ -64,8 +62,9 @@ export function typeFromAst(typeName: any): ColumnType {
   const schema = parts.length > 1 ? parts.at(-2) : undefined;
   const builtin = schema === undefined || schema === 'pg_catalog';
   let name = builtin ? (ALIASES[rawName] ?? rawName) : rawName;
-  // `"char"` (quoted) is a different, one-byte type; the grammar gives it without pg_catalog.
-  if (rawName === 'char' && schema === undefined) name = 'char';
+  // The grammar spells CHAR(n) / CHARACTER(n) as pg_catalog.bpchar; a type literally named
+  // `char` (`"char"`, pg_catalog."char") is the one-byte internal type.
+  if (rawName === 'char' && builtin) name = 'char';
   const mods = (tn?.typmods ?? []).map((m: any) => intConst(m));
   if (
     name === 'float8' &&

@@ -20,6 +20,11 @@ export interface RunnerProfile {
    * transaction (Flyway); `fail` sends them in the transaction, where PostgreSQL refuses them.
    */
   nonTransactional: 'isolate' | 'autocommit-file' | 'fail';
+  /**
+   * The runner records progress per statement and resumes after the last one that succeeded, so
+   * re-running a partly applied migration never repeats a statement (pgwarden).
+   */
+  resumesPerStatement: boolean;
 }
 
 export const RUNNER_IDS = ['pgwarden', 'psql', 'transaction', 'single-query', 'flyway'] as const;
@@ -34,6 +39,7 @@ export const RUNNERS: Record<RunnerId, RunnerProfile> = {
     setsLockTimeout: true,
     setsStatementTimeout: true,
     nonTransactional: 'isolate',
+    resumesPerStatement: true,
   },
   psql: {
     id: 'psql',
@@ -42,6 +48,7 @@ export const RUNNERS: Record<RunnerId, RunnerProfile> = {
     setsLockTimeout: false,
     setsStatementTimeout: false,
     nonTransactional: 'fail',
+    resumesPerStatement: false,
   },
   transaction: {
     id: 'transaction',
@@ -50,6 +57,7 @@ export const RUNNERS: Record<RunnerId, RunnerProfile> = {
     setsLockTimeout: false,
     setsStatementTimeout: false,
     nonTransactional: 'fail',
+    resumesPerStatement: false,
   },
   'single-query': {
     id: 'single-query',
@@ -58,6 +66,7 @@ export const RUNNERS: Record<RunnerId, RunnerProfile> = {
     setsLockTimeout: false,
     setsStatementTimeout: false,
     nonTransactional: 'fail',
+    resumesPerStatement: false,
   },
   flyway: {
     id: 'flyway',
@@ -66,6 +75,7 @@ export const RUNNERS: Record<RunnerId, RunnerProfile> = {
     setsLockTimeout: false,
     setsStatementTimeout: false,
     nonTransactional: 'autocommit-file',
+    resumesPerStatement: false,
   },
 };
 

@@ -24,8 +24,8 @@ export interface TransactionView {
   locksHeld(relation: string): ReadonlySet<LockMode>;
   /** Earlier statements of the current transaction, with their effects. */
   readonly history: ReadonlyArray<{ stmt: Statement; effects: Effect[] }>;
-  /** Enum values added in the current transaction (`type.value` keys and plain values). */
-  readonly enumValuesAdded: ReadonlyMap<string, { type: string; statement: Statement }>;
+  /** Enum values added in the current transaction, keyed by type and value. */
+  readonly enumValuesAdded: ReadonlyMap<string, { type: string; value: string; statement: Statement }>;
 }
 
 export class TransactionTracker implements TransactionView {
@@ -35,7 +35,7 @@ export class TransactionTracker implements TransactionView {
   lockTimeout: TimeoutSource | undefined;
   statementTimeout: TimeoutSource | undefined;
   history: { stmt: Statement; effects: Effect[] }[] = [];
-  enumValuesAdded = new Map<string, { type: string; statement: Statement }>();
+  enumValuesAdded = new Map<string, { type: string; value: string; statement: Statement }>();
   private locks = new Map<string, Set<LockMode>>();
   private sessionLockTimeout = false;
   private sessionStatementTimeout = false;
@@ -131,7 +131,7 @@ export class TransactionTracker implements TransactionView {
   after(stmt: Statement, effects: Effect[]): void {
     if (stmt.origin === 'function-body') return;
     if (stmt.kind === 'TransactionStmt') {
-      this.transactionControl(stmt.node.kind);
+      this.transactionControl(stmt.node);
       return;
     }
     if (stmt.kind === 'VariableSetStmt') this.setting(stmt.node);
@@ -147,9 +147,13 @@ export class TransactionTracker implements TransactionView {
       }
       if (stmt.kind === 'AlterEnumStmt' && !stmt.node.oldVal && typeof stmt.node.newVal === 'string') {
         const type = (stmt.node.typeName ?? []).map((n: any) => n.String?.sval).join('.');
-        this.enumValuesAdded.set(stmt.node.newVal, { type, statement: stmt });
+        this.enumValuesAdded.set(`${type}\u0000${stmt.node.newVal}`, {
+          type,
+          value: stmt.node.newVal,
+          statement: stmt,
+        });
       }
-      if (stmt.origin === 'file') this.history.push({ stmt, effects });
+      this.history.push({ stmt, effects });
     }
     if (stmt.origin === 'file' && this.isolated) {
       // back into a new transaction for the rest of the file
@@ -158,7 +162,8 @@ export class TransactionTracker implements TransactionView {
     }
   }
 
-  private transactionControl(kind: string): void {
+  private transactionControl(node: any): void {
+    const kind = node.kind as string;
     switch (kind) {
       case 'TRANS_STMT_BEGIN':
       case 'TRANS_STMT_START':
@@ -171,7 +176,13 @@ export class TransactionTracker implements TransactionView {
       case 'TRANS_STMT_ROLLBACK_PREPARED':
       case 'TRANS_STMT_PREPARE':
         this.close();
-        this.autocommit = true;
+        if (node.chain === true && (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK')) {
+          // COMMIT/ROLLBACK AND CHAIN starts a new transaction at once
+          this.open();
+          this.explicit = true;
+        } else {
+          this.autocommit = true;
+        }
         break;
       default:
         break;

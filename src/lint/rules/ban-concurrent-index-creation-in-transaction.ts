@@ -47,7 +47,9 @@ CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
     if (ctx.deferred) return;
     const effect = ctx.effects.find((e) => !e.facts.transactional);
     if (!effect || !ctx.inTransaction) return;
-    const what = effect.facts.shape.title;
+    const what = effect.facts.versionNote
+      ? `${effect.facts.shape.title} (on PostgreSQL ${ctx.pgMajor}: ${effect.facts.versionNote})`
+      : effect.facts.shape.title;
     const where =
       ctx.stmt.origin === 'do-block'
         ? 'inside a DO block, which always runs in a transaction'

@@ -1,53 +1,5 @@
-import type { Effect } from '../../analysis/effects.js';
-import { rangeVarName } from '../../analysis/names.js';
-import { factsFor } from '../../locks/lock-table.js';
 import { aLock, shortName } from '../describe.js';
 import { defineRule, type RuleContext } from '../rule.js';
-
-/** A foreign-key effect built here, for drops the classifier does not see as such. */
-function dropForeignKey(
-  ctx: RuleContext,
-  table: string,
-  referenced: string,
-  location: number | undefined,
-  detail: Effect['detail'],
-): Effect {
-  return {
-    shape: 'drop-foreign-key',
-    facts: factsFor('drop-foreign-key', ctx.pgMajor),
-    relations: { table: [table], referenced: [referenced] },
-    location,
-    detail,
-  };
-}
-
-/**
- * Foreign keys dropped by this ALTER TABLE that the classifier does not report as such:
- * DROP COLUMN of a column with a foreign key (the key goes with it, with the same locks), and
- * DROP CONSTRAINT <PostgreSQL's default name> of a key created without a name (the schema model
- * names unnamed constraints differently, so the classifier does not find it).
- */
-function otherDroppedForeignKeys(ctx: RuleContext): Effect[] {
-  const { stmt } = ctx;
-  if (stmt.kind !== 'AlterTableStmt' || stmt.node.objtype !== 'OBJECT_TABLE') return [];
-  const facts = ctx.table(rangeVarName(stmt.node.relation));
-  if (!facts) return [];
-  const location = stmt.node.relation?.location as number | undefined;
-  const foreignKeys = facts.constraints.filter((c) => c.kind === 'foreign-key' && c.references);
-  const out: Effect[] = [];
-  for (const item of stmt.node.cmds ?? []) {
-    const cmd = item.AlterTableCmd;
-    if (cmd?.subtype === 'AT_DropColumn') {
-      for (const con of foreignKeys.filter((c) => c.columns.includes(cmd.name))) {
-        out.push(dropForeignKey(ctx, facts.key, con.references!, location, { column: cmd.name }));
-      }
-    } else if (cmd?.subtype === 'AT_DropConstraint' && !foreignKeys.some((c) => c.name === cmd.name)) {
-      const con = foreignKeys.find((c) => `${facts.name}_${c.columns.join('_')}_fkey` === cmd.name);
-      if (con) out.push(dropForeignKey(ctx, facts.key, con.references!, location, { constraint: cmd.name }));
-    }
-  }
-  return out;
-}
 
 export const rule = defineRule({
   id: 'drop-foreign-key-locks-referenced-table',
@@ -102,12 +54,9 @@ DROP TABLE orders;`,
   },
   kinds: ['AlterTableStmt', 'DropStmt'],
   check(ctx) {
-    const effects = [
-      ...ctx.effects.filter(
-        (e) => e.shape === 'drop-foreign-key' || e.shape === 'drop-table-with-foreign-key',
-      ),
-      ...otherDroppedForeignKeys(ctx),
-    ];
+    const effects = ctx.effects.filter(
+      (e) => e.shape === 'drop-foreign-key' || e.shape === 'drop-table-with-foreign-key',
+    );
     for (const effect of effects) {
       const table = effect.relations.table?.[0];
       const referenced = [...new Set(effect.relations.referenced ?? [])].filter(

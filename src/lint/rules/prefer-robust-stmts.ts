@@ -109,7 +109,7 @@ DROP INDEX CONCURRENTLY IF EXISTS users_legacy_idx;`,
     if (
       !ctx.inTransaction &&
       stmt.origin === 'file' &&
-      ctx.runner.nonTransactional !== 'isolate' &&
+      !ctx.runner.resumesPerStatement &&
       laterStatementCanFail(ctx.statements, stmt)
     ) {
       for (const report of problems(ctx, state)) ctx.report(report);

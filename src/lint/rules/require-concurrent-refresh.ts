@@ -17,7 +17,7 @@ CREATE UNIQUE INDEX CONCURRENTLY sales_totals_day_key ON sales_totals (day);
 -- readers keep reading the old contents while the new ones are computed
 REFRESH MATERIALIZED VIEW CONCURRENTLY sales_totals;`,
     whenFine:
-      'The view was created earlier in the same migration, or it has never been populated (created WITH NO DATA and not refreshed since): nobody can read it yet, and CONCURRENTLY is refused on it. pgwarden cannot tell that for a view created by an earlier migration: ignore the finding there. REFRESH … WITH NO DATA only empties the view and is not reported.',
+      'The view was created earlier in the same migration, or it has never been populated (created WITH NO DATA and not refreshed since, as pgwarden knows from the earlier migrations or the live database): nobody can read it yet, and CONCURRENTLY is refused on it. REFRESH … WITH NO DATA only empties the view and is not reported.',
   },
   examples: {
     bad: [
@@ -32,6 +32,11 @@ REFRESH MATERIALIZED VIEW CONCURRENTLY sales_totals;`,
       'REFRESH MATERIALIZED VIEW CONCURRENTLY sales_totals;',
       'CREATE MATERIALIZED VIEW sales_totals AS SELECT day, sum(amount) AS total FROM sales GROUP BY day WITH NO DATA;\nCREATE UNIQUE INDEX sales_totals_day_key ON sales_totals (day);\nREFRESH MATERIALIZED VIEW sales_totals;',
       'REFRESH MATERIALIZED VIEW sales_totals WITH NO DATA;',
+      {
+        sql: 'REFRESH MATERIALIZED VIEW sales_totals;',
+        before:
+          'CREATE TABLE sales (day date, amount numeric);\nCREATE MATERIALIZED VIEW sales_totals AS SELECT day, sum(amount) AS total FROM sales GROUP BY day WITH NO DATA;',
+      },
     ],
   },
   check(ctx) {
@@ -40,7 +45,8 @@ REFRESH MATERIALIZED VIEW CONCURRENTLY sales_totals;`,
     const effect = ctx.effects.find((e) => e.shape === 'refresh-materialized-view');
     if (!effect) return;
     const view = effect.relations.table?.[0];
-    if (ctx.isNew(view)) return;
+    // new, or never populated (WITH NO DATA): nobody reads it yet, and CONCURRENTLY is refused on it
+    if (ctx.isNew(view) || ctx.table(view)?.populated === false) return;
     const name = displayName(rangeVarName(stmt.node.relation) ?? { schema: undefined, name: 'the view' });
     const facts = ctx.table(view);
     const uniqueIndex = facts

@@ -22,7 +22,7 @@ export const rule = defineRule({
   shapes: ['reindex-index', 'reindex-table', 'reindex-concurrently'],
   docs: {
     problem:
-      'REINDEX rebuilds the index while holding a SHARE lock on the table, which blocks every INSERT, UPDATE and DELETE, and an ACCESS EXCLUSIVE lock on the index itself. Every query that plans against the table opens all of its indexes, so in practice reads of the table wait too, for the whole rebuild. REINDEX TABLE does this for each index of the table; REINDEX SCHEMA and DATABASE for every table they cover (and they cannot run in a transaction block). REINDEX … CONCURRENTLY (PostgreSQL 12+) builds a new copy beside the old index and swaps them, without blocking reads or writes.',
+      'REINDEX rebuilds the index while holding a SHARE lock on the table, which blocks every INSERT, UPDATE and DELETE, and an ACCESS EXCLUSIVE lock on the index itself. Every query that plans against the table opens all of its indexes, so in practice reads of the table wait too, for the whole rebuild. REINDEX TABLE does this for each index of the table; REINDEX SCHEMA and DATABASE for every table they cover (and they cannot run in a transaction block: ban-concurrent-index-creation-in-transaction reports that). REINDEX … CONCURRENTLY (PostgreSQL 12+) builds a new copy beside the old index and swaps them, without blocking reads or writes.',
     safeAlternative: `-- PostgreSQL 12+: rebuild beside the old index (pgwarden runs it alone, outside the migration's transaction)
 REINDEX INDEX CONCURRENTLY users_email_idx;
 REINDEX TABLE CONCURRENTLY orders;
@@ -96,14 +96,10 @@ ALTER INDEX users_email_idx_new RENAME TO users_email_idx;`,
         : n.kind === 'REINDEX_OBJECT_DATABASE'
           ? 'every table of the database'
           : 'the system catalogs';
-    const refused =
-      ctx.inTransaction && !ctx.deferred
-        ? `; it also cannot run in a transaction block, and this one runs in one: the migration will fail`
-        : '';
     const message =
       n.kind === 'REINDEX_OBJECT_SYSTEM'
-        ? `REINDEX SYSTEM rebuilds every index of the system catalogs under ACCESS EXCLUSIVE locks, so sessions that read the catalogs (new connections, query planning, DDL) wait${refused}`
-        : `${target.what} rebuilds the indexes of ${scope}, one table at a time, each under a SHARE lock on the table (blocking writes) and an ACCESS EXCLUSIVE lock on its indexes (so the queries planned on it wait too)${refused}`;
+        ? `REINDEX SYSTEM rebuilds every index of the system catalogs under ACCESS EXCLUSIVE locks, so sessions that read the catalogs (new connections, query planning, DDL) wait`
+        : `${target.what} rebuilds the indexes of ${scope}, one table at a time, each under a SHARE lock on the table (blocking writes) and an ACCESS EXCLUSIVE lock on its indexes (so the queries planned on it wait too)`;
     if (n.kind === 'REINDEX_OBJECT_SYSTEM') {
       ctx.report({
         message,

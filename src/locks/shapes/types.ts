@@ -88,4 +88,32 @@ export const typeShapes: LockShape[] = [
       relations: T,
     },
   },
+  {
+    id: 'alter-domain-validate-constraint',
+    title: 'ALTER DOMAIN … VALIDATE CONSTRAINT',
+    example: 'ALTER DOMAIN positive_int VALIDATE CONSTRAINT positive',
+    locks: [{ on: 'table', modes: ['ShareLock'] }],
+    rewrites: [],
+    scans: ['table'],
+    transactional: true,
+    note: 'Unlike VALIDATE on a table constraint, this blocks writes to every table using the domain while they are scanned.',
+    verify: {
+      setup: [
+        ...WITH_DOMAIN,
+        'ALTER DOMAIN positive_int ADD CONSTRAINT positive CHECK (value > 0) NOT VALID',
+      ],
+      sql: 'ALTER DOMAIN positive_int VALIDATE CONSTRAINT positive',
+      relations: T,
+    },
+  },
+  {
+    id: 'alter-domain-set-not-null',
+    title: 'ALTER DOMAIN … SET NOT NULL',
+    example: 'ALTER DOMAIN positive_int SET NOT NULL',
+    locks: [{ on: 'table', modes: ['ShareLock'] }],
+    rewrites: [],
+    scans: ['table'],
+    transactional: true,
+    verify: { setup: WITH_DOMAIN, sql: 'ALTER DOMAIN positive_int SET NOT NULL', relations: T },
+  },
 ];

@@ -18,6 +18,7 @@ function liveUsers(rowEstimate: number): SchemaModel {
     kind: 'table',
     origin: { kind: 'live' },
     persistence: 'permanent',
+    populated: true,
     columns: new Map([['id', { name: 'id', type: undefined, notNull: true }]]),
     constraints: [],
     partitionOf: undefined,
