@@ -82,6 +82,15 @@ export interface EnumFacts {
   values: string[];
 }
 
+export interface SchemaModelData {
+  tables: Array<Omit<TableFacts, 'columns'> & { columns: ColumnFacts[] }>;
+  indexes: IndexFacts[];
+  enums: EnumFacts[];
+  functions: Array<[string, 'volatile' | 'non-volatile']>;
+  live: boolean;
+  defaultSchema: string;
+}
+
 export function relationKey(schema: string, name: string): string {
   return `${schema}.${name}`;
 }
@@ -510,6 +519,32 @@ export class SchemaModel {
       default:
         return;
     }
+  }
+
+  /** The model as plain data (for handing it to a worker thread). */
+  toJSON(): SchemaModelData {
+    return {
+      tables: [...this.tables.values()].map((t) => ({ ...t, columns: [...t.columns.values()] })),
+      indexes: [...this.indexes.values()],
+      enums: [...this.enums.values()],
+      functions: [...this.functions],
+      live: this.live,
+      defaultSchema: this.defaultSchema,
+    };
+  }
+
+  /** A model from plain data; the data is copied, so models built from the same data stay apart. */
+  static fromJSON(source: SchemaModelData): SchemaModel {
+    const data = structuredClone(source);
+    const model = new SchemaModel();
+    for (const t of data.tables)
+      model.setTable({ ...t, columns: new Map(t.columns.map((c) => [c.name, c])) });
+    for (const i of data.indexes) model.indexes.set(i.key, i);
+    for (const e of data.enums) model.enums.set(e.key, e);
+    for (const [k, v] of data.functions) model.functions.set(k, v);
+    model.live = data.live;
+    model.defaultSchema = data.defaultSchema;
+    return model;
   }
 
   /** Volatility of a default expression, with the live catalog's functions. */

@@ -5,7 +5,6 @@ import type { ResolvedFacts } from '../locks/lock-table.js';
 import { describeBlocks, type LockMode, lockModeSql, strongest } from '../locks/modes.js';
 import type { Role } from '../locks/shape.js';
 import type { Statement } from '../sql/statement.js';
-import { textTokens } from './fix.js';
 
 /** `users` for public tables, `billing.invoices` otherwise. */
 export function shortName(key: string, defaultSchema = 'public'): string {
@@ -91,16 +90,10 @@ export function earlierStatement(ctx: { lineOf(offset: number): number }, stmt: 
   return `"${snippet(stmt.text)}" (line ${ctx.lineOf(stmt.span.start)})`;
 }
 
-/** The first words of a statement, on one line, cut at a token boundary. */
+/** The first words of a statement on one line, at most `max` characters, cut between words. */
 export function snippet(text: string, max = 60): string {
-  let out = '';
-  let previousEnd = -1;
-  for (const token of textTokens(text) ?? []) {
-    const piece = text.slice(token.start, token.end);
-    const gap = previousEnd >= 0 && token.start > previousEnd ? ' ' : '';
-    if (out.length + gap.length + piece.length > max) return out ? `${out} …` : `${piece.slice(0, max)}…`;
-    out += gap + piece;
-    previousEnd = token.end;
-  }
-  return out || text.slice(0, max);
+  const flat = text.split(/\s+/).filter(Boolean).join(' ');
+  if (flat.length <= max) return flat;
+  const cut = flat.lastIndexOf(' ', max);
+  return `${flat.slice(0, cut > 0 ? cut : max)} …`;
 }

@@ -23,8 +23,38 @@ export function textTokens(text: string): TextToken[] | undefined {
     .map((t) => ({ start: toChar(t.start), end: toChar(t.end), upper: t.text.toUpperCase() }));
 }
 
-function tokens(text: string): TextToken[] {
-  return textTokens(text) ?? [];
+/** How far into a statement keywords are first looked for: they are almost always near the start. */
+const PREFIX = 160;
+
+/**
+ * The index of the first token of a keyword sequence starting at or after char offset `from`.
+ * The scanner runs on a prefix of the text first (most fixes touch the first few words), and on
+ * the whole text only when the prefix does not settle it.
+ */
+function findKeywords(
+  text: string,
+  keywords: string[],
+  from: number,
+): { list: TextToken[]; at: number } | undefined {
+  const upper = keywords.map((k) => k.toUpperCase());
+  const search = (list: TextToken[], safeEnd: number) => {
+    for (let i = 0; i + upper.length <= list.length; i++) {
+      const t = list[i]!;
+      if (t.start < from) continue;
+      if (list[i + upper.length - 1]!.end >= safeEnd) return undefined;
+      if (upper.every((k, j) => list[i + j]!.upper === k)) return i;
+    }
+    return undefined;
+  };
+  if (text.length > PREFIX * 2) {
+    const head = textTokens(text.slice(0, PREFIX));
+    // the prefix may cut a token (or a quoted string): trust only matches well before the cut
+    const at = head ? search(head, PREFIX - 1) : undefined;
+    if (head && at !== undefined) return { list: head, at };
+  }
+  const list = textTokens(text) ?? [];
+  const at = search(list, Number.POSITIVE_INFINITY);
+  return at === undefined ? undefined : { list, at };
 }
 
 /**
@@ -37,15 +67,10 @@ export function insertAfter(
   insertion: string,
   from = 0,
 ): string | undefined {
-  const list = tokens(text);
-  for (let i = 0; i + keywords.length <= list.length; i++) {
-    if (list[i]!.start < from) continue;
-    if (keywords.every((k, j) => list[i + j]!.upper === k.toUpperCase())) {
-      const end = list[i + keywords.length - 1]!.end;
-      return `${text.slice(0, end)} ${insertion}${text.slice(end)}`;
-    }
-  }
-  return undefined;
+  const found = findKeywords(text, keywords, from);
+  if (!found) return undefined;
+  const end = found.list[found.at + keywords.length - 1]!.end;
+  return `${text.slice(0, end)} ${insertion}${text.slice(end)}`;
 }
 
 /**
@@ -60,11 +85,9 @@ export function appendToStatement(text: string, suffix: string): string | undefi
 
 /** Replaces the first occurrence of a keyword sequence with other text. */
 export function replaceKeywords(text: string, keywords: string[], replacement: string): string | undefined {
-  const list = tokens(text);
-  for (let i = 0; i + keywords.length <= list.length; i++) {
-    if (keywords.every((k, j) => list[i + j]!.upper === k.toUpperCase())) {
-      return text.slice(0, list[i]!.start) + replacement + text.slice(list[i + keywords.length - 1]!.end);
-    }
-  }
-  return undefined;
+  const found = findKeywords(text, keywords, 0);
+  if (!found) return undefined;
+  const first = found.list[found.at]!;
+  const last = found.list[found.at + keywords.length - 1]!;
+  return text.slice(0, first.start) + replacement + text.slice(last.end);
 }

@@ -5,10 +5,11 @@
 import type { SchemaModel } from '../analysis/schema-model.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { loadParser } from '../sql/parser.js';
+import { readSqlFile } from '../sql/source.js';
 import { collectSqlFiles } from './files.js';
 import { type FileResult, type LintResult, type PgVersionSource, summarize } from './finding.js';
 import { DEFAULT_PG_VERSION, Linter, type LinterOptions } from './linter.js';
-import { parseAhead } from './parse-ahead.js';
+import { lintInParallel, workerCount } from './parallel-lint.js';
 
 export interface LintOptions extends Omit<LinterOptions, 'schema' | 'pgVersionSource'> {
   /** Files and directories (searched recursively for *.sql, in natural order). */
@@ -17,6 +18,8 @@ export interface LintOptions extends Omit<LinterOptions, 'schema' | 'pgVersionSo
   databaseUrl?: string | undefined;
   /** Where `pgVersion` came from, for messages (`option` or `config`). */
   pgVersionSource?: PgVersionSource;
+  /** Threads to lint with (default: 1 below 4 cores, else half the cores up to 4; 1 = the calling thread). */
+  jobs?: number;
 }
 
 export async function lint(options: LintOptions): Promise<LintResult> {
@@ -26,7 +29,6 @@ export async function lint(options: LintOptions): Promise<LintResult> {
     });
   }
   const files = await collectSqlFiles(options.paths);
-  await loadParser();
 
   let pgVersion = options.pgVersion;
   let source: PgVersionSource = options.pgVersion ? (options.pgVersionSource ?? 'option') : 'default';
@@ -35,6 +37,7 @@ export async function lint(options: LintOptions): Promise<LintResult> {
     // loaded on demand: offline linting never pays for the driver
     const { connect } = await import('../db/connect.js');
     const { loadLiveFacts } = await import('../analysis/live-catalog.js');
+    await loadParser();
     const client = await connect({ url: options.databaseUrl });
     try {
       const live = await loadLiveFacts(client);
@@ -53,18 +56,22 @@ export async function lint(options: LintOptions): Promise<LintResult> {
     }
   }
 
-  const linter = new Linter({
-    ...options,
+  const linterOptions = {
     pgVersion: pgVersion ?? DEFAULT_PG_VERSION,
     pgVersionSource: source,
-    schema,
-  });
-  const results: FileResult[] = [];
-  const parsed = parseAhead(files);
-  try {
-    for (let i = 0; i < files.length; i++) results.push(linter.lintParsed(await parsed.get(i)));
-  } finally {
-    await parsed.close();
+    ...(options.runner === undefined ? {} : { runner: options.runner }),
+    ...(options.rules === undefined ? {} : { rules: options.rules }),
+    ...(options.presets === undefined ? {} : { presets: options.presets }),
+  };
+  // validates the options (unknown rules, runner) before any work starts
+  const linter = new Linter({ ...linterOptions, schema });
+  const workers = workerCount(files.length, options.jobs);
+  let results: FileResult[];
+  if (workers > 1) {
+    results = await lintInParallel(files, linterOptions, linter.schema, workers);
+  } else {
+    await loadParser();
+    results = files.map((path) => linter.lintSource(readSqlFile(path)));
   }
   return {
     files: results,

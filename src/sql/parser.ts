@@ -2,12 +2,17 @@
  * The PostgreSQL grammar, via libpg-query (PostgreSQL's own parser compiled to WebAssembly).
  * `loadParser()` must have resolved before the synchronous functions are used.
  */
-import * as pg from 'libpg-query';
+import type * as LibPgQuery from 'libpg-query';
 
+let pg: typeof LibPgQuery;
 let loaded: Promise<void> | undefined;
 
+/** Loads the parser (the WebAssembly module); imported on first use, so commands that never parse SQL never pay for it. */
 export function loadParser(): Promise<void> {
-  loaded ??= pg.loadModule();
+  loaded ??= import('libpg-query').then(async (module) => {
+    await module.loadModule();
+    pg = module;
+  });
   return loaded;
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 
 /** A SQL text with the path it came from (a file path, or a label such as `<stdin>`). */
@@ -11,9 +11,11 @@ export interface SqlSource {
  * Decodes SQL bytes as UTF-8 (PostgreSQL's usual client encoding). Invalid bytes are an error
  * that names the file and the line, never a crash or silent replacement characters.
  */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 export function decodeSql(bytes: Uint8Array, path: string): string {
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    const text = utf8.decode(bytes);
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   } catch {
     const bad = firstInvalidUtf8Byte(bytes);
@@ -56,14 +58,12 @@ function firstInvalidUtf8Byte(bytes: Uint8Array): number {
 export function readSqlFile(path: string): SqlSource {
   let bytes: Buffer;
   try {
-    const info = statSync(path);
-    if (info.isDirectory()) {
-      throw new PgwardenError('PATH_UNREADABLE', `${path}: is a directory, expected a SQL file`);
-    }
     bytes = readFileSync(path);
   } catch (error) {
-    if (error instanceof PgwardenError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') {
+      throw new PgwardenError('PATH_UNREADABLE', `${path}: is a directory, expected a SQL file`);
+    }
     if (code === 'ENOENT') {
       throw new PgwardenError('PATH_NOT_FOUND', `${path}: no such file or directory`, { cause: error });
     }

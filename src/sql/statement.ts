@@ -1,4 +1,4 @@
-import { TextIndex } from './text-index.js';
+import type { TextIndex } from './text-index.js';
 
 /** A half-open range of character offsets into a file's text. */
 export interface Span {
@@ -37,9 +37,6 @@ export interface Statement {
   offsetOf(location: number | undefined): number;
 }
 
-/** The fields of a statement that are plain data (what crosses a worker boundary). */
-export type StatementData = Omit<Statement, 'offsetOf' | 'container'> & { container: number | undefined };
-
 /** Builds a statement from its data; `index` maps byte offsets to characters. */
 export function makeStatement(data: Omit<Statement, 'offsetOf'>, index: TextIndex): Statement {
   const statement = data as Statement;
@@ -71,48 +68,4 @@ export interface ParsedFile {
   comments: SqlComment[];
   /** psql meta-commands (`\set`, `\connect`, …) that were skipped. */
   metaCommands: SqlComment[];
-}
-
-/** A parsed file as JSON text, to hand from a worker thread to the linter. */
-export function serializeParsedFile(file: ParsedFile): string {
-  const position = new Map(file.statements.map((s, i) => [s, i]));
-  return JSON.stringify({
-    path: file.path,
-    text: file.text,
-    // the index is built on the text with meta-commands blanked; send it only when it differs
-    indexText: file.index.text === file.text ? undefined : file.index.text,
-    statements: file.statements.map(({ offsetOf: _, container, ...rest }) => ({
-      ...rest,
-      container: container ? position.get(container) : undefined,
-    })),
-    syntaxErrors: file.syntaxErrors,
-    comments: file.comments,
-    metaCommands: file.metaCommands,
-  });
-}
-
-export function deserializeParsedFile(json: string): ParsedFile {
-  const data = JSON.parse(json) as Omit<ParsedFile, 'index' | 'statements'> & {
-    indexText?: string;
-    statements: StatementData[];
-  };
-  const index = new TextIndex(data.indexText ?? data.text);
-  const statements: Statement[] = [];
-  for (const s of data.statements) {
-    statements.push(
-      makeStatement(
-        { ...s, container: s.container === undefined ? undefined : statements[s.container] },
-        index,
-      ),
-    );
-  }
-  return {
-    path: data.path,
-    text: data.text,
-    index,
-    statements,
-    syntaxErrors: data.syntaxErrors,
-    comments: data.comments,
-    metaCommands: data.metaCommands,
-  };
 }

@@ -33,6 +33,7 @@ export interface LintCliOptions {
   listRules?: boolean;
   failOn: 'error' | 'warning';
   offline?: boolean;
+  jobs?: string;
 }
 
 export async function runLint(
@@ -91,6 +92,14 @@ export async function runLint(
     if (preset !== 'style') throw new PgwardenError('USAGE', `unknown preset "${preset}" (available: style)`);
   }
 
+  let jobs: number | undefined;
+  if (options.jobs !== undefined) {
+    jobs = Number(options.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) {
+      throw new PgwardenError('USAGE', `--jobs must be a whole number from 1 to 64, not "${options.jobs}"`);
+    }
+  }
+
   const targets = paths.length > 0 ? paths : defaultPaths(io.cwd, config.migrations?.dir);
   const databaseUrl = options.offline ? undefined : (globals.databaseUrl ?? io.env.DATABASE_URL);
   const result = await lint({
@@ -101,6 +110,7 @@ export async function runLint(
     rules,
     presets: presets as 'style'[],
     databaseUrl,
+    ...(jobs === undefined ? {} : { jobs }),
   });
 
   const format = globals.json ? 'json' : options.format;

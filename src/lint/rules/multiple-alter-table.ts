@@ -164,7 +164,8 @@ function tableModes(effects: readonly Effect[], key: string): LockMode[] {
 function report(ctx: RuleContext, key: string, current: Alter, earlier: Alter[]): void {
   const name = shortName(key, ctx.schema.defaultSchema);
   const first = earlier[0]!;
-  const help = `Merge the actions into one statement, separated by commas (ALTER TABLE ${name} …, …;), in place of ${earlierStatement(ctx, first.stmt)} and this one.`;
+  const lines = [...earlier.map((a) => a.stmt), current.stmt].map((s) => ctx.lineOf(s.span.start));
+  const help = `Merge the ALTER TABLE statements on ${name} (lines ${lines.join(', ')}) into one, with the actions separated by commas: ALTER TABLE ${name} …, …;`;
 
   const now = pass(current.effects, key);
   const before = earlier.find((a) => pass(a.effects, key));
