@@ -4,21 +4,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { squawkBinary } from '../tools.mjs';
 import { writeCorpus } from './corpus.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FILES = Number(process.env.BENCH_LINT_FILES ?? 2000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-
-/** squawk's native binary (the npm package's platform dependency), run without a Node wrapper. */
-function squawkBinary() {
-  const require = createRequire(join(root, 'package.json'));
-  return require.resolve(`@squawk-cli/${process.platform}-${process.arch}/bin/squawk`);
-}
 
 function time(command, args, cwd) {
   const start = process.hrtime.bigint();

@@ -59,6 +59,11 @@ UPDATE users SET plan = 'free' WHERE id IN (SELECT id FROM users WHERE plan IS N
     const held = [...ctx.tx.locksHeld(key)];
     if (!isDisruptive(held)) return;
     if (singleRow(ctx, key)) return;
+    // one finding per table and transaction: the later changes are the same problem
+    const reported = ctx.state(() => new Set<string>());
+    const once = `${ctx.tx.id}:${key}`;
+    if (reported.has(once)) return;
+    reported.add(once);
     const takers = lockTakers(ctx, key);
     // a lock taken on purpose with LOCK TABLE is meant to be held for what follows
     if (takers.length > 0 && takers.every((t) => t.kind === 'LockStmt')) return;

@@ -1,5 +1,5 @@
 import { aLock, shortName } from '../describe.js';
-import { defineRule, type RuleContext } from '../rule.js';
+import { defineRule } from '../rule.js';
 
 export const rule = defineRule({
   id: 'drop-foreign-key-locks-referenced-table',

@@ -133,15 +133,10 @@ function help(ctx: RuleContext): string {
 /** Enum values added by earlier statements of the current transaction. */
 function addedValues(ctx: RuleContext): Added[] {
   const out: Added[] = [];
-  const push = (stmt: Statement) => {
-    const n = stmt.node;
-    if (stmt.kind !== 'AlterEnumStmt' || n.oldVal || typeof n.newVal !== 'string') return;
-    const type = listName(n.typeName);
-    if (type && !out.some((a) => a.statement === stmt)) out.push({ value: n.newVal, type, statement: stmt });
-  };
-  for (const { stmt } of ctx.tx.history) push(stmt);
-  // DO-block statements are not in the history, but their enum values are tracked
-  for (const { statement } of ctx.tx.enumValuesAdded.values()) push(statement);
+  for (const { statement } of ctx.tx.enumValuesAdded.values()) {
+    const type = listName(statement.node.typeName);
+    if (type) out.push({ value: statement.node.newVal, type, statement });
+  }
   return out;
 }
 

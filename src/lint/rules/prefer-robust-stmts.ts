@@ -120,7 +120,12 @@ DROP INDEX CONCURRENTLY IF EXISTS users_legacy_idx;`,
 
 /** A later top-level statement (not transaction control) could fail and leave this one applied. */
 function laterStatementCanFail(statements: readonly Statement[], stmt: Statement): boolean {
-  return statements.some((s) => s.index > stmt.index && s.origin === 'file' && s.kind !== 'TransactionStmt');
+  // statements are in execution order: look forward from this one (not from the start: O(n²) on big files)
+  for (let i = stmt.index + 1; i < statements.length; i++) {
+    const s = statements[i]!;
+    if (s.origin === 'file' && s.kind !== 'TransactionStmt') return true;
+  }
+  return false;
 }
 
 function problems(ctx: RuleContext, state: FileState): Report[] {
