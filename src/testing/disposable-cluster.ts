@@ -41,6 +41,11 @@ export interface StartClusterOptions {
   binDir?: string;
   /** Extra server settings (`-c name=value`). */
   settings?: Record<string, string>;
+  /**
+   * Keep PostgreSQL's crash safety (fsync, synchronous commit). By default they are off for
+   * speed, so committed data does not survive `kill()`; tests that crash the server need this.
+   */
+  durable?: boolean;
 }
 
 const FAST_SETTINGS: Record<string, string> = {
@@ -50,6 +55,12 @@ const FAST_SETTINGS: Record<string, string> = {
   max_connections: '200',
   shared_buffers: '128MB',
   log_min_messages: 'warning',
+};
+
+const DURABLE_SETTINGS: Record<string, string> = {
+  max_connections: FAST_SETTINGS.max_connections!,
+  shared_buffers: FAST_SETTINGS.shared_buffers!,
+  log_min_messages: FAST_SETTINGS.log_min_messages!,
 };
 
 export async function startCluster(options: StartClusterOptions = {}): Promise<DisposableCluster> {
@@ -91,7 +102,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<D
   }
 
   const port = await freePort();
-  const settings = { ...FAST_SETTINGS, ...options.settings };
+  const settings = { ...(options.durable ? DURABLE_SETTINGS : FAST_SETTINGS), ...options.settings };
   const serverOptions = [
     `-p ${port}`,
     `-k ${socketDir}`,

@@ -24,7 +24,7 @@ export const rule = defineRule({
   title: 'Adding a NOT NULL column without a default',
   defaultLevel: 'error',
   preset: 'recommended',
-  shapes: [],
+  shapes: ['add-column', 'add-column-default-constant'],
   docs: {
     problem:
       'ADD COLUMN … NOT NULL without a DEFAULT gives existing rows nothing but NULL, so PostgreSQL refuses it with "column … contains null values" as soon as the table has a single row: the migration fails at deploy time, though it passed on an empty development database. A PRIMARY KEY on the new column implies NOT NULL and fails the same way. Even on an empty table, application code that inserts rows without the new column breaks as soon as the migration has run.',
