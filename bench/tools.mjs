@@ -4,7 +4,7 @@
  * registry mirror, and a lock file that cannot record them makes `npm ci` fail.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,10 +23,14 @@ export function squawkBinary() {
     if (!existsSync(join(TOOLS, 'package.json')))
       spawnSync('npm', ['init', '-y'], { cwd: TOOLS, stdio: 'ignore' });
     console.error(`installing squawk-cli@${SQUAWK_VERSION} into bench/.tools …`);
-    const result = spawnSync('npm', ['install', '--no-audit', '--no-fund', `squawk-cli@${SQUAWK_VERSION}`], {
-      cwd: TOOLS,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const result = spawnSync(
+      'npm',
+      ['install', '--prefix', TOOLS, '--no-audit', '--no-fund', `squawk-cli@${SQUAWK_VERSION}`],
+      {
+        cwd: TOOLS,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
     if (result.status !== 0) throw new Error('could not install squawk-cli (needs the npm registry)');
     return resolve();
   }
