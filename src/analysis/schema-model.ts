@@ -139,6 +139,15 @@ export class SchemaModel {
     return undefined;
   }
 
+  /** The values of an enum type, by a possibly unqualified name (default schema first). */
+  enumValues(name: QualifiedName): string[] | undefined {
+    if (name.schema) return this.enums.get(relationKey(name.schema, name.name))?.values;
+    const direct = this.enums.get(relationKey(this.defaultSchema, name.name));
+    if (direct) return direct.values;
+    for (const e of this.enums.values()) if (e.key.endsWith(`.${name.name}`)) return e.values;
+    return undefined;
+  }
+
   /** Foreign keys of other tables that point at `key`. */
   referencing(key: string): TableFacts[] {
     return [...this.tables.values()].filter((t) =>

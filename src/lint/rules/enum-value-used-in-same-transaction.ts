@@ -1,5 +1,5 @@
 import { listName, type QualifiedName, rangeVarName, stringList, walk } from '../../analysis/names.js';
-import { relationKey, type TableFacts } from '../../analysis/schema-model.js';
+import type { TableFacts } from '../../analysis/schema-model.js';
 import { type ColumnType, typeFromAst } from '../../analysis/types.js';
 import type { Statement } from '../../sql/statement.js';
 import { defineRule, type RuleContext } from '../rule.js';
@@ -74,7 +74,7 @@ UPDATE orders SET status = 'archived' WHERE shipped_at < now() - interval '2 yea
     if (stmt.kind === 'AlterEnumStmt') {
       // ADD VALUE IF NOT EXISTS of a value the enum already has adds nothing
       const type = listName(stmt.node.typeName);
-      const values = type ? enumValues(ctx, type) : undefined;
+      const values = type ? ctx.schema.enumValues(type) : undefined;
       if (stmt.node.skipIfNewValExists && values?.includes(stmt.node.newVal)) state.noop.add(stmt);
       return;
     }
@@ -138,15 +138,6 @@ function addedValues(ctx: RuleContext): Added[] {
     if (type) out.push({ value: statement.node.newVal, type, statement });
   }
   return out;
-}
-
-function enumValues(ctx: RuleContext, type: QualifiedName): string[] | undefined {
-  const enums = ctx.schema.enums;
-  if (type.schema) return enums.get(relationKey(type.schema, type.name))?.values;
-  const direct = enums.get(relationKey(ctx.schema.defaultSchema, type.name));
-  if (direct) return direct.values;
-  for (const e of enums.values()) if (e.key.endsWith(`.${type.name}`)) return e.values;
-  return undefined;
 }
 
 /** Every string constant in a statement, with the nodes above it (nearest last). */

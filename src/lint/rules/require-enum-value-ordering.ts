@@ -1,7 +1,6 @@
-import { displayName, listName, type QualifiedName } from '../../analysis/names.js';
-import { relationKey } from '../../analysis/schema-model.js';
+import { displayName, listName } from '../../analysis/names.js';
 import { appendToStatement } from '../fix.js';
-import { defineRule, type RuleContext } from '../rule.js';
+import { defineRule } from '../rule.js';
 
 export const rule = defineRule({
   id: 'require-enum-value-ordering',
@@ -43,7 +42,7 @@ ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'archived' AFTER 'delivered';`,
     if (stmt.kind !== 'AlterEnumStmt' || n.oldVal || typeof n.newVal !== 'string' || n.newValNeighbor) return;
     const type = listName(n.typeName);
     if (!type) return;
-    const values = enumValues(ctx, type);
+    const values = ctx.schema.enumValues(type);
     // IF NOT EXISTS of a value the type already has: nothing is added
     if (n.skipIfNewValExists && values?.includes(n.newVal)) return;
     const last = values?.at(-1);
@@ -60,13 +59,4 @@ ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'archived' AFTER 'delivered';`,
 
 function literal(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
-}
-
-function enumValues(ctx: RuleContext, type: QualifiedName): string[] | undefined {
-  const enums = ctx.schema.enums;
-  if (type.schema) return enums.get(relationKey(type.schema, type.name))?.values;
-  const direct = enums.get(relationKey(ctx.schema.defaultSchema, type.name));
-  if (direct) return direct.values;
-  for (const e of enums.values()) if (e.key.endsWith(`.${type.name}`)) return e.values;
-  return undefined;
 }
