@@ -1,5 +1,6 @@
 /** The effects of ALTER TABLE / ALTER INDEX subcommands. */
 import { type ClassifyContext, effect } from './classify.js';
+import { defaultConstraintName } from './constraint-names.js';
 import type { Effect } from './effects.js';
 import { type QualifiedName, rangeVarName, stringList } from './names.js';
 import type { TableFacts } from './schema-model.js';
@@ -329,7 +330,9 @@ function addConstraint(
   at: number | undefined,
 ): Effect[] {
   if (!con) return [];
-  const name = con.conname as string | undefined;
+  // the name the SQL gives, or the one PostgreSQL will choose
+  const name =
+    (con.conname as string | undefined) ?? (target ? defaultConstraintName(target.name, con) : undefined);
   const notValid = con.skip_validation === true;
   switch (con.contype) {
     case 'CONSTR_CHECK':
@@ -369,19 +372,23 @@ function addConstraint(
       const proven = (c: string) =>
         ctx.pgMajor >= 12 &&
         (table?.constraints.some((k) => k.kind === 'check' && k.validated && k.provesNotNull === c) ?? false);
-      const nullable = index
-        ? index.columns.some((c) => !table?.columns.get(c)?.notNull && !proven(c))
-        : undefined;
+      // the columns the implicit SET NOT NULL has to scan for; undefined when the index is unknown
+      const nullable = index?.columns.filter((c) => !table?.columns.get(c)?.notNull && !proven(c));
       return [
         effect(
           ctx,
-          nullable === false ? 'add-primary-key-using-index' : 'add-primary-key-using-index-nullable',
+          nullable?.length === 0 ? 'add-primary-key-using-index' : 'add-primary-key-using-index-nullable',
           {
             table: target,
             index: { schema: table?.schema, name: con.indexname },
           },
           at,
-          { constraint: name, column: index?.columns.join(', '), unknownTarget: nullable === undefined },
+          // for the nullable shape, `column` lists the nullable columns
+          {
+            constraint: name,
+            column: (nullable?.length ? nullable : index?.columns)?.join(', '),
+            unknownTarget: nullable === undefined,
+          },
         ),
       ];
     }

@@ -42,7 +42,3 @@ export interface EffectDetail {
   /** The object does not exist in what the linter knows. */
   unknownTarget?: boolean;
 }
-
-export function firstOf(effect: Effect, role: Role): string | undefined {
-  return effect.relations[role]?.[0];
-}

@@ -38,12 +38,6 @@ export function sqlName(name: QualifiedName): string {
   return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
 }
 
-/** The string value of a string constant node (A_Const with sval), or undefined. */
-export function stringConst(node: any): string | undefined {
-  const value = node?.A_Const?.sval?.sval;
-  return typeof value === 'string' ? value : undefined;
-}
-
 /** The integer value of an integer constant node, or undefined. */
 export function intConst(node: any): number | undefined {
   const c = node?.A_Const;

@@ -8,20 +8,6 @@ export interface ConnectOptions {
   timeoutMs?: number;
 }
 
-/** The URL with its password replaced, safe to print. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    for (const key of [...parsed.searchParams.keys()]) {
-      if (key.toLowerCase() === 'password') parsed.searchParams.set(key, '***');
-    }
-    return parsed.toString();
-  } catch {
-    return '<unparsable database URL>';
-  }
-}
-
 /** A description of the target that never contains a password. */
 export function describeTarget(url: string | undefined): string {
   if (!url)

@@ -1,7 +1,7 @@
 /** Plain-words descriptions of locks, relations and sizes for finding messages. */
 import type { Effect } from '../analysis/effects.js';
 import type { SchemaModel, TableFacts } from '../analysis/schema-model.js';
-import type { ResolvedFacts } from '../locks/lock-table.js';
+import { modesOn } from '../locks/lock-table.js';
 import { describeBlocks, type LockMode, lockModeSql, strongest } from '../locks/modes.js';
 import type { Role } from '../locks/shape.js';
 import type { Statement } from '../sql/statement.js';
@@ -58,7 +58,7 @@ const ROLE_ORDER: Role[] = [
 export function describeLocks(effect: Effect, model: SchemaModel): string {
   const parts: string[] = [];
   for (const role of ROLE_ORDER) {
-    const modes = modesFor(effect.facts, role);
+    const modes = modesOn(effect.facts, role);
     const keys = effect.relations[role] ?? [];
     if (modes.length === 0 || keys.length === 0) continue;
     const mode = strongest(modes) as LockMode;
@@ -68,10 +68,6 @@ export function describeLocks(effect: Effect, model: SchemaModel): string {
     parts.push(`${lockModeSql(mode)} lock on ${names}, blocking ${describeBlocks(modes)}`);
   }
   return parts.length > 0 ? parts.join('; ') : 'no table lock';
-}
-
-export function modesFor(facts: ResolvedFacts, role: Role): LockMode[] {
-  return facts.locks.filter((l) => l.on === role).flatMap((l) => l.modes);
 }
 
 /** "users" — the first relation of a role as a short name, or a fallback. */

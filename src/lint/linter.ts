@@ -44,11 +44,6 @@ export interface LinterOptions {
   schema?: SchemaModel;
 }
 
-interface ActiveRule {
-  rule: RuleDefinition;
-  level: Level;
-}
-
 const byId = new Map(RULES.map((r) => [r.id, r]));
 
 /** Rule ids an ignore comment or config key may name: ids and aliases. */
@@ -66,7 +61,8 @@ export class Linter {
   readonly pgVersionSource: PgVersionSource;
   readonly runner: RunnerProfile;
   readonly schema: SchemaModel;
-  private readonly active: ActiveRule[];
+  /** Enabled rules, in registry order (their levels are in `levels`). */
+  private readonly active: RuleDefinition[];
   /** Rules with a check, by the statement kind they look at; `*` holds the rules for every kind. */
   private readonly checks = new Map<string, RuleDefinition[]>();
   private readonly levels = new Map<string, Level>();
@@ -104,14 +100,10 @@ export class Linter {
       const level = overrides.get(rule.id) ?? (presets.has(rule.preset) ? rule.defaultLevel : 'off');
       if (level === 'off') continue;
       this.levels.set(rule.id, level);
-      this.active.push({ rule, level });
+      this.active.push(rule);
       if (!rule.check) continue;
       for (const kind of rule.kinds ?? ['*']) this.checks.set(kind, [...(this.checks.get(kind) ?? []), rule]);
     }
-  }
-
-  isEnabled(id: string): boolean {
-    return this.levels.has(id);
   }
 
   /** Lints one file's text. Files must be given in migration order. */
@@ -190,7 +182,7 @@ export class Linter {
       if (!deferred) model.apply(stmt.kind, stmt.node, path);
     }
 
-    for (const { rule } of this.active) {
+    for (const rule of this.active) {
       if (!rule.finish) continue;
       currentRule = rule;
       const ctx: FileEndContext = { ...base, report: (report) => push(rule, undefined, report) };

@@ -17,10 +17,6 @@ const ROLE_WORDS: Record<Role, string> = {
   sequence: 'the sequence',
 };
 
-export function roleWords(role: Role): string {
-  return ROLE_WORDS[role];
-}
-
 export function describeShapeLocks(facts: ShapeFacts): string {
   if (facts.locks.length === 0) return 'no table lock';
   return facts.locks

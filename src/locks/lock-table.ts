@@ -4,9 +4,6 @@ import { ALL_SHAPES } from './shapes/index.js';
 
 export type { LockShape, Role, ShapeFacts } from './shape.js';
 
-/** The shape ids, checked at compile time where rules name them. */
-export type ShapeId = (typeof ALL_SHAPES)[number]['id'];
-
 const byId = new Map<string, LockShape>(ALL_SHAPES.map((shape) => [shape.id, shape]));
 
 export function allShapes(): readonly LockShape[] {

@@ -21,7 +21,7 @@ export function extractEmbedded(
   fileText: string,
   index: TextIndex,
 ): { statements: Statement[]; syntaxErrors: SyntaxProblem[] } {
-  const body = findBody(container, fileText, index);
+  const body = findBody(container, fileText);
   if (!body) return { statements: [], syntaxErrors: [] };
   const statements: Statement[] = [];
   const syntaxErrors: SyntaxProblem[] = [];
@@ -115,7 +115,7 @@ function bodyLineStarts(text: string): number[] {
   return starts;
 }
 
-function findBody(stmt: Statement, fileText: string, index: TextIndex): Body | undefined {
+function findBody(stmt: Statement, fileText: string): Body | undefined {
   let bodyText: string | undefined;
   let language: string | undefined;
   let asLocation: number | undefined;
@@ -147,7 +147,7 @@ function findBody(stmt: Statement, fileText: string, index: TextIndex): Body | u
   language = language.toLowerCase();
   return {
     text: bodyText,
-    offset: literalOffset(stmt, fileText, index, asLocation, bodyText),
+    offset: literalOffset(stmt, fileText, asLocation, bodyText),
     language,
     origin,
   };
@@ -157,7 +157,6 @@ function findBody(stmt: Statement, fileText: string, index: TextIndex): Body | u
 function literalOffset(
   stmt: Statement,
   fileText: string,
-  _index: TextIndex,
   asLocation: number | undefined,
   body: string,
 ): number | undefined {

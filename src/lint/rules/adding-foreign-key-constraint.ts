@@ -1,4 +1,3 @@
-import { defaultConstraintName } from '../../analysis/constraint-names.js';
 import { aLock, shortName } from '../describe.js';
 import { appendToStatement } from '../fix.js';
 import { defineRule } from '../rule.js';
@@ -76,11 +75,7 @@ ALTER TABLE events ADD CONSTRAINT events_user_id_fkey FOREIGN KEY (user_id) REFE
         continue;
       }
       const partitioned = ctx.table(table)?.kind === 'partitioned' && ctx.pgMajor < 18;
-      const con = ctx.stmt.node.cmds?.find(
-        (c: any) => c.AlterTableCmd?.def?.Constraint?.location === effect.location,
-      )?.AlterTableCmd?.def?.Constraint;
-      const relname = ctx.stmt.node.relation?.relname as string | undefined;
-      const name = effect.detail.constraint ?? (relname ? defaultConstraintName(relname, con) : undefined);
+      const name = effect.detail.constraint;
       const fix = single && !partitioned ? appendToStatement(ctx.stmt.text, 'NOT VALID') : undefined;
       ctx.report({
         message: `Adding ${fkName} checks every row of ${tableName} against ${referencedName} while holding ${aLock(ctx.describeLocks(effect))}`,

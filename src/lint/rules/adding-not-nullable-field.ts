@@ -61,12 +61,6 @@ ALTER TABLE users DROP CONSTRAINT users_email_not_null;`,
       const column = effect.detail.column ?? 'the column';
       // already NOT NULL: PostgreSQL does nothing
       if (ctx.table(table)?.columns.get(column)?.notNull) continue;
-      // PostgreSQL 18: ADD CONSTRAINT … NOT NULL col NOT VALID checks no rows (the classifier
-      // maps every CONSTR_NOTNULL to a SET NOT NULL shape)
-      const con = (ctx.stmt.node.cmds ?? [])
-        .map((c: any) => c.AlterTableCmd?.def?.Constraint)
-        .find((c: any) => c?.contype === 'CONSTR_NOTNULL' && c.location === effect.location);
-      if (con?.skip_validation) continue;
       const locks = aLock(ctx.describeLocks(effect));
       if (effect.shape === 'set-not-null-with-check') {
         ctx.report({

@@ -67,30 +67,15 @@ ALTER TABLE users VALIDATE CONSTRAINT users_name_not_blank;`,
   },
   kinds: ['AlterTableStmt'],
   check(ctx) {
-    const { stmt } = ctx;
-    // constraints dropped anywhere in the same ALTER TABLE go before the type change
-    const dropped = new Set<string>(
-      (stmt.node.cmds ?? [])
-        .map((c: any) => c.AlterTableCmd)
-        .filter((c: any) => c?.subtype === 'AT_DropConstraint')
-        .map((c: any) => c.name),
-    );
     for (const effect of ctx.effects) {
       if (effect.shape !== 'alter-column-type-checked') continue;
       const table = effect.relations.table?.[0];
       if (ctx.isNew(table)) continue;
       const column = effect.detail.column;
       if (certainRewrite(ctx.effects, column)) continue;
-      const checks = (ctx.table(table)?.constraints ?? []).filter(
-        (c) =>
-          c.kind === 'check' &&
-          c.validated &&
-          column !== undefined &&
-          c.columns.includes(column) &&
-          !dropped.has(c.name),
-      );
-      if (checks.length === 0) continue;
-      const names = checks.map((c) => `"${c.name}"`).join(', ');
+      // the classifier keeps only validated CHECKs the same statement does not drop
+      const checks = (effect.detail.constraint ?? '').split(', ').filter(Boolean);
+      const names = checks.map((c) => `"${c}"`).join(', ');
       const tableName = table ? shortName(table, ctx.schema.defaultSchema) : 'the table';
       const plural = checks.length > 1;
       ctx.report({

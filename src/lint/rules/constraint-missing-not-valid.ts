@@ -1,28 +1,7 @@
-import { defaultConstraintName } from '../../analysis/constraint-names.js';
 import type { Effect } from '../../analysis/effects.js';
-import type { Statement } from '../../sql/statement.js';
 import { aLock } from '../describe.js';
 import { appendToStatement } from '../fix.js';
 import { defineRule, type RuleContext } from '../rule.js';
-
-/** The Constraint node of an ALTER TABLE … ADD CONSTRAINT at this AST location. */
-function constraintAt(stmt: Statement, location: number | undefined): any {
-  if (stmt.kind !== 'AlterTableStmt' || location === undefined) return undefined;
-  for (const item of stmt.node.cmds ?? []) {
-    const con = item.AlterTableCmd?.def?.Constraint;
-    if (con?.location === location) return con;
-  }
-  return undefined;
-}
-
-/** The name an ADD CONSTRAINT effect's constraint gets (given or PostgreSQL's default). */
-function addedName(stmt: Statement, effect: Effect): string | undefined {
-  if (effect.detail.constraint) return effect.detail.constraint;
-  const relname = stmt.node.relation?.relname;
-  return typeof relname === 'string'
-    ? defaultConstraintName(relname, constraintAt(stmt, effect.location))
-    : undefined;
-}
 
 const NOT_VALID_ADDS = new Set(['add-check-not-valid', 'add-foreign-key-not-valid']);
 
@@ -31,12 +10,12 @@ function addedInTransaction(ctx: RuleContext, validate: Effect, earlier: Effect[
   const table = validate.relations.table?.[0];
   const name = validate.detail.constraint;
   if (!table || !name) return undefined;
-  const matches = (stmt: Statement, e: Effect) =>
-    NOT_VALID_ADDS.has(e.shape) && e.relations.table?.[0] === table && addedName(stmt, e) === name;
-  const here = earlier.find((e) => matches(ctx.stmt, e));
+  const matches = (e: Effect) =>
+    NOT_VALID_ADDS.has(e.shape) && e.relations.table?.[0] === table && e.detail.constraint === name;
+  const here = earlier.find(matches);
   if (here) return here;
-  for (const entry of [...ctx.tx.history].reverse()) {
-    const found = entry.effects.find((e) => matches(entry.stmt, e));
+  for (let i = ctx.tx.history.length - 1; i >= 0; i--) {
+    const found = ctx.tx.history[i]!.effects.find(matches);
     if (found) return found;
   }
   return undefined;
@@ -98,7 +77,7 @@ ALTER TABLE orders VALIDATE CONSTRAINT orders_amount_positive;`,
         ctx.report({
           message: `Adding ${name} checks every row while holding ${aLock(ctx.describeLocks(effect))}`,
           location: effect.location,
-          help: `Add it NOT VALID (only new and updated rows are checked; the lock is brief), then run ALTER TABLE … VALIDATE CONSTRAINT ${addedName(ctx.stmt, effect) ?? '…'} in a later migration, which lets reads and writes go on.`,
+          help: `Add it NOT VALID (only new and updated rows are checked; the lock is brief), then run ALTER TABLE … VALIDATE CONSTRAINT ${effect.detail.constraint ?? '…'} in a later migration, which lets reads and writes go on.`,
           ...(fix ? { fix } : {}),
         });
       } else if (effect.shape === 'add-column-check' && !ctx.isNew(table)) {

@@ -1,8 +1,9 @@
 import type { Effect } from '../../analysis/effects.js';
 import { rangeVarName } from '../../analysis/names.js';
+import { modesOn } from '../../locks/lock-table.js';
 import { describeBlocks, LOCK_MODES, type LockMode, lockModeSql, strongest } from '../../locks/modes.js';
 import type { Statement } from '../../sql/statement.js';
-import { earlierStatement, modesFor, shortName } from '../describe.js';
+import { earlierStatement, shortName } from '../describe.js';
 import { defineRule, type RuleContext } from '../rule.js';
 
 /** Shapes that re-check every row for a new constraint (in one pass when merged). */
@@ -158,7 +159,7 @@ function pass(effects: readonly Effect[], key: string): { now: string; past: str
 }
 
 function tableModes(effects: readonly Effect[], key: string): LockMode[] {
-  return effects.filter((e) => e.relations.table?.includes(key)).flatMap((e) => modesFor(e.facts, 'table'));
+  return effects.filter((e) => e.relations.table?.includes(key)).flatMap((e) => modesOn(e.facts, 'table'));
 }
 
 function report(ctx: RuleContext, key: string, current: Alter, earlier: Alter[]): void {

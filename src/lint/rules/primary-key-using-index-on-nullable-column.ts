@@ -70,16 +70,8 @@ ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_idx
         });
         continue;
       }
-      const facts = ctx.table(table);
-      const columns = (effect.detail.column ?? '').split(', ').filter(Boolean);
-      // since PostgreSQL 12 a validated CHECK (col IS NOT NULL) spares the implicit SET NOT NULL its scan
-      const proven = (column: string) =>
-        ctx.pgMajor >= 12 &&
-        (facts?.constraints ?? []).some(
-          (c) => c.kind === 'check' && c.validated && c.provesNotNull === column,
-        );
-      const nullable = columns.filter((c) => !facts?.columns.get(c)?.notNull && !proven(c));
-      if (columns.length > 0 && nullable.length === 0) continue;
+      // the classifier lists the nullable columns (those not NOT NULL nor proven by a validated CHECK)
+      const nullable = (effect.detail.column ?? '').split(', ').filter(Boolean);
       const list = nullable.map((c) => `"${c}"`).join(', ');
       const first = quoteIdent(nullable[0] ?? 'col');
       ctx.report({
