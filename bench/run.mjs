@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /** `npm run bench [name…]`: runs the benchmarks (all by default) and prints their figures. */
+import { benchDowntime } from './downtime/index.mjs';
 import { benchLint } from './lint/index.mjs';
 
-const BENCHES = { lint: benchLint };
+const BENCHES = { lint: benchLint, downtime: benchDowntime };
 const wanted = process.argv.slice(2);
 for (const name of wanted.length ? wanted : Object.keys(BENCHES)) {
   const bench = BENCHES[name];

@@ -36,6 +36,42 @@ export { RUNNERS, type RunnerId, type RunnerProfile, resolveRunner } from './lin
 export { allShapes, factsFor, getShape, type ResolvedFacts } from './locks/lock-table.js';
 export { blocks, CONFLICTS, describeBlocks, LOCK_MODES, type LockMode, lockModeSql } from './locks/modes.js';
 export type { LockShape, RelationLock, Role, ShapeFacts } from './locks/shape.js';
+export { FORMATS } from './migrate/formats/index.js';
+export {
+  type AppliedMigration,
+  DEFAULT_TIMEOUTS,
+  type MigrateEvent,
+  type MigrateOptions,
+  type MigrateResult,
+  migrate,
+} from './migrate/migrate.js';
+export { type PlannedMigration, type PlannedStatement, type PlanResult, plan } from './migrate/plan.js';
+export { type ResolveOptions, type ResolveResult, resolve } from './migrate/resolve.js';
+export { type RollbackOptions, type RollbackResult, rollback } from './migrate/rollback.js';
+export {
+  DEFAULT_MIGRATION_DIRS,
+  findMigration,
+  loadMigrations,
+  type MigrationSource,
+} from './migrate/source.js';
+export {
+  computeStatus,
+  type MigrationState,
+  type MigrationStatus,
+  readStatusInputs,
+  type StatusEntry,
+  status,
+} from './migrate/status.js';
+export { openTarget, type Target, type TargetOptions } from './migrate/target.js';
+export type {
+  AppliedRecord,
+  FormatId,
+  HistoryAdapter,
+  HistoryState,
+  Migration,
+  MigrationFormat,
+  MigrationScript,
+} from './migrate/types.js';
 export { parseSqlFile } from './sql/parse-file.js';
 export { loadParser } from './sql/parser.js';
 export { readSqlFile, type SqlSource } from './sql/source.js';

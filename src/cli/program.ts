@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerLint } from './commands/lint.js';
+import { registerMigrationCommands } from './commands/migrations.js';
+import { registerTrace } from './commands/trace.js';
 import { reportError } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -25,9 +27,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     });
-  registerLint(program, io, (code) => {
+  const setExit = (code: number) => {
     exitCode = code;
-  });
+  };
+  registerLint(program, io, setExit);
+  registerMigrationCommands(program, io, setExit);
+  registerTrace(program, io, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

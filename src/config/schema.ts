@@ -5,18 +5,15 @@
 import { z } from 'zod';
 import { resolveRuleName } from '../lint/linter.js';
 import { RUNNER_ALIASES, RUNNER_IDS } from '../lint/runners.js';
+import { FORMAT_IDS } from '../migrate/types.js';
 
-export const MIGRATION_FORMATS = [
-  'auto',
-  'plain',
-  'prisma',
-  'dbmate',
-  'golang-migrate',
-  'flyway',
-  'supabase',
-  'node-pg-migrate',
-] as const;
+export const MIGRATION_FORMATS = ['auto', ...FORMAT_IDS] as const;
 
+const ms = z
+  .number()
+  .int()
+  .min(0)
+  .max(24 * 3600 * 1000);
 const level = z.enum(['error', 'warning', 'off']);
 const runnerNames = [...RUNNER_IDS, ...Object.keys(RUNNER_ALIASES)];
 
@@ -26,6 +23,20 @@ export const configSchema = z.strictObject({
     .strictObject({
       dir: z.string().min(1).optional(),
       format: z.enum(MIGRATION_FORMATS).optional(),
+      /** The history table, possibly `schema.table`, when the tool was configured with another name. */
+      table: z.string().min(1).optional(),
+    })
+    .optional(),
+  migrate: z
+    .strictObject({
+      /** How long one statement may wait for a lock before the migration is rolled back and retried (ms). */
+      lockTimeout: ms.optional(),
+      /** statement_timeout for migration statements (ms); 0 = none. */
+      statementTimeout: ms.optional(),
+      /** Total time lock-timeout retries of one migration may take (ms). */
+      retryBudget: ms.optional(),
+      /** How long to wait for another deploy's migration lock (ms). */
+      lockWait: ms.optional(),
     })
     .optional(),
   lint: z

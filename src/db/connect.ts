@@ -6,6 +6,8 @@ export interface ConnectOptions {
   url?: string | undefined;
   /** Give up connecting after this many milliseconds (default 10 s). */
   timeoutMs?: number;
+  /** Shown in pg_stat_activity (default `pgwarden`). */
+  applicationName?: string;
 }
 
 /** A description of the target that never contains a password. */
@@ -24,7 +26,7 @@ export function describeTarget(url: string | undefined): string {
 export async function connect(options: ConnectOptions): Promise<pg.Client> {
   const client = new pg.Client({
     ...(options.url ? { connectionString: options.url } : {}),
-    application_name: 'pgwarden',
+    application_name: options.applicationName ?? 'pgwarden',
     connectionTimeoutMillis: options.timeoutMs ?? 10_000,
   });
   // a dropped connection emits 'error'; without a listener it would crash the process

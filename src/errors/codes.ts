@@ -19,6 +19,23 @@ export const ERROR_CODES = {
   DB_CONNECT: { class: 'environment', title: 'Cannot connect to the database' },
   DB_QUERY: { class: 'environment', title: 'A catalog query failed' },
   TOOL_MISSING: { class: 'environment', title: 'A required program is missing or too old' },
+  DB_CONNECTION_LOST: { class: 'environment', title: 'The connection to the database was lost' },
+  LOCK_BUSY: { class: 'environment', title: 'Another deploy holds the migration lock' },
+  MIGRATION_INVALID: {
+    class: 'failure',
+    title: 'A migration cannot be run as written (syntax error, psql command, transaction control)',
+  },
+  MIGRATION_FAILED: { class: 'failure', title: 'A migration failed and was rolled back' },
+  LOCK_TIMEOUT: {
+    class: 'failure',
+    title: 'A migration could not get its locks within the retry budget and was rolled back',
+  },
+  MIGRATIONS_INCONSISTENT: {
+    class: 'failure',
+    title: 'The migration history does not match the files (modified, missing or failed)',
+  },
+  MIGRATIONS_UNCOMMITTED: { class: 'failure', title: 'Migration files are untracked or modified in git' },
+  NOTHING_TO_ROLL_BACK: { class: 'failure', title: 'There is nothing to roll back' },
   INTERRUPTED: { class: 'interrupted', title: 'Interrupted' },
   INTERNAL: { class: 'internal', title: 'Internal error (a bug in pgwarden)' },
 } as const satisfies Record<string, CodeInfo>;

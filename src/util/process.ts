@@ -37,6 +37,8 @@ export function run(command: string, args: readonly string[], options: RunOption
     });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    // a program that exits without reading its input closes the pipe: not an error of ours
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }

@@ -1,5 +1,5 @@
 /** Runs the built CLI (dist/cli/main.js) as a child process, as users do. */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -14,24 +14,34 @@ export function pgwarden(
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
+  return pgwardenProcess(args, options).done;
+}
+
+/** Starts the CLI and returns the child (to signal it) and its outcome. */
+export function pgwardenProcess(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): { child: ChildProcess; done: Promise<CliResult> } {
+  let child!: ChildProcess;
+  const done = new Promise<CliResult>((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...options.env };
     if (options.env && 'DATABASE_URL' in options.env && options.env.DATABASE_URL === undefined)
       delete env.DATABASE_URL;
-    const child = spawn(process.execPath, [CLI, ...args], {
+    child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
     });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+  return { child, done };
 }

@@ -1,0 +1,270 @@
+/** The work behind the runner commands, loaded only when one runs: settings, calls, rendering. */
+import pc from 'picocolors';
+import { loadConfig } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
+import { EXIT } from '../../errors/codes.js';
+import { PgwardenError } from '../../errors/pgwarden-error.js';
+import { DEFAULT_TIMEOUTS, type MigrateEvent, migrate } from '../../migrate/migrate.js';
+import { type PlanResult, plan } from '../../migrate/plan.js';
+import { describeSession } from '../../migrate/sessions.js';
+import { displayPath } from '../../migrate/source.js';
+import { type MigrationStatus, status as readStatus } from '../../migrate/status.js';
+import { type CliIo, type GlobalOptions, useColor } from '../io.js';
+
+export interface RunnerCliOptions {
+  dir?: string;
+  format?: string;
+  check?: boolean;
+  target?: string;
+  dryRun?: boolean;
+  allowOutOfOrder?: boolean;
+  allowUncommitted?: boolean;
+  lockTimeout?: string;
+  statementTimeout?: string;
+  retryBudget?: string;
+  lockWait?: string;
+  steps?: string;
+  to?: string;
+  applied?: boolean;
+  rolledBack?: boolean;
+}
+
+type Name = 'status' | 'plan' | 'migrate' | 'rollback' | 'resolve';
+
+export async function runMigrationCommand(
+  name: Name,
+  positional: string[],
+  options: GlobalOptions & RunnerCliOptions,
+  io: CliIo,
+): Promise<number> {
+  const { config } = await loadConfig({ cwd: io.cwd, file: options.config });
+  const databaseUrl = options.databaseUrl ?? io.env.DATABASE_URL;
+  const source = {
+    cwd: io.cwd,
+    databaseUrl,
+    dir: options.dir ?? config.migrations?.dir,
+    format: options.format ?? config.migrations?.format,
+    table: config.migrations?.table,
+  };
+  const color = useColor(io, options);
+  const out = (text: string) => io.stdout.write(`${text}\n`);
+  const progress = (text: string) => {
+    if (!options.quiet) io.stderr.write(`${text}\n`);
+  };
+
+  if (name === 'status') {
+    const status = await readStatus(source);
+    if (options.json) out(JSON.stringify(status, null, 2));
+    else out(renderStatus(status, io.cwd, color));
+    const { pending, modified, missing, failed, partial } = status.counts;
+    return options.check && pending + modified + missing + failed + partial > 0 ? EXIT.failure : EXIT.ok;
+  }
+
+  if (name === 'plan' || (name === 'migrate' && options.dryRun)) {
+    const result = await plan(source);
+    out(options.json ? JSON.stringify(result, null, 2) : renderPlan(result, io.cwd));
+    return EXIT.ok;
+  }
+
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const common = {
+    ...source,
+    timeouts: timeouts(options, io.env, config),
+    allowUncommitted: options.allowUncommitted === true,
+    onEvent: (event: MigrateEvent) => progress(renderEvent(event)),
+    signal: controller.signal,
+  };
+  try {
+    if (name === 'migrate') {
+      const result = await migrate({
+        ...common,
+        target: options.target,
+        allowOutOfOrder: options.allowOutOfOrder === true,
+      });
+      if (options.json) out(JSON.stringify(result, null, 2));
+      else if (result.applied.length === 0) out('Nothing to migrate: the database is up to date.');
+      else {
+        out(
+          `Applied ${result.applied.length} migration${result.applied.length === 1 ? '' : 's'}${result.remaining.length ? ` (${result.remaining.length} still pending after --target)` : ''}.`,
+        );
+      }
+      return EXIT.ok;
+    }
+    if (name === 'rollback') {
+      const { rollback } = await import('../../migrate/rollback.js');
+      const steps = options.steps === undefined ? undefined : Number(options.steps);
+      if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) {
+        throw new PgwardenError(
+          'USAGE',
+          `--steps must be a whole number of 1 or more, not "${options.steps}"`,
+        );
+      }
+      if (steps !== undefined && options.to !== undefined)
+        throw new PgwardenError('USAGE', 'use either --steps or --to, not both');
+      const result = await rollback({ ...common, steps, to: options.to });
+      if (options.json) out(JSON.stringify(result, null, 2));
+      else out(`Rolled back ${result.rolledBack.map((r) => r.id).join(', ')}.`);
+      return EXIT.ok;
+    }
+    const { resolve } = await import('../../migrate/resolve.js');
+    if (options.applied === options.rolledBack) {
+      throw new PgwardenError('USAGE', 'say what happened: --applied or --rolled-back (one of them)');
+    }
+    const result = await resolve({
+      ...common,
+      migration: positional[0]!,
+      as: options.applied ? 'applied' : 'rolled-back',
+    });
+    if (options.json) out(JSON.stringify(result, null, 2));
+    else out(`Resolved ${result.id} as ${result.as}: ${result.changed}. Logged in pgwarden.events.`);
+    return EXIT.ok;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function timeouts(options: RunnerCliOptions, env: NodeJS.ProcessEnv, config: Config) {
+  const pick = (
+    flag: string | undefined,
+    flagName: string,
+    envName: string,
+    configured: number | undefined,
+    fallback: number,
+  ) => {
+    if (flag !== undefined) return parseDuration(flag, flagName);
+    const fromEnv = env[envName];
+    if (fromEnv !== undefined && fromEnv !== '') return parseDuration(fromEnv, envName);
+    return configured ?? fallback;
+  };
+  const m = config.migrate ?? {};
+  return {
+    lockTimeoutMs: pick(
+      options.lockTimeout,
+      '--lock-timeout',
+      'PGWARDEN_LOCK_TIMEOUT',
+      m.lockTimeout,
+      DEFAULT_TIMEOUTS.lockTimeoutMs,
+    ),
+    statementTimeoutMs: pick(
+      options.statementTimeout,
+      '--statement-timeout',
+      'PGWARDEN_STATEMENT_TIMEOUT',
+      m.statementTimeout,
+      DEFAULT_TIMEOUTS.statementTimeoutMs,
+    ),
+    retryBudgetMs: pick(
+      options.retryBudget,
+      '--retry-budget',
+      'PGWARDEN_RETRY_BUDGET',
+      m.retryBudget,
+      DEFAULT_TIMEOUTS.retryBudgetMs,
+    ),
+    lockWaitMs: pick(
+      options.lockWait,
+      '--lock-wait',
+      'PGWARDEN_LOCK_WAIT',
+      m.lockWait,
+      DEFAULT_TIMEOUTS.lockWaitMs,
+    ),
+  };
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
+
+/** "500", "500ms", "5s", "2m", "1h" → milliseconds. */
+export function parseDuration(text: string, what: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$/.exec(text);
+  if (!match) throw new PgwardenError('USAGE', `${what}: "${text}" is not a duration (e.g. 500ms, 5s, 2m)`);
+  const value = Number(match[1]) * UNITS[match[2] ?? 'ms']!;
+  if (value > 24 * 3_600_000) throw new PgwardenError('USAGE', `${what}: "${text}" is longer than a day`);
+  return Math.round(value);
+}
+
+function renderEvent(event: MigrateEvent): string {
+  switch (event.type) {
+    case 'lock-wait':
+      return `waiting for another deploy to finish (${Math.round(event.waitedMs / 1000)} s)${event.holders.map((h) => `; lock held by pid ${h.pid} ${h.applicationName}`).join('')}`;
+    case 'sessions':
+      return `warning: sessions that may make the migration wait:\n${event.sessions.map((s) => `  ${describeSession(s)}`).join('\n')}`;
+    case 'migration-start':
+      return `→ ${event.id} (${event.statements} statement${event.statements === 1 ? '' : 's'}, ${event.mode === 'transaction' ? 'one transaction' : 'statement by statement'})`;
+    case 'statement':
+      return `  ${event.index + 1}/${event.total} line ${event.line} ${event.kind} ${event.durationMs} ms`;
+    case 'retry':
+      return `  lock timeout at line ${event.line}; rolled back, retry ${event.attempt} in ${event.delayMs} ms${event.blockers.length ? `\n    in the way: ${event.blockers.join('\n    in the way: ')}` : ''}`;
+    case 'dropped-invalid-index':
+      return `  dropped ${event.index}, an INVALID index left by a failed concurrent build`;
+    case 'migration-done':
+      return `✓ ${event.id} ${event.durationMs} ms${event.retries ? `, ${event.retries} retr${event.retries === 1 ? 'y' : 'ies'}` : ''}${event.resumedFrom ? `, resumed at statement ${event.resumedFrom + 1}` : ''}`;
+  }
+}
+
+const STATE_COLOR = {
+  applied: pc.green,
+  pending: pc.yellow,
+  partial: pc.yellow,
+  modified: pc.red,
+  missing: pc.red,
+  failed: pc.red,
+} as const;
+
+export function renderStatus(status: MigrationStatus, cwd: string, color: boolean): string {
+  const lines = [
+    `${status.format} migrations in ${displayPath(cwd, status.dir)}, history ${status.historyTable}${status.historyExists ? '' : ' (not created yet)'}`,
+  ];
+  const width = Math.max(8, ...status.entries.map((e) => e.id.length));
+  for (const e of status.entries) {
+    const state = e.state + (e.outOfOrder ? ' (out of order)' : '');
+    const painted = color ? STATE_COLOR[e.state](state.padEnd(9)) : state.padEnd(9);
+    const when = e.appliedAt ? ` ${e.appliedAt.slice(0, 19).replace('T', ' ')}` : '';
+    lines.push(`  ${painted} ${e.id.padEnd(width)}${when}${e.detail ? `  ${e.detail}` : ''}`.trimEnd());
+  }
+  const c = status.counts;
+  lines.push(
+    `${c.applied} applied, ${c.pending} pending${c.partial ? `, ${c.partial} partial` : ''}${c.modified ? `, ${c.modified} modified` : ''}${c.missing ? `, ${c.missing} missing` : ''}${c.failed ? `, ${c.failed} failed` : ''}`,
+  );
+  return lines.join('\n');
+}
+
+export function renderPlan(result: PlanResult, cwd: string): string {
+  if (result.migrations.length === 0) return 'Nothing pending.';
+  const lines: string[] = [
+    `${result.migrations.length} pending ${result.format} migration${result.migrations.length === 1 ? '' : 's'} in ${displayPath(cwd, result.dir)} (PostgreSQL ${result.pgVersion})`,
+  ];
+  for (const m of result.migrations) {
+    lines.push('', `${m.id}  (${m.mode === 'transaction' ? 'one transaction' : 'statement by statement'})`);
+    for (const s of m.statements) {
+      lines.push(
+        `  line ${s.line}: ${s.sql.split('\n')[0]!.slice(0, 90)}${s.mode === 'alone' ? '   [alone, outside any transaction]' : ''}`,
+      );
+      for (const lock of s.locks) {
+        const size = s.relations.find((r) => r.relation === lock.relation);
+        const facts = [
+          size?.rowEstimate != null ? `~${size.rowEstimate.toLocaleString('en-US')} rows` : undefined,
+          size?.totalBytes != null ? formatBytes(size.totalBytes) : undefined,
+        ].filter(Boolean);
+        const sized = facts.length ? ` (${facts.join(', ')})` : '';
+        lines.push(`    ${lock.modes.join(' + ')} on ${lock.relation}${sized}: blocks ${lock.blocks}`);
+      }
+      if (s.rewrites.length) lines.push(`    rewrites ${s.rewrites.join(', ')}`);
+      if (s.scans.length) lines.push(`    scans ${s.scans.join(', ')}`);
+    }
+    for (const f of m.findings) lines.push(`  ${f.level} ${f.rule} (line ${f.line}): ${f.message}`);
+  }
+  return lines.join('\n');
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}

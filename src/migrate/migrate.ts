@@ -1,0 +1,281 @@
+/**
+ * `migrate()`: the library function behind `pgwarden migrate` (DESIGN §4). Takes the migration
+ * lock, checks that the folder and the history agree (no edited, missing or failed migrations, no
+ * uncommitted files), reports sessions in the way, then applies the pending migrations one by one
+ * with bounded lock waits. Everything `pgwarden migrate` prints comes from the events it emits.
+ */
+import { loadLiveFacts } from '../analysis/live-catalog.js';
+import { connect } from '../db/connect.js';
+import { PgwardenError } from '../errors/pgwarden-error.js';
+import { loadParser } from '../sql/parser.js';
+import { type ExecuteEvent, executeMigration, relationsOf, type Timeouts } from './execute.js';
+import { gitState } from './git.js';
+import { type Actor, currentActor, ensureLedger, logEvent } from './ledger.js';
+import { acquireLocks, type LockHolder, PGWARDEN_LOCK_KEY } from './lock.js';
+import { type SessionWarning, sessionWarnings } from './sessions.js';
+import { findMigration } from './source.js';
+import { computeStatus, type MigrationStatus, readStatusInputs } from './status.js';
+import { type ScriptSteps, scriptSteps } from './steps.js';
+import { openTarget, type Target, type TargetOptions } from './target.js';
+import type { Migration } from './types.js';
+
+export const DEFAULT_TIMEOUTS: Timeouts & { lockWaitMs: number } = {
+  lockTimeoutMs: 500,
+  statementTimeoutMs: 0,
+  retryBudgetMs: 5 * 60_000,
+  lockWaitMs: 10 * 60_000,
+};
+
+export type MigrateEvent =
+  | ExecuteEvent
+  | { type: 'lock-wait'; holders: LockHolder[]; waitedMs: number }
+  | { type: 'sessions'; sessions: SessionWarning[] }
+  | {
+      type: 'migration-start';
+      id: string;
+      path: string;
+      statements: number;
+      mode: 'transaction' | 'statements';
+    }
+  | { type: 'migration-done'; id: string; durationMs: number; retries: number; resumedFrom: number };
+
+export interface MigrateOptions extends TargetOptions {
+  /** Stop after this migration (id, file or directory name). */
+  target?: string | undefined;
+  timeouts?: Partial<typeof DEFAULT_TIMEOUTS>;
+  /** Run even when migration files are untracked or modified in git. */
+  allowUncommitted?: boolean;
+  /** Apply pending migrations that sort before already applied ones. */
+  allowOutOfOrder?: boolean;
+  onEvent?: (event: MigrateEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface AppliedMigration {
+  id: string;
+  name: string;
+  path: string;
+  durationMs: number;
+  statements: number;
+  retries: number;
+  mode: 'transaction' | 'statements';
+  resumedFrom: number;
+}
+
+export interface MigrateResult {
+  format: string;
+  dir: string;
+  applied: AppliedMigration[];
+  /** Pending migrations left (after --target). */
+  remaining: string[];
+  sessions: SessionWarning[];
+  gitCommit: string | undefined;
+}
+
+export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
+  return locked(options, 'pgwarden migrate', (session) => underLock(session, options));
+}
+
+/** What a command holding the migration lock works with. */
+export interface LockedSession {
+  target: Target;
+  timeouts: typeof DEFAULT_TIMEOUTS;
+  actor: Actor;
+  gitCommit: string | undefined;
+  /** The lock connection's backend pid (pgwarden's own; never a blocker). */
+  lockPid: number;
+}
+
+/**
+ * Opens the target, refuses uncommitted migration files, takes the migration lock (pgwarden's
+ * key and the native tool's) on a dedicated connection, runs `work`, and releases everything.
+ */
+export async function locked<T>(
+  options: MigrateOptions,
+  applicationName: string,
+  work: (session: LockedSession) => Promise<T>,
+): Promise<T> {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...definedOnly(options.timeouts ?? {}) };
+  await loadParser();
+  const target = await openTarget(options, applicationName);
+  const lockClient = await connect({
+    url: options.databaseUrl,
+    applicationName: `${applicationName} (lock)`,
+  }).catch(async (error) => {
+    await target.close();
+    throw error;
+  });
+  try {
+    const { source } = target;
+    const files = source.migrations.flatMap((m) => [m.up.path, ...(m.down ? [m.down.path] : [])]);
+    const git = await gitState(source.dir, [...new Set(files)]);
+    if (git.inRepo && !options.allowUncommitted && (git.untracked.length || git.modified.length)) {
+      const list = [
+        ...git.untracked.map((f) => `untracked: ${f}`),
+        ...git.modified.map((f) => `modified:  ${f}`),
+      ];
+      throw new PgwardenError(
+        'MIGRATIONS_UNCOMMITTED',
+        `migration files are not committed in git, so what runs here is not what the repository holds:\n  ${list.join('\n  ')}`,
+        {
+          hint: 'Commit them (or remove them), or pass --allow-uncommitted to run anyway.',
+          details: { ...git },
+        },
+      );
+    }
+    const keys = [PGWARDEN_LOCK_KEY, ...((await source.format.history.lockKeys?.(target.history)) ?? [])];
+    const held = await acquireLocks({
+      client: lockClient,
+      keys,
+      waitMs: timeouts.lockWaitMs,
+      onWait: (holders, waitedMs) => options.onEvent?.({ type: 'lock-wait', holders, waitedMs }),
+      signal: options.signal,
+    });
+    try {
+      const lockPid = (await lockClient.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      return await work({
+        target,
+        timeouts,
+        actor: currentActor(git.commit),
+        gitCommit: git.commit,
+        lockPid,
+      });
+    } finally {
+      await held.release().catch(() => undefined);
+    }
+  } finally {
+    await lockClient.end().catch(() => undefined);
+    await target.close();
+  }
+}
+
+/** Prepares the connection for running migrations: ledger and history tables, connection checks. */
+export async function prepareRun(session: LockedSession): Promise<void> {
+  const { client, source, history, pgMajor } = session.target;
+  await client.query(`SET lock_timeout = ${session.timeouts.lockTimeoutMs}`);
+  await ensureLedger(client);
+  await source.format.history.ensure(history);
+  await client.query('RESET lock_timeout');
+  // a statement still running when pgwarden dies is cancelled instead of finishing unrecorded
+  if (pgMajor >= 14) await client.query(`SET client_connection_check_interval = '1s'`);
+}
+
+async function underLock(session: LockedSession, options: MigrateOptions): Promise<MigrateResult> {
+  const { target, timeouts, actor, gitCommit, lockPid } = session;
+  const { client, source } = target;
+  // read the history only now: another deploy may have just finished
+  const status = computeStatus(await readStatusInputs(client, source));
+  assertConsistent(status, options.allowOutOfOrder === true);
+  let pending = status.entries.filter((e) => e.state === 'pending' || e.state === 'partial');
+  if (options.target) {
+    const stop = findMigration(source.migrations, options.target);
+    const index = pending.findIndex((e) => e.id === stop.id);
+    const state = status.entries.find((e) => e.id === stop.id)?.state;
+    if (index < 0) {
+      if (state === 'applied') pending = [];
+      else
+        throw new PgwardenError('USAGE', `--target ${options.target}: ${stop.id} is ${state}, not pending`);
+    } else pending = pending.slice(0, index + 1);
+  }
+  const byId = new Map(source.migrations.map((m) => [m.id, m]));
+  const todo = pending.map((e) => byId.get(e.id)!);
+  const remaining = status.entries
+    .filter((e) => (e.state === 'pending' || e.state === 'partial') && !todo.some((m) => m.id === e.id))
+    .map((e) => e.id);
+  const result: MigrateResult = {
+    format: source.format.id,
+    dir: source.dir,
+    applied: [],
+    remaining,
+    sessions: [],
+    gitCommit,
+  };
+  if (todo.length === 0) return result;
+
+  // every pending migration is parsed and classified before the first one runs
+  const live = await loadLiveFacts(client);
+  const planned = new Map<string, ScriptSteps>();
+  for (const m of todo) planned.set(m.id, scriptSteps(m.up, live.model, target.pgMajor));
+
+  const sessions = await sessionWarnings(client, relationsOf([...planned.values()].flatMap((p) => p.steps)), {
+    excludePids: [lockPid],
+  });
+  result.sessions = sessions;
+  if (sessions.length) options.onEvent?.({ type: 'sessions', sessions });
+
+  await prepareRun(session);
+
+  for (const m of todo) {
+    const plan = planned.get(m.id)!;
+    options.onEvent?.({
+      type: 'migration-start',
+      id: m.id,
+      path: m.path,
+      statements: plan.steps.length,
+      mode: plan.transactional && m.up.transaction !== false ? 'transaction' : 'statements',
+    });
+    const done = await executeMigration(
+      {
+        client,
+        history: target.history,
+        format: source.format,
+        actor,
+        timeouts,
+        ownPids: [lockPid],
+        onEvent: options.onEvent,
+        signal: options.signal,
+      },
+      m,
+      plan.steps,
+      'up',
+      undefined,
+    );
+    options.onEvent?.({
+      type: 'migration-done',
+      id: m.id,
+      durationMs: done.durationMs,
+      retries: done.retries,
+      resumedFrom: done.resumedFrom,
+    });
+    result.applied.push({ id: m.id, name: m.name, path: m.path, statements: plan.steps.length, ...done });
+  }
+  await logEvent(
+    client,
+    { kind: 'migrate.done', format: source.format.id, detail: { applied: result.applied.map((a) => a.id) } },
+    actor,
+  ).catch(() => undefined);
+  return result;
+}
+
+/** Refuses to run on a history that does not match the folder. */
+export function assertConsistent(status: MigrationStatus, allowOutOfOrder: boolean): void {
+  const problems: string[] = [];
+  for (const e of status.entries) {
+    if (e.state === 'modified') problems.push(`${e.path}: ${e.detail}`);
+    if (e.state === 'missing') problems.push(`${e.id}: ${e.detail}`);
+    if (e.state === 'failed') problems.push(`${e.path ?? e.id}: failed (${e.detail})`);
+    if (e.state === 'pending' && e.outOfOrder && !allowOutOfOrder)
+      problems.push(`${e.path}: pending but older than migrations already applied (out of order)`);
+  }
+  if (problems.length === 0) return;
+  const failed = status.entries.some((e) => e.state === 'failed');
+  const missing = status.entries.some((e) => e.state === 'missing');
+  throw new PgwardenError(
+    'MIGRATIONS_INCONSISTENT',
+    `the database history does not match the migrations in ${status.dir}:\n  ${problems.join('\n  ')}`,
+    {
+      hint: failed
+        ? 'Inspect the database, then record the outcome with `pgwarden resolve <id> --applied` or `--rolled-back`.'
+        : missing
+          ? 'The database is ahead of these files (deploying older code?). Nothing was changed.'
+          : 'Edited migrations: restore the applied version from git and put the change in a new migration. Out-of-order: --allow-out-of-order.',
+      details: { entries: status.entries.filter((e) => e.state !== 'applied' && e.state !== 'pending') },
+    },
+  );
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export type { Migration };

@@ -1,0 +1,146 @@
+/**
+ * `plan()`: what `migrate` would do, without doing it. For every pending migration and statement:
+ * whether it runs in the migration's transaction or alone, the locks it takes on which relations
+ * (from the lock table), rewrites and full scans, the size and row estimate of those relations
+ * from the live catalog, and the lint findings for the migration.
+ */
+import { loadLiveFacts } from '../analysis/live-catalog.js';
+import { SchemaModel } from '../analysis/schema-model.js';
+import { Linter } from '../lint/linter.js';
+import { describeBlocks, type LockMode } from '../locks/modes.js';
+import { loadParser } from '../sql/parser.js';
+import { computeStatus, readStatusInputs } from './status.js';
+import { lineAt, type Step, scriptSteps } from './steps.js';
+import { openTarget, type TargetOptions } from './target.js';
+import type { Migration } from './types.js';
+
+export interface PlannedLock {
+  relation: string;
+  modes: LockMode[];
+  /** What the strongest mode blocks, in words ("all reads and writes"). */
+  blocks: string;
+}
+
+export interface PlannedRelation {
+  relation: string;
+  rowEstimate: number | null;
+  totalBytes: number | null;
+}
+
+export interface PlannedStatement {
+  index: number;
+  line: number;
+  kind: string;
+  sql: string;
+  /** `transaction`: inside the migration's transaction; `alone`: sent on its own, no transaction open. */
+  mode: 'transaction' | 'alone';
+  shapes: string[];
+  locks: PlannedLock[];
+  rewrites: string[];
+  scans: string[];
+  relations: PlannedRelation[];
+}
+
+export interface PlannedMigration {
+  id: string;
+  name: string;
+  path: string;
+  mode: 'transaction' | 'statements';
+  statements: PlannedStatement[];
+  findings: Array<{ rule: string; level: string; line: number; message: string }>;
+}
+
+export interface PlanResult {
+  format: string;
+  dir: string;
+  pgVersion: number;
+  migrations: PlannedMigration[];
+}
+
+export async function plan(options: TargetOptions): Promise<PlanResult> {
+  await loadParser();
+  const target = await openTarget(options, 'pgwarden plan');
+  try {
+    const { client, source } = target;
+    const status = computeStatus(await readStatusInputs(client, source));
+    const pendingIds = new Set(
+      status.entries.filter((e) => e.state === 'pending' || e.state === 'partial').map((e) => e.id),
+    );
+    const pending = source.migrations.filter((m) => pendingIds.has(m.id));
+    const live = await loadLiveFacts(client);
+    const sizes = SchemaModel.fromJSON(live.model.toJSON());
+    const linter = new Linter({
+      schema: SchemaModel.fromJSON(live.model.toJSON()),
+      pgVersion: target.pgMajor,
+      runner: 'pgwarden',
+    });
+    const migrations: PlannedMigration[] = [];
+    for (const m of pending) {
+      const { steps, transactional } = scriptSteps(m.up, live.model, target.pgMajor);
+      migrations.push({
+        id: m.id,
+        name: m.name,
+        path: m.path,
+        mode: transactional && m.up.transaction !== false ? 'transaction' : 'statements',
+        statements: steps.map((s) => planStatement(s, sizes, m.up.transaction !== false)),
+        findings: lintFindings(linter, m),
+      });
+    }
+    return { format: source.format.id, dir: source.dir, pgVersion: target.pgMajor, migrations };
+  } finally {
+    await target.close();
+  }
+}
+
+function planStatement(step: Step, sizes: SchemaModel, scriptTransactional: boolean): PlannedStatement {
+  const locks = new Map<string, Set<LockMode>>();
+  const rewrites = new Set<string>();
+  const scans = new Set<string>();
+  for (const effect of step.effects) {
+    for (const lock of effect.facts.locks) {
+      for (const relation of effect.relations[lock.on] ?? []) {
+        const set = locks.get(relation) ?? new Set<LockMode>();
+        for (const mode of lock.modes) set.add(mode);
+        locks.set(relation, set);
+      }
+    }
+    for (const role of effect.facts.rewrites) for (const r of effect.relations[role] ?? []) rewrites.add(r);
+    for (const role of effect.facts.scans) for (const r of effect.relations[role] ?? []) scans.add(r);
+  }
+  const involved = new Set([...locks.keys(), ...rewrites, ...scans]);
+  return {
+    index: step.index,
+    line: step.line,
+    kind: step.kind,
+    sql: step.sql.length > 200 ? `${step.sql.slice(0, 200)}…` : step.sql,
+    mode: step.transactional && scriptTransactional ? 'transaction' : 'alone',
+    shapes: step.effects.map((e) => e.shape),
+    locks: [...locks].map(([relation, modes]) => ({
+      relation,
+      modes: [...modes],
+      blocks: describeBlocks(modes),
+    })),
+    rewrites: [...rewrites],
+    scans: [...scans],
+    relations: [...involved].map((relation) => {
+      const facts = sizes.table(parseKey(relation));
+      return { relation, rowEstimate: facts?.rowEstimate ?? null, totalBytes: facts?.totalBytes ?? null };
+    }),
+  };
+}
+
+function parseKey(key: string): { schema: string | undefined; name: string } {
+  const dot = key.indexOf('.');
+  return dot < 0 ? { schema: undefined, name: key } : { schema: key.slice(0, dot), name: key.slice(dot + 1) };
+}
+
+function lintFindings(linter: Linter, m: Migration): PlannedMigration['findings'] {
+  const result = linter.lintSource({ path: m.up.path, text: m.up.text });
+  const base = m.up.offset > 0 ? lineAt(m.up.path, m.up.offset) - 1 : 0;
+  return result.findings.map((f) => ({
+    rule: f.rule,
+    level: f.level,
+    line: f.line + base,
+    message: f.message,
+  }));
+}

@@ -1,0 +1,149 @@
+/**
+ * Finding the migrations: the folder (option, config, or a well-known place), its format
+ * (configured, else detected from the folder's markers and, when they are not decisive, from the
+ * history table in the database, by its columns), and the migrations in the tool's order.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import type pg from 'pg';
+import { PgwardenError } from '../errors/pgwarden-error.js';
+import { FORMATS } from './formats/index.js';
+import { FORMAT_IDS, type FormatId, type Migration, type MigrationFormat } from './types.js';
+
+/** Where migrations usually live, in the order they are looked for. */
+export const DEFAULT_MIGRATION_DIRS = [
+  'migrations',
+  'db/migrations',
+  'prisma/migrations',
+  'supabase/migrations',
+  'db/migration',
+  'sql/migrations',
+  'src/main/resources/db/migration',
+];
+
+export interface LoadMigrationsOptions {
+  cwd: string;
+  /** The migrations directory (relative to cwd); default: the first well-known one that exists. */
+  dir?: string | undefined;
+  /** A format id, or `auto`/undefined to detect. */
+  format?: string | undefined;
+  /** When given, the history table in this database settles an ambiguous folder. */
+  client?: pg.Client | undefined;
+  /** History table override (`migrations.table`). */
+  table?: string | undefined;
+}
+
+export interface MigrationSource {
+  format: MigrationFormat;
+  /** Absolute path of the migrations directory. */
+  dir: string;
+  migrations: Migration[];
+  /** How the format was chosen. */
+  detectedBy: 'option' | 'folder' | 'database';
+  table?: string | undefined;
+}
+
+export async function loadMigrations(options: LoadMigrationsOptions): Promise<MigrationSource> {
+  const dir = findDir(options.cwd, options.dir);
+  const requested = options.format && options.format !== 'auto' ? options.format : undefined;
+  let format: MigrationFormat;
+  let detectedBy: MigrationSource['detectedBy'];
+  if (requested) {
+    if (!(FORMAT_IDS as readonly string[]).includes(requested)) {
+      throw new PgwardenError('USAGE', `unknown migration format "${requested}"`, {
+        hint: `Use one of: auto, ${FORMAT_IDS.join(', ')}.`,
+      });
+    }
+    format = FORMATS[requested as FormatId];
+    detectedBy = 'option';
+  } else {
+    ({ format, detectedBy } = await detectFormat(dir, options.client, options.table));
+  }
+  return { format, dir, migrations: format.read(dir), detectedBy, table: options.table };
+}
+
+function findDir(cwd: string, dir: string | undefined): string {
+  if (dir) {
+    const path = resolve(cwd, dir);
+    if (!existsSync(path)) {
+      throw new PgwardenError('PATH_NOT_FOUND', `${dir}: migrations directory not found`, {
+        hint: 'Check --dir or migrations.dir in pgwarden.config.json.',
+      });
+    }
+    if (!statSync(path).isDirectory()) {
+      throw new PgwardenError('USAGE', `${dir}: not a directory`, {
+        hint: 'Give the directory that holds the migrations, not a file.',
+      });
+    }
+    return path;
+  }
+  const found = DEFAULT_MIGRATION_DIRS.map((d) => join(cwd, d)).find(
+    (d) => existsSync(d) && statSync(d).isDirectory(),
+  );
+  if (!found) {
+    throw new PgwardenError('USAGE', 'no migrations directory found', {
+      hint: `Pass --dir <dir> or set migrations.dir in pgwarden.config.json. Looked for: ${DEFAULT_MIGRATION_DIRS.join(', ')}.`,
+    });
+  }
+  return found;
+}
+
+/** Picks the format of `dir`: the strongest folder marker; the database breaks ties. */
+export async function detectFormat(
+  dir: string,
+  client: pg.Client | undefined,
+  table: string | undefined,
+): Promise<{ format: MigrationFormat; detectedBy: 'folder' | 'database' }> {
+  const scored = Object.values(FORMATS)
+    .map((format) => ({ format, score: format.detectFolder(dir) }))
+    .filter((entry) => entry.score > 0)
+    .sort((a, b) => b.score - a.score);
+  if (scored.length === 0) {
+    throw new PgwardenError('USAGE', `${dir}: no migrations of a known format found`, {
+      hint: `Expected e.g. 001_name.sql files; set migrations.format (${FORMAT_IDS.join(', ')}) if the folder uses another layout.`,
+    });
+  }
+  if (client) {
+    const inDatabase: MigrationFormat[] = [];
+    for (const { format } of scored) {
+      if (format.id !== 'plain' && (await format.history.detect({ client, table }))) inDatabase.push(format);
+    }
+    if (inDatabase.length === 1) return { format: inDatabase[0]!, detectedBy: 'database' };
+  }
+  const best = scored[0]!;
+  const tied = scored.filter((entry) => entry.score === best.score);
+  if (tied.length > 1) {
+    throw new PgwardenError(
+      'USAGE',
+      `${dir}: the folder could be ${tied.map((t) => t.format.title).join(' or ')}, and the database does not tell`,
+      { hint: 'Set migrations.format in pgwarden.config.json (or pass --format).' },
+    );
+  }
+  return { format: best.format, detectedBy: 'folder' };
+}
+
+/** Finds a migration by id, name, file or directory name (with or without `.sql`). */
+export function findMigration(migrations: readonly Migration[], ref: string): Migration {
+  const wanted = ref.replace(/\\/g, '/').replace(/\/$/, '');
+  const base = basename(wanted);
+  const found =
+    migrations.find((m) => m.id === wanted) ??
+    migrations.find((m) => m.path === wanted || m.path.replace(/\.sql$/, '') === wanted) ??
+    migrations.find((m) => basename(m.path) === base || basename(m.path).replace(/\.sql$/, '') === base) ??
+    migrations.find((m) => m.name === wanted);
+  if (!found) {
+    const known = migrations.map((m) => m.id);
+    throw new PgwardenError('USAGE', `no migration "${ref}"`, {
+      hint: known.length
+        ? `Known migrations: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', …' : ''}.`
+        : 'The migrations directory has no migrations.',
+    });
+  }
+  return found;
+}
+
+/** A path relative to the working directory, for messages. */
+export function displayPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}

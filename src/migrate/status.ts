@@ -1,0 +1,170 @@
+/**
+ * Where the database stands against the folder: for each migration applied / pending / modified
+ * (its checksum changed since it was applied) / failed (a state the tool refuses to continue from)
+ * / partial (a pgwarden run stopped inside a migration that cannot run in one transaction; the next
+ * run resumes it), and `missing` for history rows whose file is gone (the database is ahead).
+ */
+import type pg from 'pg';
+import { expandHighWaterMark, hasHighWaterMark } from './formats/golang-migrate.js';
+import { type LedgerRow, readLedger } from './ledger.js';
+import type { MigrationSource } from './source.js';
+import { openTarget, type TargetOptions } from './target.js';
+import type { AppliedRecord, HistoryState, Migration } from './types.js';
+
+export type MigrationState = 'applied' | 'pending' | 'modified' | 'missing' | 'failed' | 'partial';
+
+export interface StatusEntry {
+  id: string;
+  name: string | undefined;
+  path: string | undefined;
+  state: MigrationState;
+  appliedAt: string | undefined;
+  /** Pending, but sorts before a migration that is already applied (a merged branch). */
+  outOfOrder?: boolean;
+  /** Why the migration is failed/modified/partial, in words. */
+  detail?: string;
+}
+
+export interface MigrationStatus {
+  format: string;
+  dir: string;
+  historyTable: string;
+  historyExists: boolean;
+  entries: StatusEntry[];
+  counts: Record<MigrationState, number>;
+}
+
+export interface StatusInputs {
+  source: MigrationSource;
+  history: HistoryState;
+  ledger: Map<string, LedgerRow>;
+}
+
+export async function readStatusInputs(client: pg.Client, source: MigrationSource): Promise<StatusInputs> {
+  const ctx = { client, ...(source.table ? { table: source.table } : {}) };
+  const history = await source.format.history.read(ctx);
+  const ledger = await readLedger(client, source.format.id);
+  return { source, history, ledger };
+}
+
+export function computeStatus({ source, history, ledger }: StatusInputs): MigrationStatus {
+  const { format, migrations } = source;
+  const records = hasHighWaterMark(format) ? expandHighWaterMark(migrations, history) : history.applied;
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const known = new Set(migrations.map((m) => m.id));
+  const entries: StatusEntry[] = [];
+  let lastApplied = -1;
+  migrations.forEach((m, i) => {
+    if (m.repeatable) return; // Flyway's repeatables come after every versioned migration
+    if (byId.get(m.id)?.state === 'applied' || format.history.coveredByBaseline?.(records, m))
+      lastApplied = i;
+  });
+
+  migrations.forEach((m, i) => {
+    const record = byId.get(m.id);
+    const own = ledger.get(m.id);
+    const base = { id: m.id, name: m.name, path: m.path };
+    if (record?.state !== 'failed' && format.history.coveredByBaseline?.(records, m)) {
+      entries.push({
+        ...base,
+        state: 'applied',
+        appliedAt: record?.appliedAt?.toISOString(),
+        detail: 'below the baseline',
+      });
+      return;
+    }
+    if (own?.status === 'partial') {
+      entries.push({
+        ...base,
+        state: 'partial',
+        appliedAt: undefined,
+        detail: 'stopped inside the migration; the next run resumes it',
+      });
+      return;
+    }
+    if (!record) {
+      entries.push({
+        ...base,
+        state: 'pending',
+        appliedAt: undefined,
+        ...(i < lastApplied && !m.repeatable ? { outOfOrder: true } : {}),
+      });
+      return;
+    }
+    const appliedAt = record.appliedAt?.toISOString();
+    if (record.state === 'failed') {
+      entries.push({
+        ...base,
+        state: 'failed',
+        appliedAt,
+        detail: record.detail ?? 'the tool recorded a failed run',
+      });
+      return;
+    }
+    const change = checksumChange(source, m, record, own);
+    if (change && m.repeatable)
+      entries.push({ ...base, state: 'pending', appliedAt, detail: 'changed; re-applied on the next run' });
+    else if (change) entries.push({ ...base, state: 'modified', appliedAt, detail: change });
+    else entries.push({ ...base, state: 'applied', appliedAt });
+  });
+  for (const record of records) {
+    if (!known.has(record.id) && !record.baseline) {
+      entries.push({
+        id: record.id,
+        name: undefined,
+        path: undefined,
+        state: record.state === 'failed' ? 'failed' : 'missing',
+        appliedAt: record.appliedAt?.toISOString(),
+        detail:
+          record.state === 'failed'
+            ? `${record.detail ?? 'failed'}; and its file is not in the folder`
+            : 'recorded in the database but its file is not in the folder',
+      });
+    }
+  }
+  const counts: Record<MigrationState, number> = {
+    applied: 0,
+    pending: 0,
+    modified: 0,
+    missing: 0,
+    failed: 0,
+    partial: 0,
+  };
+  for (const entry of entries) counts[entry.state]++;
+  return {
+    format: format.id,
+    dir: source.dir,
+    historyTable: history.table,
+    historyExists: history.exists,
+    entries,
+    counts,
+  };
+}
+
+/** Why the migration's text no longer matches what was applied, or undefined if it does. */
+function checksumChange(
+  source: MigrationSource,
+  m: Migration,
+  record: AppliedRecord,
+  own: LedgerRow | undefined,
+): string | undefined {
+  const adapter = source.format.history;
+  if (record.checksum !== undefined && adapter.checksumMatches) {
+    if (!adapter.checksumMatches(m, record.checksum))
+      return `edited after it was applied (the ${source.format.title} checksum differs)`;
+    return undefined;
+  }
+  if (own && own.checksum !== m.checksum)
+    return 'edited after it was applied (pgwarden recorded another checksum)';
+  return undefined;
+}
+
+/** `status()`: the library function behind `pgwarden status`. Reads only; creates nothing. */
+export async function status(options: TargetOptions): Promise<MigrationStatus> {
+  const target = await openTarget(options, 'pgwarden status');
+  try {
+    return computeStatus(await readStatusInputs(target.client, target.source));
+  } finally {
+    await target.close();
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * A migration script as the runner executes it: its top-level statements in order, each with the
+ * line it starts on, its lock-table effects and whether PostgreSQL accepts it in a transaction
+ * block. Statements PostgreSQL refuses there (CREATE INDEX CONCURRENTLY, VACUUM, …) are known from
+ * the lock table's `transactional` fact, not from a list kept here.
+ *
+ * The script's own BEGIN/COMMIT are dropped (the runner opens and commits the transactions);
+ * transaction control that would fight the runner (ROLLBACK, PREPARE TRANSACTION) and psql
+ * meta-commands are refused before anything runs.
+ */
+import { createHash } from 'node:crypto';
+import { classify } from '../analysis/classify.js';
+import type { Effect } from '../analysis/effects.js';
+import type { SchemaModel } from '../analysis/schema-model.js';
+import { PgwardenError } from '../errors/pgwarden-error.js';
+import { parseSqlFile } from '../sql/parse-file.js';
+import { readSqlFile } from '../sql/source.js';
+import type { MigrationScript } from './types.js';
+
+export interface Step {
+  /** Position among the script's statements (after dropped BEGIN/COMMIT), from 0. */
+  index: number;
+  kind: string;
+  /** The parse node (libpg-query JSON). */
+  node: any;
+  /** The statement text as sent to the server (no terminating semicolon). */
+  sql: string;
+  /** 1-based line in the file where the statement starts. */
+  line: number;
+  /** Character offset of the statement in the file (for mapping server error positions). */
+  fileOffset: number;
+  /** False when PostgreSQL refuses the statement inside a transaction block. */
+  transactional: boolean;
+  effects: Effect[];
+  /** `sha256:<hex>` of the statement text, to detect edits of a partially applied migration. */
+  checksum: string;
+}
+
+export interface ScriptSteps {
+  steps: Step[];
+  /** True when every statement can run in the migration's one transaction. */
+  transactional: boolean;
+  /** BEGIN/COMMIT statements of the script that the runner replaces with its own transaction. */
+  droppedTransactionControl: number;
+}
+
+const DROPPED = new Set(['TRANS_STMT_BEGIN', 'TRANS_STMT_START', 'TRANS_STMT_COMMIT']);
+const ALLOWED = new Set(['TRANS_STMT_SAVEPOINT', 'TRANS_STMT_RELEASE', 'TRANS_STMT_ROLLBACK_TO']);
+
+/**
+ * Splits a script into steps; `model` is the schema the statements run against (live facts plus
+ * the earlier migrations) and is updated with the script's statements. Call `loadParser()` first.
+ */
+export function scriptSteps(script: MigrationScript, model: SchemaModel, pgMajor: number): ScriptSteps {
+  const parsed = parseSqlFile({ path: script.path, text: script.text });
+  const lineOf = lineMapper(script);
+  const where = (offset: number) => `${script.path}:${lineOf(offset)}`;
+  const syntax = parsed.syntaxErrors[0];
+  if (syntax) {
+    throw new PgwardenError(
+      'MIGRATION_INVALID',
+      `${where(syntax.span.start)}: syntax error: ${syntax.message}`,
+      {
+        hint: 'Fix the statement; nothing was run.',
+        details: { path: script.path, line: lineOf(syntax.span.start) },
+      },
+    );
+  }
+  const meta = parsed.metaCommands[0];
+  if (meta) {
+    throw new PgwardenError(
+      'MIGRATION_INVALID',
+      `${where(meta.span.start)}: psql meta-command ${meta.text.split(/\s/)[0]} cannot be run by pgwarden`,
+      { hint: 'Migrations must be plain SQL; move psql commands (\\set, \\i, \\connect…) out of the file.' },
+    );
+  }
+  const steps: Step[] = [];
+  let dropped = 0;
+  for (const stmt of parsed.statements) {
+    if (stmt.origin !== 'file') continue;
+    if (stmt.kind === 'TransactionStmt') {
+      const kind = stmt.node.kind as string;
+      if (DROPPED.has(kind) && stmt.node.chain !== true) {
+        dropped++;
+        continue;
+      }
+      if (!ALLOWED.has(kind)) {
+        throw new PgwardenError(
+          'MIGRATION_INVALID',
+          `${where(stmt.span.start)}: "${stmt.text}" cannot run under pgwarden, which runs each migration in its own transaction`,
+          {
+            hint: 'Remove the statement: BEGIN/COMMIT are handled by the runner; use SAVEPOINT for partial rollbacks.',
+          },
+        );
+      }
+    }
+    const effects = classify(stmt, { model, pgMajor });
+    model.apply(stmt.kind, stmt.node, script.path);
+    steps.push({
+      index: steps.length,
+      kind: stmt.kind,
+      node: stmt.node,
+      sql: stmt.text,
+      line: lineOf(stmt.span.start),
+      fileOffset: script.offset + stmt.span.start,
+      transactional: script.transaction !== false && effects.every((e) => e.facts.transactional),
+      effects,
+      checksum: `sha256:${createHash('sha256').update(stmt.text, 'utf8').digest('hex')}`,
+    });
+  }
+  return {
+    steps,
+    transactional: steps.every((s) => s.transactional),
+    droppedTransactionControl: dropped,
+  };
+}
+
+/** Maps a character offset of the script text to a 1-based line of its file. */
+function lineMapper(script: MigrationScript): (offset: number) => number {
+  let base = 0;
+  if (script.offset > 0) {
+    const file = readSqlFile(script.path).text;
+    for (let i = 0; i < script.offset && i < file.length; i++) if (file.charCodeAt(i) === 10) base++;
+  }
+  const newlines: number[] = [];
+  for (let i = 0; i < script.text.length; i++) if (script.text.charCodeAt(i) === 10) newlines.push(i);
+  return (offset) => {
+    let lo = 0;
+    let hi = newlines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (newlines[mid]! < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return base + lo + 1;
+  };
+}
+
+/** The 1-based line of the file at a character offset of the file. */
+export function lineAt(path: string, offset: number): number {
+  const file = readSqlFile(path).text;
+  let line = 1;
+  for (let i = 0; i < offset && i < file.length; i++) if (file.charCodeAt(i) === 10) line++;
+  return line;
+}
