@@ -85,7 +85,7 @@ export async function executeMigration(
   let resumedFrom = 0;
   if (transactional) {
     retries = await inTransactionWithRetry(ctx, migration, script, steps, async () => {
-      for (const step of steps) await runStep(ctx, migration, script, step, steps.length);
+      for (const step of steps) await runStep(ctx, migration, step, steps.length);
       await finish(ctx, migration, direction, previous, started, t0, steps.length, retries);
     });
   } else {
@@ -160,62 +160,80 @@ async function finish(
 }
 
 /** BEGIN; SET LOCAL timeouts; body; COMMIT — retried as a whole on lock timeout. Returns the retry count. */
-async function inTransactionWithRetry(
+function inTransactionWithRetry(
   ctx: ExecuteContext,
   migration: Migration,
   script: MigrationScript,
   steps: Step[],
   body: () => Promise<void>,
 ): Promise<number> {
-  const deadline = Date.now() + ctx.timeouts.retryBudgetMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await query(ctx, 'BEGIN', migration, undefined);
-      await query(
-        ctx,
-        `SET LOCAL lock_timeout = ${Math.round(ctx.timeouts.lockTimeoutMs)}`,
-        migration,
-        undefined,
-      );
+  return retryOnLockTimeout(ctx, migration, script, steps.length, false, {
+    async attempt() {
+      await query(ctx, 'BEGIN', undefined);
+      await query(ctx, `SET LOCAL lock_timeout = ${Math.round(ctx.timeouts.lockTimeoutMs)}`, undefined);
       await query(
         ctx,
         `SET LOCAL statement_timeout = ${Math.round(ctx.timeouts.statementTimeoutMs)}`,
-        migration,
         undefined,
       );
       await body();
-      await query(ctx, 'COMMIT', migration, undefined);
+      await query(ctx, 'COMMIT', undefined);
+    },
+    async cleanUp() {
+      await ctx.client.query('ROLLBACK').catch(() => undefined);
+    },
+    stepOf: (error) => (error as { step?: Step }).step,
+  });
+}
+
+/**
+ * Runs `work.attempt` until it succeeds; after a lock timeout (55P03) waits with exponential
+ * backoff and jitter and tries again, within the retry budget. Returns the number of retries.
+ */
+async function retryOnLockTimeout(
+  ctx: ExecuteContext,
+  migration: Migration,
+  script: MigrationScript,
+  total: number,
+  partialPossible: boolean,
+  work: {
+    attempt(): Promise<void>;
+    cleanUp(): Promise<void>;
+    stepOf(error: unknown): Step | undefined;
+  },
+): Promise<number> {
+  const deadline = Date.now() + ctx.timeouts.retryBudgetMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await work.attempt();
       return attempt;
     } catch (error) {
-      await ctx.client.query('ROLLBACK').catch(() => undefined);
-      const step = (error as { step?: Step }).step;
-      if ((error as { code?: string }).code === '55P03' && step) {
-        const delay = backoffDelay(attempt, 250, 15_000);
-        if (Date.now() + delay < deadline) {
-          ctx.onEvent?.({
-            type: 'retry',
-            id: migration.id,
-            attempt: attempt + 1,
-            delayMs: delay,
-            line: step.line,
-            blockers: await blockers(ctx, step),
-          });
-          await logEvent(
-            ctx.client,
-            {
-              kind: 'migration.lock-timeout',
-              format: ctx.format.id,
-              migrationId: migration.id,
-              detail: { attempt: attempt + 1, line: step.line, delayMs: delay },
-            },
-            ctx.actor,
-          ).catch(() => undefined);
-          await sleep(delay, ctx.signal);
-          continue;
-        }
-        throw await lockTimeoutError(ctx, migration, script, step, attempt);
+      await work.cleanUp();
+      const step = work.stepOf(error);
+      if ((error as { code?: string }).code !== '55P03' || !step) {
+        throw await failure(ctx, migration, script, error, total, partialPossible);
       }
-      throw await failure(ctx, migration, script, error, steps.length);
+      const delay = backoffDelay(attempt, 250, 15_000);
+      if (Date.now() + delay >= deadline) throw await lockTimeoutError(ctx, migration, script, step, attempt);
+      ctx.onEvent?.({
+        type: 'retry',
+        id: migration.id,
+        attempt: attempt + 1,
+        delayMs: delay,
+        line: step.line,
+        blockers: await blockers(ctx, step),
+      });
+      await logEvent(
+        ctx.client,
+        {
+          kind: 'migration.lock-timeout',
+          format: ctx.format.id,
+          migrationId: migration.id,
+          detail: { attempt: attempt + 1, line: step.line, delayMs: delay },
+        },
+        ctx.actor,
+      ).catch(() => undefined);
+      await sleep(delay, ctx.signal);
     }
   }
 }
@@ -277,7 +295,7 @@ async function inSegments(
       const last = end === steps.length;
       retries += await inTransactionWithRetry(ctx, migration, script, steps, async () => {
         for (const s of segment) {
-          const ms = await runStep(ctx, migration, script, s, steps.length);
+          const ms = await runStep(ctx, migration, s, steps.length);
           if (direction === 'up')
             await recordProgress(ctx.client, {
               format: ctx.format.id,
@@ -309,7 +327,7 @@ async function inSegments(
 }
 
 /** A statement PostgreSQL refuses in a transaction block: sent alone, no transaction open. */
-async function aloneWithRetry(
+function aloneWithRetry(
   ctx: ExecuteContext,
   migration: Migration,
   script: MigrationScript,
@@ -321,26 +339,19 @@ async function aloneWithRetry(
   // CONCURRENTLY waits for old snapshots by design), so only disruptive ones get the lock timeout
   const disruptive =
     step.effects.length === 0 || step.effects.some((e) => e.facts.locks.some((l) => isDisruptive(l.modes)));
-  const deadline = Date.now() + ctx.timeouts.retryBudgetMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
+  return retryOnLockTimeout(ctx, migration, script, total, true, {
+    async attempt() {
       await dropInvalidIndex(ctx, migration, step);
       await query(
         ctx,
         `SET lock_timeout = ${disruptive ? Math.round(ctx.timeouts.lockTimeoutMs) : 0}`,
-        migration,
         undefined,
       );
-      await query(
-        ctx,
-        `SET statement_timeout = ${Math.round(ctx.timeouts.statementTimeoutMs)}`,
-        migration,
-        undefined,
-      );
-      const ms = await runStep(ctx, migration, script, step, total);
-      await query(ctx, 'RESET lock_timeout', migration, undefined);
-      await query(ctx, 'RESET statement_timeout', migration, undefined);
-      if (direction === 'up')
+      await query(ctx, `SET statement_timeout = ${Math.round(ctx.timeouts.statementTimeoutMs)}`, undefined);
+      const ms = await runStep(ctx, migration, step, total);
+      await query(ctx, 'RESET lock_timeout', undefined);
+      await query(ctx, 'RESET statement_timeout', undefined);
+      if (direction === 'up') {
         await recordProgress(ctx.client, {
           format: ctx.format.id,
           id: migration.id,
@@ -348,29 +359,14 @@ async function aloneWithRetry(
           checksum: step.checksum,
           durationMs: ms,
         });
-      return attempt;
-    } catch (error) {
+      }
+    },
+    async cleanUp() {
       await ctx.client.query('RESET lock_timeout').catch(() => undefined);
       await ctx.client.query('RESET statement_timeout').catch(() => undefined);
-      if ((error as { code?: string }).code === '55P03') {
-        const delay = backoffDelay(attempt, 250, 15_000);
-        if (Date.now() + delay < deadline) {
-          ctx.onEvent?.({
-            type: 'retry',
-            id: migration.id,
-            attempt: attempt + 1,
-            delayMs: delay,
-            line: step.line,
-            blockers: await blockers(ctx, step),
-          });
-          await sleep(delay, ctx.signal);
-          continue;
-        }
-        throw await lockTimeoutError(ctx, migration, script, step, attempt);
-      }
-      throw await failure(ctx, migration, script, error, total, true);
-    }
-  }
+    },
+    stepOf: () => step,
+  });
 }
 
 /** A failed CREATE INDEX CONCURRENTLY leaves an INVALID index; a retry (even with IF NOT EXISTS) must not keep it. */
@@ -410,12 +406,11 @@ function indexName(step: Step): { schema: string | undefined; name: string } | u
 async function runStep(
   ctx: ExecuteContext,
   migration: Migration,
-  _script: MigrationScript,
   step: Step,
   total: number,
 ): Promise<number> {
   const t = performance.now();
-  await query(ctx, step.sql, migration, step);
+  await query(ctx, step.sql, step);
   const ms = performance.now() - t;
   ctx.onEvent?.({
     type: 'statement',
@@ -430,12 +425,7 @@ async function runStep(
 }
 
 /** Runs SQL; errors carry the step they came from. */
-async function query(
-  ctx: ExecuteContext,
-  sql: string,
-  _migration: Migration,
-  step: Step | undefined,
-): Promise<void> {
+async function query(ctx: ExecuteContext, sql: string, step: Step | undefined): Promise<void> {
   if (ctx.signal?.aborted) throw new PgwardenError('INTERRUPTED', 'interrupted');
   try {
     await ctx.client.query(sql);

@@ -13,8 +13,10 @@ import { classify } from '../analysis/classify.js';
 import type { Effect } from '../analysis/effects.js';
 import type { SchemaModel } from '../analysis/schema-model.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
+import { lineMapper, type TextInFile } from '../sql/lines.js';
 import { parseSqlFile } from '../sql/parse-file.js';
 import { readSqlFile } from '../sql/source.js';
+import type { ParsedFile } from '../sql/statement.js';
 import type { MigrationScript } from './types.js';
 
 export interface Step {
@@ -48,13 +50,13 @@ const DROPPED = new Set(['TRANS_STMT_BEGIN', 'TRANS_STMT_START', 'TRANS_STMT_COM
 const ALLOWED = new Set(['TRANS_STMT_SAVEPOINT', 'TRANS_STMT_RELEASE', 'TRANS_STMT_ROLLBACK_TO']);
 
 /**
- * Splits a script into steps; `model` is the schema the statements run against (live facts plus
- * the earlier migrations) and is updated with the script's statements. Call `loadParser()` first.
+ * Parses a script that is about to run: a syntax error (PostgreSQL's grammar) or a psql
+ * meta-command stops everything before anything runs, naming the file's line.
  */
-export function scriptSteps(script: MigrationScript, model: SchemaModel, pgMajor: number): ScriptSteps {
-  const parsed = parseSqlFile({ path: script.path, text: script.text });
-  const lineOf = lineMapper(script);
-  const where = (offset: number) => `${script.path}:${lineOf(offset)}`;
+export function parseScript(source: TextInFile): { parsed: ParsedFile; lineOf: (offset: number) => number } {
+  const parsed = parseSqlFile({ path: source.path, text: source.text });
+  const lineOf = lineMapper(source);
+  const where = (offset: number) => `${source.path}:${lineOf(offset)}`;
   const syntax = parsed.syntaxErrors[0];
   if (syntax) {
     throw new PgwardenError(
@@ -62,7 +64,7 @@ export function scriptSteps(script: MigrationScript, model: SchemaModel, pgMajor
       `${where(syntax.span.start)}: syntax error: ${syntax.message}`,
       {
         hint: 'Fix the statement; nothing was run.',
-        details: { path: script.path, line: lineOf(syntax.span.start) },
+        details: { path: source.path, line: lineOf(syntax.span.start) },
       },
     );
   }
@@ -74,6 +76,16 @@ export function scriptSteps(script: MigrationScript, model: SchemaModel, pgMajor
       { hint: 'Migrations must be plain SQL; move psql commands (\\set, \\i, \\connect…) out of the file.' },
     );
   }
+  return { parsed, lineOf };
+}
+
+/**
+ * Splits a script into steps; `model` is the schema the statements run against (live facts plus
+ * the earlier migrations) and is updated with the script's statements. Call `loadParser()` first.
+ */
+export function scriptSteps(script: MigrationScript, model: SchemaModel, pgMajor: number): ScriptSteps {
+  const { parsed, lineOf } = parseScript({ path: script.path, text: script.text, offset: script.offset });
+  const where = (offset: number) => `${script.path}:${lineOf(offset)}`;
   const steps: Step[] = [];
   let dropped = 0;
   for (const stmt of parsed.statements) {
@@ -112,27 +124,6 @@ export function scriptSteps(script: MigrationScript, model: SchemaModel, pgMajor
     steps,
     transactional: steps.every((s) => s.transactional),
     droppedTransactionControl: dropped,
-  };
-}
-
-/** Maps a character offset of the script text to a 1-based line of its file. */
-function lineMapper(script: MigrationScript): (offset: number) => number {
-  let base = 0;
-  if (script.offset > 0) {
-    const file = readSqlFile(script.path).text;
-    for (let i = 0; i < script.offset && i < file.length; i++) if (file.charCodeAt(i) === 10) base++;
-  }
-  const newlines: number[] = [];
-  for (let i = 0; i < script.text.length; i++) if (script.text.charCodeAt(i) === 10) newlines.push(i);
-  return (offset) => {
-    let lo = 0;
-    let hi = newlines.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (newlines[mid]! < offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return base + lo + 1;
   };
 }
 

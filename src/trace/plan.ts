@@ -10,7 +10,6 @@ import type { SchemaModel } from '../analysis/schema-model.js';
 import { modesOn } from '../locks/lock-table.js';
 import { LOCK_MODES, type LockMode } from '../locks/modes.js';
 import type { Role } from '../locks/shape.js';
-import { readSqlFile } from '../sql/source.js';
 import type { Statement } from '../sql/statement.js';
 import type { PredictedLock } from './result.js';
 
@@ -97,34 +96,4 @@ export function charIndex(text: string, n: number): number {
     index += code >= 0xd800 && code <= 0xdbff ? 2 : 1;
   }
   return index;
-}
-
-/** Maps a character offset of the source text to a 1-based line of its file. */
-export function lineMapper(source: {
-  path: string;
-  text: string;
-  offset?: number;
-}): (offset: number) => number {
-  let base = 0;
-  const offset = source.offset ?? 0;
-  if (offset > 0) {
-    try {
-      const file = readSqlFile(source.path).text;
-      for (let i = 0; i < offset && i < file.length; i++) if (file.charCodeAt(i) === 10) base++;
-    } catch {
-      base = 0; // the file is gone: lines of the text itself
-    }
-  }
-  const newlines: number[] = [];
-  for (let i = 0; i < source.text.length; i++) if (source.text.charCodeAt(i) === 10) newlines.push(i);
-  return (at) => {
-    let lo = 0;
-    let hi = newlines.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (newlines[mid]! < at) lo = mid + 1;
-      else hi = mid;
-    }
-    return base + lo + 1;
-  };
 }

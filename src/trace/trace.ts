@@ -29,12 +29,12 @@ import type { SchemaModel } from '../analysis/schema-model.js';
 import { connect, scrub } from '../db/connect.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { LOCK_MODES, type LockMode, lockModeSql } from '../locks/modes.js';
-import { parseSqlFile } from '../sql/parse-file.js';
+import { parseScript } from '../migrate/steps.js';
 import { loadParser } from '../sql/parser.js';
 import type { Statement } from '../sql/statement.js';
 import { holdersOf, type LockWait, watchLockWaits } from './lock-wait.js';
 import { compare, observe, prepareCommittedScans, type ScanSource } from './observe.js';
-import { charIndex, lineMapper, type Planned, planStatements, predict } from './plan.js';
+import { charIndex, type Planned, planStatements, predict } from './plan.js';
 import { describeBlocker, type TracedStatement, type TraceError, type TraceResult } from './result.js';
 import {
   createScratchDatabase,
@@ -98,27 +98,7 @@ export async function trace(options: TraceOptions): Promise<TraceResult> {
   }
   const { source } = options;
   await loadParser();
-  const parsed = parseSqlFile({ path: source.path, text: source.text });
-  const lineOf = lineMapper(source);
-  const syntax = parsed.syntaxErrors[0];
-  if (syntax) {
-    throw new PgwardenError(
-      'USAGE',
-      `${source.path}:${lineOf(syntax.span.start)}: syntax error: ${syntax.message}`,
-      {
-        hint: 'Fix the statement; nothing was run.',
-        details: { path: source.path, line: lineOf(syntax.span.start) },
-      },
-    );
-  }
-  const meta = parsed.metaCommands[0];
-  if (meta) {
-    throw new PgwardenError(
-      'USAGE',
-      `${source.path}:${lineOf(meta.span.start)}: psql meta-command ${meta.text.split(/\s/)[0]} cannot be traced`,
-      { hint: 'trace runs plain SQL; move psql commands (\\set, \\i, \\connect…) out of the file.' },
-    );
-  }
+  const { parsed, lineOf } = parseScript(source);
   checkAborted(options.signal);
 
   const live = await connect({ url: options.databaseUrl });

@@ -114,6 +114,29 @@ describe('pgwarden status / migrate / plan', () => {
   });
 });
 
+describe('pgwarden trace', () => {
+  it('reports the locks and rewrite of each statement and leaves nothing behind', async () => {
+    const url = await schemaUrl('c_trace');
+    await db.query('CREATE TABLE c_trace.t (id int); INSERT INTO c_trace.t SELECT generate_series(1, 100)');
+    const dir = tempDir({ 'change.sql': 'ALTER TABLE t ADD COLUMN token uuid DEFAULT gen_random_uuid();\n' });
+    const result = await pgwarden(['trace', 'change.sql', '--database-url', url, '--json'], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const trace = JSON.parse(result.stdout);
+    expect(trace.rolledBack).toBe(true);
+    expect(trace.statements[0].locks).toContainEqual(
+      expect.objectContaining({
+        relation: 'c_trace.t',
+        modes: expect.arrayContaining(['AccessExclusiveLock']),
+      }),
+    );
+    expect(trace.statements[0].rewrites).toContain('c_trace.t');
+    const cols = await db.query(
+      `SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'c_trace.t'::regclass AND attname = 'token'`,
+    );
+    expect(cols.rows[0].n).toBe(0);
+  });
+});
+
 describe('failures of the process and the connection', () => {
   it('a SIGKILLed migrate leaves the database consistent and the next run proceeds without repair', async () => {
     const url = await schemaUrl('c_kill');

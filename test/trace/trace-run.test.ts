@@ -210,7 +210,7 @@ describe('pgwarden trace (runTrace)', () => {
     const syntax = tempDir({ 'bad.sql': 'SELECT 1;\n\nCREATE TABEL x (id int);\n' });
     const error = await rejection(runTrace('bad.sql', {}, globals(), fakeIo({}, syntax).io));
     expect(error).toMatchObject({
-      code: 'USAGE',
+      code: 'MIGRATION_INVALID',
       message: 'bad.sql:3: syntax error: syntax error at or near "TABEL"',
     });
   });

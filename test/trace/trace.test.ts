@@ -302,7 +302,7 @@ describe('trace (rolled-back transaction)', () => {
         source: source('broken.sql', 'SELECT 1;\nALTER TABEL accounts ADD COLUMN x int;\n'),
       }),
     );
-    expect(error.code).toBe('USAGE');
+    expect(error.code).toBe('MIGRATION_INVALID');
     expect(error.message).toBe(`${join(dir, 'broken.sql')}:2: syntax error: syntax error at or near "TABEL"`);
   });
 

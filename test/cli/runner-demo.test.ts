@@ -1,0 +1,49 @@
+/** The README's runner walkthrough (`node examples/runner-demo.mjs`) runs and prints what the README shows. */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const DEMO = fileURLToPath(new URL('../../examples/runner-demo.mjs', import.meta.url));
+
+function runDemo(): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DEMO], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      output += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      output += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+describe('examples/runner-demo.mjs', () => {
+  it('boots its own PostgreSQL, shows status, plan and migrate, and the README matches it', async () => {
+    const { code, output } = await runDemo();
+    expect(code, output).toBe(0);
+    expect(output).toContain('Applied 2 migrations.');
+    expect(output).toContain('3 applied, 0 pending');
+    // every output line the README quotes is still printed (timings and dates aside)
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const block = readme.slice(
+      readme.indexOf('It applies the first quick-start migration'),
+      readme.indexOf('On your own database'),
+    );
+    const quoted = block
+      .split('\n')
+      .filter(
+        (line) =>
+          line.trim() && !line.includes('…') && !line.startsWith('```') && !line.startsWith('It applies'),
+      );
+    expect(quoted.length).toBeGreaterThan(15);
+    const normalize = (text: string) =>
+      text.replace(/\d+ ms/g, 'N ms').replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/g, 'DATE');
+    const printed = normalize(output);
+    for (const line of quoted)
+      expect(printed, 'README runner walkthrough is stale').toContain(normalize(line));
+  }, 60_000);
+});
