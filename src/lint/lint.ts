@@ -5,7 +5,7 @@
 import type { SchemaModel } from '../analysis/schema-model.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { loadParser } from '../sql/parser.js';
-import { readSqlFile } from '../sql/source.js';
+import { readSqlFile, type SqlSource } from '../sql/source.js';
 import { collectSqlFiles } from './files.js';
 import { type FileResult, type LintResult, type PgVersionSource, summarize } from './finding.js';
 import { DEFAULT_PG_VERSION, Linter, type LinterOptions } from './linter.js';
@@ -14,6 +14,11 @@ import { lintInParallel, workerCount } from './parallel-lint.js';
 export interface LintOptions extends Omit<LinterOptions, 'schema' | 'pgVersionSource'> {
   /** Files and directories (searched recursively for *.sql, in natural order). */
   paths: string[];
+  /**
+   * SQL texts to lint instead of `paths`, in order (e.g. the up scripts of a migration folder,
+   * from `lintSourcesOf`). Linted in the calling thread.
+   */
+  sources?: SqlSource[];
   /** Read the server version and live schema facts (sizes, column types, constraints) from here. */
   databaseUrl?: string | undefined;
   /** Where `pgVersion` came from, for messages (`option` or `config`). */
@@ -23,12 +28,12 @@ export interface LintOptions extends Omit<LinterOptions, 'schema' | 'pgVersionSo
 }
 
 export async function lint(options: LintOptions): Promise<LintResult> {
-  if (options.paths.length === 0) {
+  if (options.paths.length === 0 && !options.sources) {
     throw new PgwardenError('USAGE', 'no SQL files or directories to lint', {
       hint: 'Pass paths (pgwarden lint migrations/) or set migrations.dir in pgwarden.config.json.',
     });
   }
-  const files = await collectSqlFiles(options.paths);
+  const files = options.sources ? [] : await collectSqlFiles(options.paths);
 
   let pgVersion = options.pgVersion;
   let source: PgVersionSource = options.pgVersion ? (options.pgVersionSource ?? 'option') : 'default';
@@ -67,7 +72,10 @@ export async function lint(options: LintOptions): Promise<LintResult> {
   const linter = new Linter({ ...linterOptions, schema });
   const workers = workerCount(files.length, options.jobs);
   let results: FileResult[];
-  if (workers > 1) {
+  if (options.sources) {
+    await loadParser();
+    results = options.sources.map((sql) => linter.lintSource(sql));
+  } else if (workers > 1) {
     results = await lintInParallel(files, linterOptions, linter.schema, workers);
   } else {
     await loadParser();

@@ -487,6 +487,16 @@ async function failure(
 ): Promise<Error> {
   if (error instanceof PgwardenError) return error;
   const step = (error as { step?: Step }).step;
+  if (ctx.signal?.aborted) {
+    return new PgwardenError(
+      'INTERRUPTED',
+      `interrupted while running ${script.path}${step ? ` (statement at line ${step.line})` : ''}: ${
+        partialPossible
+          ? 'the statements before it are applied and recorded; the next run resumes'
+          : 'the migration was rolled back, nothing of it is applied'
+      }`,
+    );
+  }
   if (isConnectionLost(error)) {
     return connectionLost(
       error,

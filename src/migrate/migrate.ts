@@ -133,13 +133,23 @@ export async function locked<T>(
     });
     try {
       const lockPid = (await lockClient.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
-      return await work({
-        target,
-        timeouts,
-        actor: currentActor(git.commit),
-        gitCommit: git.commit,
-        lockPid,
-      });
+      // Ctrl-C cancels the running statement at once (from the idle lock connection); the
+      // migration's transaction is then rolled back and the command ends as interrupted
+      const workPid = (await target.client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      const cancel = () =>
+        void lockClient.query('SELECT pg_cancel_backend($1)', [workPid]).catch(() => undefined);
+      options.signal?.addEventListener('abort', cancel, { once: true });
+      try {
+        return await work({
+          target,
+          timeouts,
+          actor: currentActor(git.commit),
+          gitCommit: git.commit,
+          lockPid,
+        });
+      } finally {
+        options.signal?.removeEventListener('abort', cancel);
+      }
     } finally {
       await held.release().catch(() => undefined);
     }

@@ -173,6 +173,31 @@ describe('failures of the process and the connection', () => {
     expect(after.rows[0].t).toBe('c_kill.slow_done');
   });
 
+  it('Ctrl-C cancels the running statement, rolls the migration back and exits 130', async () => {
+    const url = await schemaUrl('c_int');
+    const dir = tempDir({ 'migrations/001_x.sql': 'CREATE TABLE x (id int);\nSELECT pg_sleep(30);\n' });
+    const { child, done } = pgwardenProcess(
+      ['migrate', '--database-url', url, '--format', 'plain', '--allow-uncommitted'],
+      { cwd: dir },
+    );
+    await waitFor(async () => {
+      const { rows } = await db.query(
+        `SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%' AND state = 'active'`,
+      );
+      return rows.length ? true : undefined;
+    });
+    child.kill('SIGINT');
+    const result = await done;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('interrupted while running');
+    expect(result.stderr).toContain('nothing of it is applied');
+    expect((await db.query(`SELECT to_regclass('c_int.x') AS t`)).rows[0].t).toBeNull();
+    const sleeping = await db.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%' AND state = 'active'`,
+    );
+    expect(sleeping.rows[0].n).toBe(0);
+  });
+
   it('two migrate processes started together apply every migration exactly once', async () => {
     const url = await schemaUrl('c_two');
     const files: Record<string, string> = {};

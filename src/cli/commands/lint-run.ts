@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
 import { EXIT } from '../../errors/codes.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
 import { lint } from '../../lint/lint.js';
@@ -13,15 +14,10 @@ import { renderText } from '../../lint/report/text.js';
 import type { RuleLevel } from '../../lint/rule.js';
 import { renderRuleDoc } from '../../lint/rule-docs.js';
 import { RULES } from '../../lint/rules/index.js';
+import { lintSourcesOf } from '../../migrate/lint-sources.js';
+import { DEFAULT_MIGRATION_DIRS, loadMigrations } from '../../migrate/source.js';
+import type { SqlSource } from '../../sql/source.js';
 import { type CliIo, type GlobalOptions, useColor } from '../io.js';
-
-const DEFAULT_DIRS = [
-  'migrations',
-  'db/migrations',
-  'prisma/migrations',
-  'supabase/migrations',
-  'sql/migrations',
-];
 
 export interface LintCliOptions {
   pgVersion?: string;
@@ -100,10 +96,10 @@ export async function runLint(
     }
   }
 
-  const targets = paths.length > 0 ? paths : defaultPaths(io.cwd, config.migrations?.dir);
+  const targets = paths.length > 0 ? { paths } : await migrationFolder(io.cwd, config);
   const databaseUrl = options.offline ? undefined : (globals.databaseUrl ?? io.env.DATABASE_URL);
   const result = await lint({
-    paths: targets,
+    ...targets,
     pgVersion: pgVersion ?? lintConfig.pgVersion,
     pgVersionSource: pgVersion !== undefined ? 'option' : 'config',
     runner: options.runner ?? lintConfig.runner,
@@ -128,13 +124,30 @@ export async function runLint(
   return errors > 0 || (options.failOn === 'warning' && warnings > 0) ? EXIT.failure : EXIT.ok;
 }
 
-function defaultPaths(cwd: string, configured: string | undefined): string[] {
-  if (configured) return [join(cwd, configured)];
-  const found = DEFAULT_DIRS.find((dir) => existsSync(join(cwd, dir)));
+/**
+ * Without paths: the configured or well-known migrations folder. When its format is known, the
+ * up scripts in the tool's order (a dbmate or node-pg-migrate down section is not linted as if it
+ * ran); otherwise every SQL file in it.
+ */
+async function migrationFolder(
+  cwd: string,
+  config: Config,
+): Promise<{ paths: string[]; sources?: SqlSource[] }> {
+  const dir = config.migrations?.dir;
+  const found = dir
+    ? join(cwd, dir)
+    : DEFAULT_MIGRATION_DIRS.map((d) => join(cwd, d)).find((d) => existsSync(d));
   if (!found) {
     throw new PgwardenError('USAGE', 'no paths given and no migrations directory found', {
-      hint: `Pass files or directories (pgwarden lint migrations/), or set migrations.dir in pgwarden.config.json. Looked for: ${DEFAULT_DIRS.join(', ')}.`,
+      hint: `Pass files or directories (pgwarden lint migrations/), or set migrations.dir in pgwarden.config.json. Looked for: ${DEFAULT_MIGRATION_DIRS.join(', ')}.`,
     });
   }
-  return [join(cwd, found)];
+  try {
+    const source = await loadMigrations({ cwd, dir: found, format: config.migrations?.format });
+    return { paths: [found], sources: lintSourcesOf(source.migrations) };
+  } catch (error) {
+    // a folder of no known layout (or a broken one) is still SQL files to lint
+    if (error instanceof PgwardenError && error.code === 'USAGE') return { paths: [found] };
+    throw error;
+  }
 }

@@ -1,0 +1,24 @@
+/**
+ * What `pgwarden lint` checks in a migration folder of a known format: each migration's up script,
+ * in the order the tool applies them. A section of a file (dbmate `-- migrate:up`, node-pg-migrate
+ * `-- Up Migration`) is linted in place: the rest of the file is blanked out (newlines kept), so
+ * findings carry the file's own lines and columns and the down section is not linted as if it ran.
+ */
+import type { SqlSource } from '../sql/source.js';
+import { readSqlFile } from '../sql/source.js';
+import type { Migration } from './types.js';
+
+export function lintSourcesOf(migrations: readonly Migration[]): SqlSource[] {
+  return migrations.map((m) => {
+    const { path, text, offset } = m.up;
+    const file = readSqlFile(path).text;
+    if (offset === 0 && text.length === file.length) return { path, text };
+    return { path, text: blank(file.slice(0, offset)) + text + blank(file.slice(offset + text.length)) };
+  });
+}
+
+function blank(text: string): string {
+  let out = '';
+  for (const ch of text) out += ch === '\n' || ch === '\r' ? ch : ' ';
+  return out;
+}
