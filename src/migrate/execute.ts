@@ -166,8 +166,10 @@ function inTransactionWithRetry(
   script: MigrationScript,
   steps: Step[],
   body: () => Promise<void>,
+  /** Statements of this migration already committed (by earlier segments or an earlier run). */
+  partial = false,
 ): Promise<number> {
-  return retryOnLockTimeout(ctx, migration, script, steps.length, false, {
+  return retryOnLockTimeout(ctx, migration, script, steps.length, partial, {
     async attempt() {
       await query(ctx, 'BEGIN', undefined);
       await query(ctx, `SET LOCAL lock_timeout = ${Math.round(ctx.timeouts.lockTimeoutMs)}`, undefined);
@@ -293,27 +295,39 @@ async function inSegments(
       while (end < steps.length && steps[end]!.transactional) end++;
       const segment = steps.slice(i, end);
       const last = end === steps.length;
-      retries += await inTransactionWithRetry(ctx, migration, script, steps, async () => {
-        for (const s of segment) {
-          const ms = await runStep(ctx, migration, s, steps.length);
-          if (direction === 'up')
-            await recordProgress(ctx.client, {
-              format: ctx.format.id,
-              id: migration.id,
-              index: s.index,
-              checksum: s.checksum,
-              durationMs: ms,
-            });
-        }
-        if (last) await finish(ctx, migration, direction, previous, started, t0, steps.length, retries);
-      });
+      retries += await inTransactionWithRetry(
+        ctx,
+        migration,
+        script,
+        steps,
+        async () => {
+          for (const s of segment) {
+            const ms = await runStep(ctx, migration, s, steps.length);
+            if (direction === 'up')
+              await recordProgress(ctx.client, {
+                format: ctx.format.id,
+                id: migration.id,
+                index: s.index,
+                checksum: s.checksum,
+                durationMs: ms,
+              });
+          }
+          if (last) await finish(ctx, migration, direction, previous, started, t0, steps.length, retries);
+        },
+        i > 0,
+      );
       i = end;
     } else {
-      retries += await aloneWithRetry(ctx, migration, script, step, steps.length, direction);
+      retries += await aloneWithRetry(ctx, migration, script, step, steps.length, direction, i > 0);
       i++;
       if (i === steps.length) {
-        await inTransactionWithRetry(ctx, migration, script, steps, () =>
-          finish(ctx, migration, direction, previous, started, t0, steps.length, retries),
+        await inTransactionWithRetry(
+          ctx,
+          migration,
+          script,
+          steps,
+          () => finish(ctx, migration, direction, previous, started, t0, steps.length, retries),
+          true,
         );
       }
     }
@@ -334,12 +348,13 @@ function aloneWithRetry(
   step: Step,
   total: number,
   direction: Direction,
+  partial: boolean,
 ): Promise<number> {
   // waiting is harmless when the statement's locks block no reads or writes (CREATE INDEX
   // CONCURRENTLY waits for old snapshots by design), so only disruptive ones get the lock timeout
   const disruptive =
     step.effects.length === 0 || step.effects.some((e) => e.facts.locks.some((l) => isDisruptive(l.modes)));
-  return retryOnLockTimeout(ctx, migration, script, total, true, {
+  return retryOnLockTimeout(ctx, migration, script, total, partial, {
     async attempt() {
       await dropInvalidIndex(ctx, migration, step);
       await query(

@@ -88,7 +88,12 @@ function findDir(cwd: string, dir: string | undefined): string {
   return found;
 }
 
-/** Picks the format of `dir`: the strongest folder marker; the database breaks ties. */
+/**
+ * Picks the format of `dir`. The database decides first: a tool's history table (recognised by
+ * its columns) for a tool that can read the folder means that tool applied it — node-pg-migrate
+ * files without section markers look like plain SQL, and dbmate and golang-migrate share a table
+ * name. Without such evidence, the strongest folder marker wins; a tie is an error.
+ */
 export async function detectFormat(
   dir: string,
   client: pg.Client | undefined,
@@ -96,22 +101,23 @@ export async function detectFormat(
 ): Promise<{ format: MigrationFormat; detectedBy: 'folder' | 'database' }> {
   const scored = Object.values(FORMATS)
     .map((format) => ({ format, score: format.detectFolder(dir) }))
-    .filter((entry) => entry.score > 0)
     .sort((a, b) => b.score - a.score);
-  if (scored.length === 0) {
+  if (client) {
+    const inDatabase: Array<{ format: MigrationFormat; score: number }> = [];
+    for (const entry of scored) {
+      if (entry.format.id === 'plain' || !(await entry.format.history.detect({ client, table }))) continue;
+      if (readsFolder(entry.format, dir)) inDatabase.push(entry);
+    }
+    const best = inDatabase.filter((e) => e.score === inDatabase[0]?.score);
+    if (best.length === 1) return { format: best[0]!.format, detectedBy: 'database' };
+  }
+  const known = scored.filter((entry) => entry.score > 0);
+  if (known.length === 0) {
     throw new PgwardenError('USAGE', `${dir}: no migrations of a known format found`, {
       hint: `Expected e.g. 001_name.sql files; set migrations.format (${FORMAT_IDS.join(', ')}) if the folder uses another layout.`,
     });
   }
-  if (client) {
-    const inDatabase: MigrationFormat[] = [];
-    for (const { format } of scored) {
-      if (format.id !== 'plain' && (await format.history.detect({ client, table }))) inDatabase.push(format);
-    }
-    if (inDatabase.length === 1) return { format: inDatabase[0]!, detectedBy: 'database' };
-  }
-  const best = scored[0]!;
-  const tied = scored.filter((entry) => entry.score === best.score);
+  const tied = known.filter((entry) => entry.score === known[0]!.score);
   if (tied.length > 1) {
     throw new PgwardenError(
       'USAGE',
@@ -119,7 +125,16 @@ export async function detectFormat(
       { hint: 'Set migrations.format in pgwarden.config.json (or pass --format).' },
     );
   }
-  return { format: best.format, detectedBy: 'folder' };
+  return { format: known[0]!.format, detectedBy: 'folder' };
+}
+
+/** Whether the format reads at least one migration from the folder without error. */
+function readsFolder(format: MigrationFormat, dir: string): boolean {
+  try {
+    return format.read(dir).length > 0;
+  } catch {
+    return false;
+  }
 }
 
 /** Finds a migration by id, name, file or directory name (with or without `.sql`). */

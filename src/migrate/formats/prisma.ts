@@ -242,23 +242,28 @@ const history: HistoryAdapter = {
    * The row `migrate deploy` leaves after a successful script: finished_at set,
    * applied_steps_count 1, logs and rolled_back_at NULL. Finishes the row markStarted wrote if
    * there is one (`record_successful_step` + `record_migration_finished`), else inserts it whole.
+   * The finished row takes the checksum of the script that completed: a resumed run may finish a
+   * script whose not-yet-applied statements were fixed after the interruption, and Prisma compares
+   * the stored checksum with the file (`migrate status` / `migrate dev` report an edited migration).
    */
   async markApplied(ctx, migration, info) {
     const t = await table(ctx);
     const finishedAt = new Date();
+    const checksum = prismaChecksum(prismaScript(migration));
     const started = (await rowsFor(ctx, t, migration.id)).filter((row) => isFailed(row) && row.logs === null);
     const row = started.at(-1);
     if (row) {
       await ctx.client.query(
-        `UPDATE ${t.sql} SET applied_steps_count = applied_steps_count + 1, finished_at = $2 WHERE id = $1`,
-        [row.id, finishedAt],
+        `UPDATE ${t.sql} SET applied_steps_count = applied_steps_count + 1, finished_at = $2, checksum = $3
+          WHERE id = $1`,
+        [row.id, finishedAt, checksum],
       );
       return;
     }
     await ctx.client.query(
       `INSERT INTO ${t.sql} (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
        VALUES ($1, $2, $3, $4, $5, 1)`,
-      [randomUUID(), prismaChecksum(prismaScript(migration)), finishedAt, migration.id, info.startedAt],
+      [randomUUID(), checksum, finishedAt, migration.id, info.startedAt],
     );
   },
 
