@@ -7,6 +7,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPgwardenError } from '../../src/errors/pgwarden-error.js';
+import { PGWARDEN_LOCK_KEY } from '../../src/migrate/lock.js';
 import { type MigrateEvent, migrate } from '../../src/migrate/migrate.js';
 import { plan } from '../../src/migrate/plan.js';
 import { rollback } from '../../src/migrate/rollback.js';
@@ -191,6 +192,38 @@ describe('migrate (plain)', () => {
     expect(error.message).toContain(`pid ${pid}`);
     expect(await tables('r_budget')).toEqual(['busy']);
     expect((await status(url, dir)).counts.pending).toBe(1);
+  });
+
+  it('warns about sessions idle in a transaction or holding locks on the tables it will change', async () => {
+    const url = await fresh('r_sessions');
+    await db.query('CREATE TABLE r_sessions.target (id int); CREATE TABLE r_sessions.other (id int)');
+    const idle = await db.connect();
+    await idle.query('BEGIN; SELECT * FROM r_sessions.other');
+    const idlePid = (await idle.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    const dir = tempDir({ '001_t.sql': 'CREATE INDEX target_id_idx ON target (id);\n' });
+    const events: MigrateEvent[] = [];
+    const result = await migrate(base(dir, url, { onEvent: (e: MigrateEvent) => events.push(e) }));
+    await idle.query('COMMIT');
+    expect(result.sessions).toContainEqual(
+      expect.objectContaining({ pid: idlePid, reason: 'idle-in-transaction' }),
+    );
+    expect(events.find((e) => e.type === 'sessions')).toBeDefined();
+    expect(result.applied.map((a) => a.id)).toEqual(['001_t']);
+  });
+
+  it('waits for another deploy holding the migration lock, then gives up naming it (LOCK_BUSY, exit 3)', async () => {
+    const url = await fresh('r_busy');
+    const other = await db.connect();
+    await other.query(`SELECT pg_advisory_lock(${PGWARDEN_LOCK_KEY})`);
+    const otherPid = (await other.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    const dir = tempDir({ '001_t.sql': 'CREATE TABLE t (id int);\n' });
+    const error = await failure(migrate(base(dir, url, { timeouts: { lockWaitMs: 400 } })));
+    await other.query(`SELECT pg_advisory_unlock(${PGWARDEN_LOCK_KEY})`);
+    expect(error.code).toBe('LOCK_BUSY');
+    expect(error.exitCode).toBe(3);
+    expect(error.message).toContain(`pid ${otherPid}`);
+    expect(await tables('r_busy')).toEqual([]);
+    expect((await migrate(base(dir, url))).applied).toHaveLength(1);
   });
 
   it('runs CREATE INDEX CONCURRENTLY alone, outside any transaction, between transactional statements', async () => {
