@@ -3,6 +3,7 @@
  * in one working copy (untracked) or differs from the commit (modified, staged or not) is how
  * "it worked on my machine" reaches production, so the runner refuses it unless told otherwise.
  */
+import { realpathSync } from 'node:fs';
 import { relative } from 'node:path';
 import { run } from '../util/process.js';
 
@@ -20,9 +21,10 @@ export interface GitState {
 export async function gitState(dir: string, files: readonly string[]): Promise<GitState> {
   const top = await git(dir, ['rev-parse', '--show-toplevel']);
   if (top === undefined) return { inRepo: false, untracked: [], modified: [] };
-  const root = top.trim();
+  const root = realpathSync(top.trim());
   const commit = (await git(dir, ['rev-parse', '--verify', '--quiet', 'HEAD']))?.trim() || undefined;
-  const wanted = new Set(files.map((f) => relative(root, f).split('\\').join('/')));
+  // git prints paths from the real root; a symlinked temp or home directory must not hide a file
+  const wanted = new Set(files.map((f) => relative(root, realpathOr(f)).split('\\').join('/')));
   const tracked = new Set(split(await git(root, ['ls-files', '-z', '--', ...wanted])));
   const untracked = [...wanted].filter((f) => !tracked.has(f)).sort();
   const modified = new Set<string>();
@@ -51,6 +53,14 @@ async function git(cwd: string, args: string[]): Promise<string | undefined> {
     return result.code === 0 ? result.stdout : undefined;
   } catch {
     return undefined; // git is not installed
+  }
+}
+
+function realpathOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
   }
 }
 

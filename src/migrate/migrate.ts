@@ -17,7 +17,6 @@ import { findMigration } from './source.js';
 import { computeStatus, type MigrationStatus, readStatusInputs } from './status.js';
 import { type ScriptSteps, scriptSteps } from './steps.js';
 import { openTarget, type Target, type TargetOptions } from './target.js';
-import type { Migration } from './types.js';
 
 export const DEFAULT_TIMEOUTS: Timeouts & { lockWaitMs: number } = {
   lockTimeoutMs: 500,
@@ -287,5 +286,3 @@ export function assertConsistent(status: MigrationStatus, allowOutOfOrder: boole
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
-
-export type { Migration };
