@@ -22,7 +22,10 @@ describe('pgwarden lint on a migration folder', () => {
     // the down sections (DROP INDEX, DROP TABLE) are not linted as if they ran; given as a
     // directory, the same folder is linted file by file and they are
     expect(findings).toEqual(['20240102000000_email_idx.sql:3 require-concurrent-index-creation']);
-    const asFiles = await pgwarden(['lint', 'db/migrations', '--format', 'json'], { cwd: project, env: NO_DB });
+    const asFiles = await pgwarden(['lint', 'db/migrations', '--format', 'json'], {
+      cwd: project,
+      env: NO_DB,
+    });
     expect(asFiles.stdout).toContain('ban-drop-table');
     expect(result.code).toBe(1);
   });

@@ -14,6 +14,8 @@
  * table is created as dbmate 2.36 creates it (`version varchar`, no length; older READMEs show 255).
  */
 import { join } from 'node:path';
+import { lineMapper } from '../../sql/lines.js';
+import { checksumOf } from '../checksum.js';
 import type {
   HistoryAdapter,
   HistoryContext,
@@ -22,20 +24,22 @@ import type {
   MigrationScript,
 } from '../types.js';
 import {
-  checksumOf,
+  compareUtf8,
+  detectTable,
   fileError,
-  fileNamesOrNone,
+  fileNames,
   ident,
   isCharacterType,
-  lineAt,
-  listFileNames,
+  listDirectory,
   query,
   readText,
   resolveTable,
+  schemaExists,
+  someSqlFile,
   startsWithBom,
   type TableRef,
   tableColumns,
-} from './shared-b.js';
+} from './shared.js';
 
 /** dbmate's migrationFileRegexp. */
 const MIGRATION_FILE = /^(\d+).*\.sql$/;
@@ -108,6 +112,7 @@ export function parseDbmateFile(text: string): DbmateSection[] {
       'Move that SQL below `-- migrate:up`; only comments and blank lines may come before it.',
     );
   }
+  const lineAt = lineMapper({ path: '<migration>', text }); // the whole file: no offset, nothing is read
   const sections: DbmateSection[] = [];
   for (let i = 0; i < ups.length; i++) {
     const start = ups[i]!;
@@ -116,13 +121,13 @@ export function parseDbmateFile(text: string): DbmateSection[] {
     const downs = positions(section, 'down');
     if (downs.length > 1) {
       throw new DbmateParseError(
-        `has two '-- migrate:down' lines (lines ${lineAt(text, start + downs[0]!)} and ${lineAt(text, start + downs[1]!)}) after the '-- migrate:up' on line ${lineAt(text, start)} (dbmate: "dbmate requires each migration to define an up block with '-- migrate:up'")`,
+        `has two '-- migrate:down' lines (lines ${lineAt(start + downs[0]!)} and ${lineAt(start + downs[1]!)}) after the '-- migrate:up' on line ${lineAt(start)} (dbmate: "dbmate requires each migration to define an up block with '-- migrate:up'")`,
         'Keep one `-- migrate:down` per `-- migrate:up`.',
       );
     }
     if (downs.length === 0) {
       throw new DbmateParseError(
-        `has no '-- migrate:down' line after the '-- migrate:up' on line ${lineAt(text, start)} (dbmate 2.36: "dbmate requires each migration to define a down block with '-- migrate:down'")`,
+        `has no '-- migrate:down' line after the '-- migrate:up' on line ${lineAt(start)} (dbmate 2.36: "dbmate requires each migration to define a down block with '-- migrate:down'")`,
         'Add a `-- migrate:down` line after the up SQL (the down section may be empty).',
       );
     }
@@ -150,14 +155,10 @@ function script(
   return { path, text, offset, ...(options.transaction === 'false' ? { transaction: false } : {}) };
 }
 
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
 function readDbmate(dir: string): Migration[] {
-  const files = listFileNames(dir)
+  const files = fileNames(listDirectory(dir))
     .filter((file) => MIGRATION_FILE.test(file))
-    .sort(compareBytes);
+    .sort(compareUtf8);
   const byVersion = new Map<string, string>();
   const migrations: Migration[] = [];
   for (const file of files) {
@@ -216,8 +217,8 @@ function table(ctx: HistoryContext): Promise<TableRef> {
 
 export const dbmateHistory: HistoryAdapter = {
   async detect(ctx) {
-    const columns = await tableColumns(ctx.client, await table(ctx));
-    return columns !== undefined && columns.size === 1 && isCharacterType(columns.get('version'));
+    const columns = (await detectTable(ctx, table))?.columns;
+    return columns?.size === 1 && isCharacterType(columns.get('version'));
   },
 
   async read(ctx) {
@@ -242,14 +243,9 @@ export const dbmateHistory: HistoryAdapter = {
     // pkg/driver/postgres CreateMigrationsTable creates the table and, only when that fails with
     // SQLSTATE 3F000 (no such schema), creates the schema and tries again. Checking first gives the
     // same result without a failed statement (which would abort a surrounding transaction).
-    const schema = await query(
-      ctx.client,
-      'SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1',
-      [ref.schema],
-      what,
-    );
-    if (schema.rowCount === 0)
+    if (!(await schemaExists(ctx.client, ref.schema, what))) {
       await query(ctx.client, `CREATE SCHEMA IF NOT EXISTS ${ident(ref.schema)}`, [], what);
+    }
     await query(ctx.client, `CREATE TABLE IF NOT EXISTS ${ref.sql} (version varchar PRIMARY KEY)`, [], what);
   },
 
@@ -279,15 +275,7 @@ export const dbmateFormat: MigrationFormat = {
   title: 'dbmate',
   hasDown: true,
   detectFolder(dir) {
-    for (const file of fileNamesOrNone(dir)) {
-      if (!file.toLowerCase().endsWith('.sql')) continue;
-      try {
-        if (positions(readText(dir, file), 'up').length > 0) return 2;
-      } catch {
-        // An unreadable file says nothing about the folder's format.
-      }
-    }
-    return 0;
+    return someSqlFile(dir, (text) => positions(text, 'up').length > 0) ? 2 : 0;
   },
   read: readDbmate,
   history: dbmateHistory,

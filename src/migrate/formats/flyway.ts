@@ -40,16 +40,17 @@ import { readSqlFile } from '../../sql/source.js';
 import { checksumOf } from '../checksum.js';
 import type { AppliedRecord, HistoryAdapter, HistoryContext, Migration, MigrationFormat } from '../types.js';
 import {
-  detectByColumns,
+  detectTable,
+  hasColumns,
+  ident,
   listDirectory,
   listDirectoryQuietly,
-  quoteIdent,
-  type ResolvedTable,
   relativePath,
   resolveTable,
   schemaExists,
+  type TableRef,
   tableColumns,
-} from './shared-a.js';
+} from './shared.js';
 
 const TABLE = 'flyway_schema_history';
 const SEPARATOR = '__';
@@ -330,12 +331,12 @@ function abbreviateScript(script: string): string {
   return script.length <= 1000 ? script : `...${script.slice(3, 1000)}`;
 }
 
-function table(ctx: HistoryContext): Promise<ResolvedTable> {
-  return resolveTable(ctx.client, ctx.table, { name: TABLE });
+function table(ctx: HistoryContext): Promise<TableRef> {
+  return resolveTable(ctx, TABLE);
 }
 
 /** The statements of `getRawCreateScript` (no tablespace, no baseline). */
-function createTableSql(t: ResolvedTable): string {
+function createTableSql(t: TableRef): string {
   return `CREATE TABLE ${t.sql} (
     "installed_rank" INT NOT NULL,
     "version" VARCHAR(50),
@@ -348,11 +349,11 @@ function createTableSql(t: ResolvedTable): string {
     "execution_time" INTEGER NOT NULL,
     "success" BOOLEAN NOT NULL
 );
-ALTER TABLE ${t.sql} ADD CONSTRAINT ${quoteIdent(`${t.name}_pk`)} PRIMARY KEY ("installed_rank");
-CREATE INDEX ${quoteIdent(`${t.name}_s_idx`)} ON ${t.sql} ("success");`;
+ALTER TABLE ${t.sql} ADD CONSTRAINT ${ident(`${t.name}_pk`)} PRIMARY KEY ("installed_rank");
+CREATE INDEX ${ident(`${t.name}_s_idx`)} ON ${t.sql} ("success");`;
 }
 
-async function readRows(ctx: HistoryContext, t: ResolvedTable): Promise<FlywayRow[]> {
+async function readRows(ctx: HistoryContext, t: TableRef): Promise<FlywayRow[]> {
   const { rows } = await ctx.client.query<FlywayRow>(
     `SELECT installed_rank, version, description, type, script, checksum, installed_by, installed_on,
             execution_time, success
@@ -370,7 +371,7 @@ function rowIsFor(row: FlywayRow, migration: Migration): boolean {
   return a !== undefined && b !== undefined && compareFlywayVersions(a, b) === 0;
 }
 
-async function insertRow(ctx: HistoryContext, t: ResolvedTable, migration: Migration, executionTime: number) {
+async function insertRow(ctx: HistoryContext, t: TableRef, migration: Migration, executionTime: number) {
   await ctx.client.query(
     `INSERT INTO ${t.sql} ("installed_rank", "version", "description", "type", "script", "checksum",
                            "installed_by", "execution_time", "success")
@@ -387,7 +388,7 @@ async function insertRow(ctx: HistoryContext, t: ResolvedTable, migration: Migra
 
 const history: HistoryAdapter = {
   async detect(ctx) {
-    return detectByColumns(ctx.client, table(ctx), ['installed_rank', 'success', 'checksum']);
+    return hasColumns((await detectTable(ctx, table))?.columns, ['installed_rank', 'success', 'checksum']);
   },
 
   async read(ctx) {
@@ -433,16 +434,20 @@ const history: HistoryAdapter = {
   async ensure(ctx) {
     const t = await table(ctx);
     if ((await tableColumns(ctx.client, t)) !== undefined) return;
-    const createSchema = !(await schemaExists(ctx.client, t.schema));
+    const createSchema = !(await schemaExists(
+      ctx.client,
+      t.schema,
+      `${t.display}: cannot create the history table`,
+    ));
     await ctx.client.query(
-      `${createSchema ? `CREATE SCHEMA ${quoteIdent(t.schema)};\n` : ''}${createTableSql(t)}`,
+      `${createSchema ? `CREATE SCHEMA ${ident(t.schema)};\n` : ''}${createTableSql(t)}`,
     );
     if (createSchema) {
       await ctx.client.query(
         `INSERT INTO ${t.sql} ("installed_rank", "version", "description", "type", "script", "checksum",
                                "installed_by", "execution_time", "success")
          VALUES (0, NULL, '<< Flyway Schema Creation >>', 'SCHEMA', $1, NULL, current_user, 0, true)`,
-        [quoteIdent(t.schema)],
+        [ident(t.schema)],
       );
     }
   },
@@ -523,7 +528,7 @@ export function javaHashCode(text: string): number {
 
 /** The key of Flyway's advisory lock for the history table `schema.table`. */
 export function flywayLockKey(schema: string, table: string): bigint {
-  return FLYWAY_LOCK_MAGIC + BigInt(javaHashCode(`${quoteIdent(schema)}.${quoteIdent(table)}`));
+  return FLYWAY_LOCK_MAGIC + BigInt(javaHashCode(`${ident(schema)}.${ident(table)}`));
 }
 
 export const flywayFormat: MigrationFormat = {

@@ -24,6 +24,7 @@
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
+import { checksumOf } from '../checksum.js';
 import type {
   AppliedRecord,
   HistoryAdapter,
@@ -33,17 +34,18 @@ import type {
   MigrationFormat,
 } from '../types.js';
 import {
-  checksumOf,
+  detectTable,
   fileError,
-  fileNamesOrNone,
-  listFileNames,
+  fileNames,
+  listDirectory,
+  listDirectoryQuietly,
   query,
   readText,
   resolveTable,
   type TableRef,
   tableColumns,
   wholeFileScript,
-} from './shared-b.js';
+} from './shared.js';
 
 /** source/parse.go Regex. */
 const MIGRATION_FILE = /^([0-9]+)_(.*)\.(down|up)\.(.*)$/;
@@ -66,7 +68,7 @@ interface VersionFiles {
 
 function readGolangMigrate(dir: string): Migration[] {
   const versions = new Map<bigint, VersionFiles>();
-  for (const file of listFileNames(dir)) {
+  for (const file of fileNames(listDirectory(dir))) {
     const match = MIGRATION_FILE.exec(file);
     if (!match) continue;
     const [, digits, title, direction, extension] = match as unknown as [
@@ -197,7 +199,7 @@ function previousVersion(migration: Migration): bigint | undefined {
 
 export const golangMigrateHistory: HistoryAdapter = {
   async detect(ctx) {
-    const columns = await tableColumns(ctx.client, await table(ctx));
+    const columns = (await detectTable(ctx, table))?.columns;
     return columns?.get('version') === 'bigint' && columns.get('dirty') === 'boolean';
   },
 
@@ -325,7 +327,11 @@ export const golangMigrateFormat: HighWaterMarkFormat = {
   hasDown: true,
   highWaterMark: true,
   detectFolder(dir) {
-    return fileNamesOrNone(dir).some((file) => /\.up\.sql$/.test(file) && MIGRATION_FILE.test(file)) ? 2 : 0;
+    return fileNames(listDirectoryQuietly(dir)).some(
+      (file) => /\.up\.sql$/.test(file) && MIGRATION_FILE.test(file),
+    )
+      ? 2
+      : 0;
   },
   read: readGolangMigrate,
   history: golangMigrateHistory,

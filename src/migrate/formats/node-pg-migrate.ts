@@ -18,18 +18,21 @@
  *   is the constant 7241865325823964.
  */
 import { extname, join } from 'node:path';
+import { checksumOf } from '../checksum.js';
 import type { HistoryAdapter, HistoryContext, Migration, MigrationFormat } from '../types.js';
 import {
-  checksumOf,
+  detectTable,
   fileError,
-  fileNamesOrNone,
-  listFileNames,
+  fileNames,
+  hasColumns,
+  listDirectory,
   query,
   readText,
   resolveTable,
+  someSqlFile,
   type TableRef,
   tableColumns,
-} from './shared-b.js';
+} from './shared.js';
 
 export const NODE_PG_MIGRATE_TABLE = 'pgmigrations';
 export const NODE_PG_MIGRATE_SCHEMA = 'public';
@@ -83,7 +86,7 @@ export function splitNodePgMigrateSql(content: string): {
 }
 
 function readNodePgMigrate(dir: string): Migration[] {
-  const files = listFileNames(dir).filter((file) => !IGNORED.test(file));
+  const files = fileNames(listDirectory(dir)).filter((file) => !IGNORED.test(file));
   for (const file of files) {
     if (numericPrefix(file) === undefined) {
       throw fileError(
@@ -136,8 +139,7 @@ function table(ctx: HistoryContext): Promise<TableRef> {
 
 export const nodePgMigrateHistory: HistoryAdapter = {
   async detect(ctx) {
-    const columns = await tableColumns(ctx.client, await table(ctx));
-    return columns !== undefined && ['id', 'name', 'run_on'].every((name) => columns.has(name));
+    return hasColumns((await detectTable(ctx, table))?.columns, ['id', 'name', 'run_on']);
   },
 
   async read(ctx) {
@@ -212,15 +214,7 @@ export const nodePgMigrateFormat: MigrationFormat = {
   title: 'node-pg-migrate',
   hasDown: true,
   detectFolder(dir) {
-    for (const file of fileNamesOrNone(dir)) {
-      if (!file.toLowerCase().endsWith('.sql')) continue;
-      try {
-        if (marker('up').test(readText(dir, file))) return 2;
-      } catch {
-        // An unreadable file says nothing about the folder's format.
-      }
-    }
-    return 0;
+    return someSqlFile(dir, (text) => marker('up').test(text)) ? 2 : 0;
   },
   read: readNodePgMigrate,
   history: nodePgMigrateHistory,

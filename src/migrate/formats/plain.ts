@@ -4,20 +4,24 @@
  * duration_ms) — pgwarden's own ledger, so it can hold the checksum the foreign tools lack.
  */
 import { naturalCompare } from '../../lint/files.js';
+import { checksumOf } from '../checksum.js';
 import type { HistoryAdapter, HistoryContext, Migration, MigrationFormat } from '../types.js';
 import {
-  checksumOf,
+  detectTable,
   fileError,
-  fileNamesOrNone,
+  fileNames,
+  hasColumns,
   ident,
-  listFileNames,
+  listDirectory,
+  listDirectoryQuietly,
   query,
   readText,
   resolveTable,
+  schemaExists,
   type TableRef,
   tableColumns,
   wholeFileScript,
-} from './shared-b.js';
+} from './shared.js';
 
 const MIGRATION_FILE = /^(\d+)_(.+)\.sql$/;
 const DOWN_SUFFIX = '.down.sql';
@@ -31,7 +35,7 @@ interface PlainFile {
 }
 
 function readPlain(dir: string): Migration[] {
-  const names = listFileNames(dir);
+  const names = fileNames(listDirectory(dir));
   const ups: PlainFile[] = [];
   const downs = new Map<string, string>();
   for (const file of names) {
@@ -89,11 +93,12 @@ function table(ctx: HistoryContext): Promise<TableRef> {
 
 export const plainHistory: HistoryAdapter = {
   async detect(ctx) {
-    const columns = await tableColumns(ctx.client, await table(ctx));
-    return (
-      columns !== undefined &&
-      ['id', 'checksum', 'applied_at', 'duration_ms'].every((name) => columns.has(name))
-    );
+    return hasColumns((await detectTable(ctx, table))?.columns, [
+      'id',
+      'checksum',
+      'applied_at',
+      'duration_ms',
+    ]);
   },
 
   async read(ctx) {
@@ -122,14 +127,9 @@ export const plainHistory: HistoryAdapter = {
     if (await tableColumns(ctx.client, ref)) return;
     const what = `${ref.display}: cannot create the migration history table`;
     // Only when missing: CREATE SCHEMA IF NOT EXISTS still needs the CREATE privilege on the database.
-    const schema = await query(
-      ctx.client,
-      'SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1',
-      [ref.schema],
-      what,
-    );
-    if (schema.rowCount === 0)
+    if (!(await schemaExists(ctx.client, ref.schema, what))) {
       await query(ctx.client, `CREATE SCHEMA IF NOT EXISTS ${ident(ref.schema)}`, [], what);
+    }
     await query(
       ctx.client,
       `CREATE TABLE IF NOT EXISTS ${ref.sql} (
@@ -177,7 +177,7 @@ export const plainFormat: MigrationFormat = {
   title: 'plain SQL',
   hasDown: true,
   detectFolder(dir) {
-    return fileNamesOrNone(dir).some((file) => MIGRATION_FILE.test(file)) ? 1 : 0;
+    return fileNames(listDirectoryQuietly(dir)).some((file) => MIGRATION_FILE.test(file)) ? 1 : 0;
   },
   read: readPlain,
   history: plainHistory,

@@ -16,20 +16,24 @@
  *   without stripping a byte-order mark).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
 import { readSqlFile } from '../../sql/source.js';
 import { checksumOf } from '../checksum.js';
 import type { AppliedRecord, HistoryAdapter, HistoryContext, Migration, MigrationFormat } from '../types.js';
 import {
-  detectByColumns,
+  detectTable,
+  hasColumns,
   listDirectory,
   listDirectoryQuietly,
-  type ResolvedTable,
+  readText,
   resolveTable,
+  startsWithBom,
+  type TableRef,
   tableColumns,
-} from './shared-a.js';
+  wholeFileScript,
+} from './shared.js';
 
 const TABLE = '_prisma_migrations';
 const LOCK_FILE = 'migration_lock.toml';
@@ -40,8 +44,8 @@ export const PRISMA_LOCK_KEY = 72707369n;
 /** The script exactly as Prisma reads it (byte-order mark kept), for Prisma's checksum. */
 const prismaScripts = new WeakMap<Migration, string>();
 
-function table(ctx: HistoryContext): Promise<ResolvedTable> {
-  return resolveTable(ctx.client, ctx.table, { name: TABLE });
+function table(ctx: HistoryContext): Promise<TableRef> {
+  return resolveTable(ctx, TABLE);
 }
 
 /** The text Prisma checksums: the file as read, with a byte-order mark if the file has one. */
@@ -88,19 +92,17 @@ function readFolder(dir: string): Migration[] {
   // listMigrations.ts: `migrationDirectories.sort((a, b) => a.path.localeCompare(b.path))`.
   directories.sort((a, b) => a.localeCompare(b));
   return directories.map((name) => {
-    const path = join(dir, name, SCRIPT);
-    const { text } = readSqlFile(path);
-    const raw = readFileSync(path);
-    const bom = raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf;
+    const folder = join(dir, name);
+    const text = readText(folder, SCRIPT);
     const underscore = name.indexOf('_');
     const migration: Migration = {
       id: name,
       name: underscore === -1 ? name : name.slice(underscore + 1),
       path: `${name}/${SCRIPT}`,
-      up: { path, text, offset: 0 },
+      up: wholeFileScript(folder, SCRIPT, text),
       checksum: checksumOf(text),
     };
-    prismaScripts.set(migration, bom ? `\uFEFF${text}` : text);
+    prismaScripts.set(migration, startsWithBom(folder, SCRIPT) ? `\uFEFF${text}` : text);
     return migration;
   });
 }
@@ -142,7 +144,7 @@ interface PrismaRow {
   applied_steps_count: number;
 }
 
-async function rowsFor(ctx: HistoryContext, t: ResolvedTable, name?: string): Promise<PrismaRow[]> {
+async function rowsFor(ctx: HistoryContext, t: TableRef, name?: string): Promise<PrismaRow[]> {
   const filter = name === undefined ? '' : 'WHERE migration_name = $1';
   const { rows } = await ctx.client.query<PrismaRow>(
     `SELECT id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count
@@ -153,7 +155,7 @@ async function rowsFor(ctx: HistoryContext, t: ResolvedTable, name?: string): Pr
 }
 
 /** The DDL of `create_migrations_table` (postgres.rs), with the table qualified. */
-function createTableSql(t: ResolvedTable): string {
+function createTableSql(t: TableRef): string {
   return `CREATE TABLE ${t.sql} (
     id                      VARCHAR(36) PRIMARY KEY NOT NULL,
     checksum                VARCHAR(64) NOT NULL,
@@ -166,7 +168,7 @@ function createTableSql(t: ResolvedTable): string {
 )`;
 }
 
-async function ensureTable(ctx: HistoryContext, t: ResolvedTable): Promise<void> {
+async function ensureTable(ctx: HistoryContext, t: TableRef): Promise<void> {
   if ((await tableColumns(ctx.client, t)) !== undefined) return;
   await ctx.client.query(createTableSql(t));
 }
@@ -178,7 +180,11 @@ function isFailed(row: PrismaRow): boolean {
 
 const history: HistoryAdapter = {
   async detect(ctx) {
-    return detectByColumns(ctx.client, table(ctx), ['checksum', 'finished_at', 'migration_name']);
+    return hasColumns((await detectTable(ctx, table))?.columns, [
+      'checksum',
+      'finished_at',
+      'migration_name',
+    ]);
   },
 
   async read(ctx) {

@@ -20,25 +20,28 @@
  *   pgwarden finds the same cut points with PostgreSQL's own parser and scanner (see
  *   `supabaseStatements`).
  */
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
 import { parseSqlFile } from '../../sql/parse-file.js';
 import { loadParser, scanSql } from '../../sql/parser.js';
-import { readSqlFile } from '../../sql/source.js';
 import { checksumOf } from '../checksum.js';
 import type { AppliedRecord, HistoryAdapter, HistoryContext, Migration, MigrationFormat } from '../types.js';
 import {
   compareUtf8,
+  detectTable,
+  fileNames,
   goTrimSpace,
   hasColumns,
+  ident,
   listDirectory,
   listDirectoryQuietly,
-  quoteIdent,
-  type ResolvedTable,
+  readText,
   resolveTable,
+  type TableRef,
   tableColumns,
   trimTrailingSemicolons,
-} from './shared-a.js';
+  wholeFileScript,
+} from './shared.js';
 
 const SCHEMA = 'supabase_migrations';
 const TABLE = 'schema_migrations';
@@ -106,8 +109,8 @@ function isMigrationsLocation(dir: string): boolean {
   );
   if (!hasConfig) return false;
   try {
-    return readSqlFile(join(parent, 'config.toml'))
-      .text.split(/\r?\n/)
+    return readText(parent, 'config.toml')
+      .split(/\r?\n/)
       .some((line) => line.trimStart().startsWith('project_id'));
   } catch {
     return false;
@@ -121,19 +124,17 @@ function detectFolder(dir: string): number {
 }
 
 function readFolder(dir: string): Migration[] {
-  const entries = listDirectory(dir)
-    .filter((entry) => !entry.isDirectory)
-    .sort((a, b) => compareUtf8(a.name, b.name));
+  const files = fileNames(listDirectory(dir)).sort(compareUtf8);
   const found: { file: string; version: string; name: string }[] = [];
   const broken: string[] = [];
-  entries.forEach((entry, index) => {
+  files.forEach((file, index) => {
     if (index === 0) {
-      const init = LEGACY_INIT.exec(entry.name);
+      const init = LEGACY_INIT.exec(file);
       if (init && BigInt(init[1]!) < LEGACY_INIT_CUTOFF) return;
     }
-    const match = FILE_PATTERN.exec(entry.name);
-    if (match) found.push({ file: entry.name, version: match[1]!, name: match[2]! });
-    else if (entry.name.endsWith('.sql')) broken.push(entry.name);
+    const match = FILE_PATTERN.exec(file);
+    if (match) found.push({ file, version: match[1]!, name: match[2]! });
+    else if (file.endsWith('.sql')) broken.push(file);
   });
   if (broken.length > 0) {
     throw new PgwardenError(
@@ -163,27 +164,26 @@ function readFolder(dir: string): Migration[] {
     );
   }
   return found.map(({ file, version, name }) => {
-    const path = join(dir, file);
-    const { text } = readSqlFile(path);
-    return { id: version, name, path: file, up: { path, text, offset: 0 }, checksum: checksumOf(text) };
+    const up = wholeFileScript(dir, file);
+    return { id: version, name, path: file, up, checksum: checksumOf(up.text) };
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 // History
 
-function table(ctx: HistoryContext): Promise<ResolvedTable> {
-  return resolveTable(ctx.client, ctx.table, { name: TABLE, schema: SCHEMA });
+function table(ctx: HistoryContext): Promise<TableRef> {
+  return resolveTable(ctx, TABLE, SCHEMA);
 }
 
 const COLUMNS = ['version', 'statements', 'name'];
 
-async function ensureTable(ctx: HistoryContext, t: ResolvedTable): Promise<void> {
+async function ensureTable(ctx: HistoryContext, t: TableRef): Promise<void> {
   if (hasColumns(await tableColumns(ctx.client, t), COLUMNS)) return;
   // One implicit transaction, so SET LOCAL ends with it and never leaks into the session.
   await ctx.client.query(
     `SET LOCAL lock_timeout = '4s';
-     CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.schema)};
+     CREATE SCHEMA IF NOT EXISTS ${ident(t.schema)};
      CREATE TABLE IF NOT EXISTS ${t.sql} (version text NOT NULL PRIMARY KEY);
      ALTER TABLE ${t.sql} ADD COLUMN IF NOT EXISTS statements text[];
      ALTER TABLE ${t.sql} ADD COLUMN IF NOT EXISTS name text;`,
@@ -201,10 +201,9 @@ const history: HistoryAdapter = {
    * existed created only that one), or an overridden table with `version` and `statements`.
    */
   async detect(ctx) {
-    const t = await table(ctx);
-    const columns = await tableColumns(ctx.client, t);
-    const atDefault = t.schema === SCHEMA && t.name === TABLE;
-    return hasColumns(columns, atDefault ? ['version'] : ['version', 'statements']);
+    const found = await detectTable(ctx, table);
+    const atDefault = found?.ref.schema === SCHEMA && found.ref.name === TABLE;
+    return hasColumns(found?.columns, atDefault ? ['version'] : ['version', 'statements']);
   },
 
   async read(ctx) {

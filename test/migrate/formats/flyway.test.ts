@@ -7,7 +7,6 @@
 import { join } from 'node:path';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { PgwardenError } from '../../../src/errors/pgwarden-error.js';
 import { checksumOf } from '../../../src/migrate/checksum.js';
 import {
   compareFlywayVersions,
@@ -19,9 +18,10 @@ import {
   javaHashCode,
   parseFlywayVersion,
 } from '../../../src/migrate/formats/flyway.js';
-import type { HistoryContext, Migration } from '../../../src/migrate/types.js';
+import type { Migration } from '../../../src/migrate/types.js';
 import { useTestDatabase } from '../../support/database.js';
 import { tempDir } from '../../support/files.js';
+import { catchError, describeTable, recordApplied } from './support.js';
 
 const db = useTestDatabase();
 const project = join(import.meta.dirname, '../../fixtures/migrate/flyway');
@@ -60,50 +60,6 @@ function nativeDdl(table: string): string {
 );
 ALTER TABLE ${t} ADD CONSTRAINT "${name}_pk" PRIMARY KEY ("installed_rank");
 CREATE INDEX "${name}_s_idx" ON ${t} ("success");`;
-}
-
-async function catchError(promise: Promise<unknown> | (() => unknown)): Promise<PgwardenError> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise);
-  } catch (error) {
-    expect(error).toBeInstanceOf(PgwardenError);
-    return error as PgwardenError;
-  }
-  throw new Error('expected an error');
-}
-
-/** Columns, constraints and indexes of a table, without its schema, for comparing two tables. */
-async function describeTable(client: pg.Client, schema: string, table: string) {
-  const rel = `"${schema}"."${table}"`;
-  const columns = await client.query(
-    `SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull,
-            pg_get_expr(d.adbin, d.adrelid) AS default
-       FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-      WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
-    [rel],
-  );
-  const constraints = await client.query(
-    `SELECT conname, contype, pg_get_constraintdef(oid) AS def FROM pg_constraint
-      WHERE conrelid = $1::regclass ORDER BY conname`,
-    [rel],
-  );
-  const indexes = await client.query(
-    `SELECT c.relname, i.indisunique, i.indisprimary,
-            array(SELECT a.attname::text FROM unnest(i.indkey) k JOIN pg_attribute a
-                    ON a.attrelid = i.indrelid AND a.attnum = k) AS columns
-       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-      WHERE i.indrelid = $1::regclass ORDER BY c.relname`,
-    [rel],
-  );
-  return { columns: columns.rows, constraints: constraints.rows, indexes: indexes.rows };
-}
-
-async function applyAll(ctx: HistoryContext, migrations: Migration[], durationMs = 7): Promise<void> {
-  for (const migration of migrations) {
-    await ctx.client.query('BEGIN');
-    await history.markApplied(ctx, migration, { startedAt: new Date(), durationMs });
-    await ctx.client.query('COMMIT');
-  }
 }
 
 async function newSchema(client: pg.Client, schema: string): Promise<void> {
@@ -289,7 +245,7 @@ describe('flyway history', () => {
     expect(await history.detect(ctx)).toBe(true);
     const ours = await describeTable(client, 'fw_ours', 'flyway_schema_history');
     expect(ours).toEqual(await describeTable(client, 'fw_native', 'flyway_schema_history'));
-    expect(ours.constraints.map((c: { conname: string }) => c.conname)).toEqual(['flyway_schema_history_pk']);
+    expect(ours.constraints).toEqual(['flyway_schema_history_pk p PRIMARY KEY (installed_rank)']);
     expect(ours.indexes.map((i: { relname: string }) => i.relname)).toEqual([
       'flyway_schema_history_pk',
       'flyway_schema_history_s_idx',
@@ -399,7 +355,7 @@ describe('flyway history', () => {
     const ctx = { client, table: 'fw_roundtrip.flyway_schema_history' };
     await history.ensure(ctx);
     const migrations = fixture();
-    await applyAll(ctx, migrations);
+    await recordApplied(history, ctx, migrations);
     const state = await history.read(ctx);
     expect(state).toMatchObject({ exists: true, table: 'fw_roundtrip.flyway_schema_history' });
     expect(state.applied.map((r) => r.id)).toEqual(migrations.map((m) => m.id));
@@ -415,9 +371,9 @@ describe('flyway history', () => {
     const ctx = { client, table: 'fw_repeat.flyway_schema_history' };
     await history.ensure(ctx);
     const view = fixture().find((m) => m.repeatable)!;
-    await applyAll(ctx, [view]);
+    await recordApplied(history, ctx, [view]);
     const edited: Migration = { ...view, up: { ...view.up, text: `${view.up.text}-- edited\n` } };
-    await applyAll(ctx, [edited]);
+    await recordApplied(history, ctx, [edited]);
     const state = await history.read(ctx);
     expect(state.applied).toHaveLength(1);
     expect(state.applied[0]!.id).toBe('R__active users view');
@@ -470,7 +426,7 @@ describe('flyway history', () => {
     const ctx = { client, table: 'fw_repair_rb.flyway_schema_history' };
     await history.ensure(ctx);
     const migrations = fixture();
-    await applyAll(ctx, migrations.slice(0, 4));
+    await recordApplied(history, ctx, migrations.slice(0, 4));
     const v3 = migrations[4]!;
     await client.query(
       `INSERT INTO fw_repair_rb.flyway_schema_history
@@ -485,7 +441,7 @@ describe('flyway history', () => {
     const state = await history.read(ctx);
     expect(state.applied.map((r) => r.id)).toEqual(['1', '1.1', '2', '2.1']);
     // The next migration then gets the rank after the highest remaining one, as Flyway computes it.
-    await applyAll(ctx, [v3]);
+    await recordApplied(history, ctx, [v3]);
     const { rows } = await client.query(
       "SELECT installed_rank, success FROM fw_repair_rb.flyway_schema_history WHERE version = '3'",
     );

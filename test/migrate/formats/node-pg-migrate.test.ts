@@ -22,11 +22,13 @@ import { runNodePgMigrate } from '../../support/native-tools.js';
 import {
   applyWithAdapter,
   appSchema,
+  catchError,
+  describeTable,
+  hasColumn,
   rollBackWithAdapter,
   tableConstraints,
   tableShape,
-  thrown,
-} from './support-b.js';
+} from './support.js';
 
 const FIXTURE = join(import.meta.dirname, '../../fixtures/migrate/node-pg-migrate');
 const NAMES = [
@@ -141,12 +143,12 @@ describe('node-pg-migrate: reading a folder', () => {
     ]);
   });
 
-  it('refuses a JavaScript migration, which pgwarden cannot run', () => {
+  it('refuses a JavaScript migration, which pgwarden cannot run', async () => {
     const dir = tempDir({
       '1_users.sql': '-- Up Migration\nSELECT 1;\n',
       '2_seed.js': 'exports.up = () => {};',
     });
-    const error = thrown(() => nodePgMigrateFormat.read(dir));
+    const error = await catchError(() => nodePgMigrateFormat.read(dir));
     expect(error.code).toBe('USAGE');
     expect(error.message).toBe(
       `${join(dir, '2_seed.js')}: is a JavaScript/TypeScript migration; pgwarden runs only node-pg-migrate SQL migrations`,
@@ -155,16 +157,16 @@ describe('node-pg-migrate: reading a folder', () => {
 
   it('refuses a file without a numeric prefix, which node-pg-migrate cannot order either', async () => {
     const dir = tempDir({ '1_users.sql': '-- Up Migration\nSELECT 1;\n', 'README.md': 'notes' });
-    const error = thrown(() => nodePgMigrateFormat.read(dir));
+    const error = await catchError(() => nodePgMigrateFormat.read(dir));
     expect(error.message).toContain('README.md: has no numeric prefix');
     const native = await runNodePgMigrate(scratchDb.url, dir, ['up']);
     expect(native.status).not.toBe(0);
     expect(native.stderr + native.stdout).toContain('Cannot determine numeric prefix for "README.md"');
   });
 
-  it('refuses a down section without an up marker (node-pg-migrate would run the down SQL as up)', () => {
+  it('refuses a down section without an up marker (node-pg-migrate would run the down SQL as up)', async () => {
     const dir = tempDir({ '1_users.sql': 'CREATE TABLE users ();\n-- Down Migration\nDROP TABLE users;\n' });
-    const error = thrown(() => nodePgMigrateFormat.read(dir));
+    const error = await catchError(() => nodePgMigrateFormat.read(dir));
     expect(error.message).toContain("has a '-- Down Migration' section but no '-- Up Migration' line");
     expect(nativeSplit('CREATE TABLE users ();\n-- Down Migration\nDROP TABLE users;\n').up).toContain(
       'DROP TABLE',
@@ -217,11 +219,8 @@ describe('node-pg-migrate: pgmigrations round trips with the real node-pg-migrat
       'name character varying(255) not null',
       'run_on timestamp without time zone not null',
     ]);
-    expect(await tableShape(client, 'public.pgmigrations')).toEqual(
-      await tableShape(native, 'public.pgmigrations'),
-    );
-    expect(await tableConstraints(client, 'public.pgmigrations')).toEqual(
-      await tableConstraints(native, 'public.pgmigrations'),
+    expect(await describeTable(client, 'public', 'pgmigrations')).toEqual(
+      await describeTable(native, 'public', 'pgmigrations'),
     );
     const names = 'SELECT id, name FROM pgmigrations ORDER BY run_on, id';
     expect((await client.query(names)).rows).toEqual((await native.query(names)).rows);
@@ -238,10 +237,7 @@ describe('node-pg-migrate: pgmigrations round trips with the real node-pg-migrat
     expect(down.stdout).toContain('### MIGRATION 1700000400000_add-task-priority (DOWN) ###');
     const client = await pgwardenDb.connect();
     expect((await history.read({ client })).applied.map((r) => r.id)).toEqual(NAMES.slice(0, 4));
-    const column = await client.query(
-      `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'tasks' AND column_name = 'priority'`,
-    );
-    expect(column.rows[0].n).toBe(0);
+    expect(await hasColumn(client, 'tasks', 'priority')).toBe(false);
   });
 
   it('rolls back so that `node-pg-migrate up` applies the migration again', async () => {

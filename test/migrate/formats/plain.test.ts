@@ -12,12 +12,11 @@ import { useTestDatabase } from '../../support/database.js';
 import { tempDir } from '../../support/files.js';
 import {
   applyWithAdapter,
-  rejected,
+  catchError,
   rollBackWithAdapter,
   tableConstraints,
   tableShape,
-  thrown,
-} from './support-b.js';
+} from './support.js';
 
 const FIXTURE = join(import.meta.dirname, '../../fixtures/migrate/plain');
 const db = useTestDatabase();
@@ -80,9 +79,9 @@ describe('plain: reading a folder', () => {
     expect(plainFormat.read(dir).map((m) => m.id)).toEqual(['2_a', '9_b', '10_c', '100_d']);
   });
 
-  it('refuses a down file without its up file, naming both', () => {
+  it('refuses a down file without its up file, naming both', async () => {
     const dir = tempDir({ '001_users.sql': 'SELECT 1;', '002_orders.down.sql': 'SELECT 2;' });
-    const error = thrown(() => plainFormat.read(dir));
+    const error = await catchError(() => plainFormat.read(dir));
     expect(error.code).toBe('USAGE');
     expect(error.message).toBe(
       `${join(dir, '002_orders.down.sql')}: is a down migration without its up migration 002_orders.sql`,
@@ -90,31 +89,31 @@ describe('plain: reading a folder', () => {
     expect(error.hint).toMatch(/Rename it/);
   });
 
-  it('refuses a down file whose name does not match the up file of the same number', () => {
+  it('refuses a down file whose name does not match the up file of the same number', async () => {
     const dir = tempDir({ '001_users.sql': 'SELECT 1;', '001_user.down.sql': 'SELECT 2;' });
-    expect(thrown(() => plainFormat.read(dir)).message).toContain(
+    expect((await catchError(() => plainFormat.read(dir))).message).toContain(
       '001_user.down.sql: is a down migration without',
     );
   });
 
-  it('refuses two migrations with the same number (also 1 and 001), naming both files', () => {
+  it('refuses two migrations with the same number (also 1 and 001), naming both files', async () => {
     const dir = tempDir({ '001_users.sql': 'SELECT 1;', '1_orders.sql': 'SELECT 2;' });
-    const error = thrown(() => plainFormat.read(dir));
+    const error = await catchError(() => plainFormat.read(dir));
     expect(error.code).toBe('USAGE');
     expect(error.message).toMatch(
       /(001_users\.sql|1_orders\.sql): has the same number as (1_orders|001_users)\.sql/,
     );
   });
 
-  it('says when the folder does not exist', () => {
-    const error = thrown(() => plainFormat.read('/nonexistent/migrations'));
+  it('says when the folder does not exist', async () => {
+    const error = await catchError(() => plainFormat.read('/nonexistent/migrations'));
     expect(error.code).toBe('PATH_NOT_FOUND');
     expect(error.message).toBe('/nonexistent/migrations: no such migrations directory');
   });
 
-  it('refuses a migration file that is not UTF-8', () => {
+  it('refuses a migration file that is not UTF-8', async () => {
     const dir = tempDir({ '001_latin1.sql': Buffer.from([0x53, 0x45, 0x4c, 0xe9, 0x0a]) });
-    expect(thrown(() => plainFormat.read(dir)).code).toBe('FILE_NOT_UTF8');
+    expect((await catchError(() => plainFormat.read(dir))).code).toBe('FILE_NOT_UTF8');
   });
 
   it('detects folders of numbered SQL files, weakly (score 1)', () => {
@@ -223,7 +222,7 @@ describe('plain: the pgwarden.schema_migrations ledger', () => {
 
   it('refuses a configured table name with two dots', async () => {
     const client = await db.connect();
-    const error = await rejected(() => plainFormat.history.read({ client, table: 'a.b.c' }));
+    const error = await catchError(() => plainFormat.history.read({ client, table: 'a.b.c' }));
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toBe('migrations.table: "a.b.c" is not a table name');
   });

@@ -9,12 +9,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { PgwardenError } from '../../../src/errors/pgwarden-error.js';
 import { checksumOf } from '../../../src/migrate/checksum.js';
 import { prismaChecksum, prismaChecksumMatches, prismaFormat } from '../../../src/migrate/formats/prisma.js';
-import type { HistoryContext, Migration } from '../../../src/migrate/types.js';
+import type { Migration } from '../../../src/migrate/types.js';
 import { useTestDatabase } from '../../support/database.js';
 import { tempDir } from '../../support/files.js';
+import { catchError, describeTable, recordApplied } from './support.js';
 
 const db = useTestDatabase();
 const fixture = join(import.meta.dirname, '../../fixtures/migrate/prisma/migrations');
@@ -33,54 +33,9 @@ const NATIVE_DDL = `CREATE TABLE _prisma_migrations (
     applied_steps_count     INTEGER NOT NULL DEFAULT 0
 );`;
 
-async function catchError(promise: Promise<unknown> | (() => unknown)): Promise<PgwardenError> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise);
-  } catch (error) {
-    expect(error).toBeInstanceOf(PgwardenError);
-    return error as PgwardenError;
-  }
-  throw new Error('expected an error');
-}
-
-/** Columns, constraints and indexes of a table, without its schema, for comparing two tables. */
-async function describeTable(client: pg.Client, schema: string, table: string) {
-  const rel = `"${schema}"."${table}"`;
-  const columns = await client.query(
-    `SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull,
-            pg_get_expr(d.adbin, d.adrelid) AS default
-       FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-      WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
-    [rel],
-  );
-  const constraints = await client.query(
-    `SELECT conname, contype, pg_get_constraintdef(oid) AS def FROM pg_constraint
-      WHERE conrelid = $1::regclass ORDER BY conname`,
-    [rel],
-  );
-  const indexes = await client.query(
-    `SELECT c.relname, i.indisunique, i.indisprimary,
-            array(SELECT a.attname::text FROM unnest(i.indkey) k JOIN pg_attribute a
-                    ON a.attrelid = i.indrelid AND a.attnum = k) AS columns
-       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-      WHERE i.indrelid = $1::regclass ORDER BY c.relname`,
-    [rel],
-  );
-  return { columns: columns.rows, constraints: constraints.rows, indexes: indexes.rows };
-}
-
 async function freshSchema(client: pg.Client, schema: string): Promise<void> {
   await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE; CREATE SCHEMA "${schema}"`);
   await client.query(`SET search_path = "${schema}"`);
-}
-
-async function applyAll(ctx: HistoryContext, migrations: Migration[]): Promise<void> {
-  for (const migration of migrations) {
-    await ctx.client.query('BEGIN');
-    const startedAt = new Date();
-    await history.markApplied(ctx, migration, { startedAt, durationMs: 12 });
-    await ctx.client.query('COMMIT');
-  }
 }
 
 function migrationsOf(dir: string): Migration[] {
@@ -225,7 +180,7 @@ describe('prisma history', () => {
     const native = await describeTable(client, 'native_ref', '_prisma_migrations');
     const ours = await describeTable(client, 'pw_create', '_prisma_migrations');
     expect(ours).toEqual(native);
-    expect(ours.constraints.map((c: { conname: string }) => c.conname)).toEqual(['_prisma_migrations_pkey']);
+    expect(ours.constraints).toEqual(['_prisma_migrations_pkey p PRIMARY KEY (id)']);
   });
 
   it('does not detect a table of the same name with other columns', async () => {
@@ -240,7 +195,7 @@ describe('prisma history', () => {
     await client.query('SET search_path = no_such_schema');
     expect(await history.detect({ client })).toBe(false);
     const error = await catchError(history.read({ client }));
-    expect(error.code).toBe('USAGE');
+    expect(error.code).toBe('DB_QUERY');
     expect(error.message).toContain('search_path');
     expect(error.hint).toContain('migrations.table');
   });
@@ -466,7 +421,7 @@ describe('prisma history', () => {
     const never = await catchError(history.resolve!(ctx, bio!, 'rolled-back'));
     expect(never.message).toContain('was never applied');
 
-    await applyAll(ctx, [init!]);
+    await recordApplied(history, ctx, [init!]);
     const succeeded = await catchError(history.resolve!(ctx, init!, 'rolled-back'));
     expect(succeeded.code).toBe('USAGE');
     expect(succeeded.message).toContain('not in a failed state');
@@ -491,7 +446,7 @@ describe('prisma history', () => {
     const ctx = { client };
     await history.ensure(ctx);
     const migrations = migrationsOf(fixture);
-    await applyAll(ctx, migrations);
+    await recordApplied(history, ctx, migrations);
     const state = await history.read(ctx);
     expect(state.applied.map((r) => r.id)).toEqual(migrations.map((m) => m.id));
     expect(state.applied.every((r) => r.state === 'applied')).toBe(true);
@@ -521,7 +476,7 @@ describe('prisma history', () => {
     await client.query('CREATE SCHEMA IF NOT EXISTS app_history');
     const ctx = { client, table: 'app_history._prisma_migrations' };
     await history.ensure(ctx);
-    await applyAll(ctx, migrationsOf(fixture).slice(0, 1));
+    await recordApplied(history, ctx, migrationsOf(fixture).slice(0, 1));
     expect((await history.read(ctx)).table).toBe('app_history._prisma_migrations');
     const { rows } = await client.query('SELECT migration_name FROM app_history._prisma_migrations');
     expect(rows).toEqual([{ migration_name: '20240105093000_init' }]);

@@ -7,13 +7,12 @@
 import { join } from 'node:path';
 import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PgwardenError } from '../../../src/errors/pgwarden-error.js';
 import { checksumOf } from '../../../src/migrate/checksum.js';
 import { supabaseFormat, supabaseStatements } from '../../../src/migrate/formats/supabase.js';
-import type { HistoryContext, Migration } from '../../../src/migrate/types.js';
 import { loadParser } from '../../../src/sql/parser.js';
 import { useTestDatabase } from '../../support/database.js';
 import { tempDir } from '../../support/files.js';
+import { catchError, describeTable, recordApplied } from './support.js';
 
 const db = useTestDatabase();
 const fixture = join(import.meta.dirname, '../../fixtures/migrate/supabase/supabase/migrations');
@@ -42,50 +41,6 @@ const FIXTURE_STATEMENTS: Record<string, string[]> = {
     '-- end of migration',
   ],
 };
-
-async function catchError(promise: Promise<unknown> | (() => unknown)): Promise<PgwardenError> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise);
-  } catch (error) {
-    expect(error).toBeInstanceOf(PgwardenError);
-    return error as PgwardenError;
-  }
-  throw new Error('expected an error');
-}
-
-/** Columns, constraints and indexes of a table, without its schema, for comparing two tables. */
-async function describeTable(client: pg.Client, schema: string, table: string) {
-  const rel = `"${schema}"."${table}"`;
-  const columns = await client.query(
-    `SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull,
-            pg_get_expr(d.adbin, d.adrelid) AS default
-       FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-      WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
-    [rel],
-  );
-  const constraints = await client.query(
-    `SELECT conname, contype, pg_get_constraintdef(oid) AS def FROM pg_constraint
-      WHERE conrelid = $1::regclass ORDER BY conname`,
-    [rel],
-  );
-  const indexes = await client.query(
-    `SELECT c.relname, i.indisunique, i.indisprimary,
-            array(SELECT a.attname::text FROM unnest(i.indkey) k JOIN pg_attribute a
-                    ON a.attrelid = i.indrelid AND a.attnum = k) AS columns
-       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-      WHERE i.indrelid = $1::regclass ORDER BY c.relname`,
-    [rel],
-  );
-  return { columns: columns.rows, constraints: constraints.rows, indexes: indexes.rows };
-}
-
-async function applyAll(ctx: HistoryContext, migrations: Migration[]): Promise<void> {
-  for (const migration of migrations) {
-    await ctx.client.query('BEGIN');
-    await history.markApplied(ctx, migration, { startedAt: new Date(), durationMs: 3 });
-    await ctx.client.query('COMMIT');
-  }
-}
 
 /** A database of its own state: drops the CLI's schema so each test starts without history. */
 async function cleanClient(): Promise<pg.Client> {
@@ -280,7 +235,7 @@ describe('supabase history', () => {
     const ctx = { client };
     await history.ensure(ctx);
     const migration = supabaseFormat.read(fixture)[3]!;
-    await applyAll(ctx, [migration]);
+    await recordApplied(history, ctx, [migration]);
     const { rows } = await client.query('SELECT * FROM supabase_migrations.schema_migrations');
     expect(rows).toEqual([
       {
@@ -296,7 +251,7 @@ describe('supabase history', () => {
     const ctx = { client };
     await history.ensure(ctx);
     const migrations = supabaseFormat.read(fixture);
-    await applyAll(ctx, [...migrations].reverse());
+    await recordApplied(history, ctx, [...migrations].reverse());
     const state = await history.read(ctx);
     expect(state).toMatchObject({ exists: true, table: 'supabase_migrations.schema_migrations' });
     expect(state.applied).toEqual(migrations.map((m) => ({ id: m.id, state: 'applied' })));

@@ -1,12 +1,17 @@
 /**
- * Test helpers for the plain, dbmate, golang-migrate and node-pg-migrate format tests: apply a
- * folder through a format's history adapter (the way the runner will: the script, then the
- * history write in the same transaction), and snapshot what a database holds so two databases —
- * one migrated by the native tool, one by pgwarden — can be compared.
+ * Test helpers for the format tests: apply a folder through a format's history adapter (the way
+ * the runner will: the script, then the history write in the same transaction) or only record it,
+ * snapshot what a database holds so two databases — one migrated by the native tool, one by
+ * pgwarden — can be compared, and catch the PgwardenError a call fails with.
  */
 import type pg from 'pg';
 import { PgwardenError } from '../../../src/errors/pgwarden-error.js';
-import type { HistoryContext, Migration, MigrationFormat } from '../../../src/migrate/types.js';
+import type {
+  HistoryAdapter,
+  HistoryContext,
+  Migration,
+  MigrationFormat,
+} from '../../../src/migrate/types.js';
 
 /** Runs each migration's up script and records it with `format.history.markApplied`. */
 export async function applyWithAdapter(
@@ -37,6 +42,20 @@ export async function applyWithAdapter(
       await client.query('ROLLBACK');
       throw error;
     }
+  }
+}
+
+/** Records each migration as applied with `history.markApplied`, one transaction each, running no SQL. */
+export async function recordApplied(
+  history: HistoryAdapter,
+  ctx: HistoryContext,
+  migrations: readonly Migration[],
+  durationMs = 1,
+): Promise<void> {
+  for (const migration of migrations) {
+    await ctx.client.query('BEGIN');
+    await history.markApplied(ctx, migration, { startedAt: new Date(), durationMs });
+    await ctx.client.query('COMMIT');
   }
 }
 
@@ -108,6 +127,15 @@ export async function tableShape(client: pg.Client, qualified: string): Promise<
   return result.rows.map((row) => row.line);
 }
 
+/** Whether a table named `table` (in any schema) has a column `column`. */
+export async function hasColumn(client: pg.Client, table: string, column: string): Promise<boolean> {
+  const result = await client.query(
+    'SELECT 1 FROM information_schema.columns WHERE table_name = $1 AND column_name = $2',
+    [table, column],
+  );
+  return result.rows.length > 0;
+}
+
 /** Constraints of a table as `name type definition` lines. */
 export async function tableConstraints(client: pg.Client, qualified: string): Promise<string[]> {
   const result = await client.query<{ line: string }>(
@@ -118,21 +146,34 @@ export async function tableConstraints(client: pg.Client, qualified: string): Pr
   return result.rows.map((row) => row.line);
 }
 
-/** The PgwardenError `fn` throws (the test fails when it throws nothing or something else). */
-export function thrown(fn: () => unknown): PgwardenError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof PgwardenError) return error;
-    throw error;
-  }
-  throw new Error('expected a PgwardenError, nothing was thrown');
+/**
+ * Columns, constraints and indexes of `schema.table`, without the schema's name, for comparing a
+ * table pgwarden created with one the native tool created.
+ */
+export async function describeTable(client: pg.Client, schema: string, table: string) {
+  const rel = `"${schema}"."${table}"`;
+  const indexes = await client.query(
+    `SELECT c.relname, i.indisunique, i.indisprimary,
+            array(SELECT a.attname::text FROM unnest(i.indkey) k JOIN pg_attribute a
+                    ON a.attrelid = i.indrelid AND a.attnum = k) AS columns
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      WHERE i.indrelid = $1::regclass ORDER BY c.relname`,
+    [rel],
+  );
+  return {
+    columns: await tableShape(client, rel),
+    constraints: await tableConstraints(client, rel),
+    indexes: indexes.rows,
+  };
 }
 
-/** Same for an async function. */
-export async function rejected(fn: () => Promise<unknown>): Promise<PgwardenError> {
+/**
+ * The PgwardenError that `work` (a promise, or a function, sync or async) fails with; the test
+ * fails when it succeeds or throws something else.
+ */
+export async function catchError(work: Promise<unknown> | (() => unknown)): Promise<PgwardenError> {
   try {
-    await fn();
+    await (typeof work === 'function' ? work() : work);
   } catch (error) {
     if (error instanceof PgwardenError) return error;
     throw error;
