@@ -18,6 +18,7 @@ import {
   clearProgress,
   forgetMigration,
   logEvent,
+  migrationRecord,
   readProgress,
   recordMigration,
   recordProgress,
@@ -135,18 +136,13 @@ async function finish(
     await ctx.format.history.markApplied(ctx.history, migration, { startedAt: started, durationMs });
     await recordMigration(
       ctx.client,
-      {
-        format: ctx.format.id,
-        id: migration.id,
-        name: migration.name,
-        path: migration.path,
-        checksum: migration.checksum,
+      migrationRecord(ctx.format.id, migration, {
         status: 'applied',
         startedAt: started,
         durationMs,
         statements,
         lockRetries: retries,
-      },
+      }),
       ctx.actor,
     );
     await clearProgress(ctx.client, ctx.format.id, migration.id);
@@ -271,18 +267,13 @@ async function inSegments(
     await ctx.format.history.markStarted?.(ctx.history, migration, { startedAt: started });
     await recordMigration(
       ctx.client,
-      {
-        format: ctx.format.id,
-        id: migration.id,
-        name: migration.name,
-        path: migration.path,
-        checksum: migration.checksum,
+      migrationRecord(ctx.format.id, migration, {
         status: 'partial',
         startedAt: started,
         durationMs: undefined,
         statements: steps.length,
         lockRetries: 0,
-      },
+      }),
       ctx.actor,
     );
   }

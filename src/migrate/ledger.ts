@@ -126,6 +126,16 @@ export interface RecordMigration {
   lockRetries: number;
 }
 
+/** A `pgwarden.migrations` row for `migration` of `format`. */
+export function migrationRecord(
+  format: string,
+  migration: { id: string; name: string; path: string; checksum: string },
+  fields: Pick<RecordMigration, 'status' | 'startedAt' | 'durationMs' | 'statements' | 'lockRetries'>,
+): RecordMigration {
+  const { id, name, path, checksum } = migration;
+  return { format, id, name, path, checksum, ...fields };
+}
+
 export async function recordMigration(client: pg.Client, row: RecordMigration, actor: Actor): Promise<void> {
   await client.query(
     `INSERT INTO pgwarden.migrations (format, id, name, path, checksum, status, started_at, finished_at,

@@ -4,7 +4,7 @@
  * inspects the database and records whether the migration is in fact applied or rolled back.
  */
 import { PgwardenError } from '../errors/pgwarden-error.js';
-import { clearProgress, forgetMigration, logEvent, recordMigration } from './ledger.js';
+import { clearProgress, forgetMigration, logEvent, migrationRecord, recordMigration } from './ledger.js';
 import { type LockedSession, locked, type MigrateOptions, prepareRun } from './migrate.js';
 import { findMigration } from './source.js';
 import { computeStatus, readStatusInputs } from './status.js';
@@ -47,18 +47,13 @@ export async function resolve(options: ResolveOptions): Promise<ResolveResult> {
       if (options.as === 'applied') {
         await recordMigration(
           client,
-          {
-            format: source.format.id,
-            id: m.id,
-            name: m.name,
-            path: m.path,
-            checksum: m.checksum,
+          migrationRecord(source.format.id, m, {
             status: 'applied',
             startedAt: new Date(),
             durationMs: 0,
             statements: 0,
             lockRetries: 0,
-          },
+          }),
           session.actor,
         );
         await clearProgress(client, source.format.id, m.id);
