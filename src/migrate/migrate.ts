@@ -162,8 +162,25 @@ export async function locked<T>(
 export async function prepareRun(session: LockedSession): Promise<void> {
   const { client, source, history, pgMajor } = session.target;
   await client.query(`SET lock_timeout = ${session.timeouts.lockTimeoutMs}`);
-  await ensureLedger(client);
-  await source.format.history.ensure(history);
+  try {
+    await ensureLedger(client);
+    await source.format.history.ensure(history);
+  } catch (error) {
+    if (error instanceof PgwardenError) throw error;
+    const e = error as { message?: string; code?: string };
+    throw new PgwardenError(
+      'DB_QUERY',
+      `cannot create pgwarden's tables (schema pgwarden) or the history table: ${e.message}`,
+      {
+        hint:
+          e.code === '42501'
+            ? 'The migration role needs CREATE on the database (for schema pgwarden), or create the schema pgwarden owned by that role first.'
+            : 'Check the connection and the role, then run again.',
+        details: { sqlstate: e.code },
+        cause: error,
+      },
+    );
+  }
   await client.query('RESET lock_timeout');
   // a statement still running when pgwarden dies is cancelled instead of finishing unrecorded
   if (pgMajor >= 14) await client.query(`SET client_connection_check_interval = '1s'`);

@@ -226,6 +226,29 @@ describe('migrate (plain)', () => {
     expect((await migrate(base(dir, url))).applied).toHaveLength(1);
   });
 
+  it('explains a role that may not create the pgwarden schema (DB_QUERY, exit 3) and changes nothing', async () => {
+    await fresh('r_perm');
+    await db.query(`DROP ROLE IF EXISTS r_perm_user; CREATE ROLE r_perm_user LOGIN PASSWORD 'pw'`);
+    await db.query(
+      `REVOKE CREATE ON DATABASE ${db.name} FROM PUBLIC; GRANT USAGE, CREATE ON SCHEMA r_perm TO r_perm_user`,
+    );
+    const url = new URL(db.url);
+    url.username = 'r_perm_user';
+    url.password = 'pw';
+    url.searchParams.set('options', '-c search_path=r_perm');
+    const dir = tempDir({ '001_t.sql': 'CREATE TABLE t (id int);\n' });
+    try {
+      const error = await failure(migrate(base(dir, url.toString())));
+      expect(error.code).toBe('DB_QUERY');
+      expect(error.exitCode).toBe(3);
+      expect(error.message).toContain('permission denied for database');
+      expect(error.hint).toContain('CREATE on the database');
+      expect(await tables('r_perm')).toEqual([]);
+    } finally {
+      await db.query(`DROP OWNED BY r_perm_user; DROP ROLE r_perm_user`);
+    }
+  });
+
   it('runs CREATE INDEX CONCURRENTLY alone, outside any transaction, between transactional statements', async () => {
     const url = await fresh('r_cic');
     const dir = tempDir({

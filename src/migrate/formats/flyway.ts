@@ -247,6 +247,7 @@ function readFolder(dir: string): Migration[] {
   }
   return [...versioned, ...repeatable].map(({ path, script, parsed }) => {
     const { text } = readSqlFile(path);
+    refusePlaceholders(path, text);
     const transaction = scriptTransaction(path);
     const isRepeatable = parsed.kind === 'repeatable';
     return {
@@ -320,6 +321,25 @@ export function coveredByFlywayBaseline(applied: readonly AppliedRecord[], migra
       compareFlywayVersions(version, facts.version) <= 0
     );
   });
+}
+
+/**
+ * Flyway replaces `${name}` placeholders everywhere in a script (and fails on one it has no value
+ * for). pgwarden does not read Flyway's configuration, so it refuses such a script instead of
+ * sending the placeholder to the server as text.
+ */
+function refusePlaceholders(path: string, text: string): void {
+  const match = /\$\{([^}\n]+)\}/.exec(text);
+  if (!match) return;
+  const line = text.slice(0, match.index).split('\n').length;
+  throw new PgwardenError(
+    'USAGE',
+    `${path}:${line}: Flyway placeholder ${match[0]}: pgwarden does not replace Flyway placeholders`,
+    {
+      hint: 'Write the value into the migration, or keep running this folder with Flyway.',
+      details: { path, line, placeholder: match[1] },
+    },
+  );
 }
 
 /** Flyway's AbbreviationUtils: descriptions fit 200 characters, scripts 1000. */

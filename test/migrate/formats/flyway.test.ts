@@ -148,6 +148,15 @@ describe('flyway folder', () => {
     expect(error.message).toContain('V1.1.0__b.sql');
   });
 
+  it('refuses a script with a placeholder, which Flyway would replace from its configuration', async () => {
+    const dir = tempDir({ 'V1__init.sql': 'CREATE TABLE t (id int);\nGRANT SELECT ON t TO ${reader};\n' });
+    const error = await catchError(() => flywayFormat.read(dir));
+    expect(error.code).toBe('USAGE');
+    expect(error.message).toBe(
+      `${join(dir, 'V1__init.sql')}:2: Flyway placeholder \${reader}: pgwarden does not replace Flyway placeholders`,
+    );
+  });
+
   it('refuses two repeatable migrations with the same description', async () => {
     const dir = tempDir({ 'R__view.sql': 'SELECT 1;', 'sub/R__view.sql': 'SELECT 2;' });
     const error = await catchError(() => flywayFormat.read(dir));
