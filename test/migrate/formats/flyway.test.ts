@@ -149,6 +149,7 @@ describe('flyway folder', () => {
   });
 
   it('refuses a script with a placeholder, which Flyway would replace from its configuration', async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Flyway placeholder, not a template
     const dir = tempDir({ 'V1__init.sql': 'CREATE TABLE t (id int);\nGRANT SELECT ON t TO ${reader};\n' });
     const error = await catchError(() => flywayFormat.read(dir));
     expect(error.code).toBe('USAGE');
