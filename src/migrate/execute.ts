@@ -202,6 +202,7 @@ async function retryOnLockTimeout(
 ): Promise<number> {
   const deadline = Date.now() + ctx.timeouts.retryBudgetMs;
   for (let attempt = 0; ; attempt++) {
+    const attemptStarted = performance.now();
     try {
       await work.attempt();
       return attempt;
@@ -219,7 +220,7 @@ async function retryOnLockTimeout(
         attempt: attempt + 1,
         delayMs: delay,
         line: step.line,
-        blockers: await blockers(ctx, step),
+        blockers: await blockers(ctx, step, attemptStarted),
       });
       await logEvent(
         ctx.client,
@@ -441,14 +442,27 @@ async function query(ctx: ExecuteContext, sql: string, step: Step | undefined): 
   }
 }
 
-async function blockers(ctx: ExecuteContext, step: Step): Promise<string[]> {
+/**
+ * Sessions holding locks on the step's relations. Those whose transaction began before the
+ * attempt are what it waited for; app queries that were merely queued behind it come later and
+ * are left out (unless nothing else is found).
+ */
+async function blockers(ctx: ExecuteContext, step: Step, attemptStarted?: number): Promise<string[]> {
   const relations = relationsOf([step]);
   try {
-    const sessions = await sessionWarnings(ctx.client, relations, {
-      excludePids: ctx.ownPids,
-      longTransactionSeconds: 3600 * 24 * 365,
-    });
-    return sessions.filter((s) => s.reason !== 'long-transaction').map(describeSession);
+    const sessions = (
+      await sessionWarnings(ctx.client, relations, {
+        excludePids: ctx.ownPids,
+        longTransactionSeconds: 3600 * 24 * 365,
+      })
+    ).filter((s) => s.reason !== 'long-transaction');
+    // ages by the server's clock against the attempt's age by ours: no clock skew involved
+    const attemptAge = attemptStarted === undefined ? undefined : performance.now() - attemptStarted;
+    const before =
+      attemptAge === undefined
+        ? []
+        : sessions.filter((s) => s.transactionAgeMs !== null && s.transactionAgeMs > attemptAge);
+    return (before.length ? before : sessions).map(describeSession);
   } catch {
     return [];
   }

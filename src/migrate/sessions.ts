@@ -13,6 +13,8 @@ export interface SessionWarning {
   state: string | null;
   /** Seconds since the session's transaction started. */
   transactionSeconds: number | null;
+  /** Milliseconds since its transaction started, by the server's clock. */
+  transactionAgeMs: number | null;
   /** The tables it holds locks on (among those the migrations touch). */
   relations: string[];
   /** The start of its current or last query. */
@@ -58,6 +60,7 @@ export async function sessionWarnings(
     user: r.usename,
     state: r.state,
     transactionSeconds: r.xact_seconds === null ? null : Math.round(r.xact_seconds),
+    transactionAgeMs: r.xact_seconds === null ? null : r.xact_seconds * 1000,
     relations: r.relations,
     query: r.query,
   }));
