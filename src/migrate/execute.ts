@@ -85,9 +85,11 @@ export async function executeMigration(
   let retries = 0;
   let resumedFrom = 0;
   if (transactional) {
+    let attempts = 0;
     retries = await inTransactionWithRetry(ctx, migration, script, steps, async () => {
+      const retriesSoFar = attempts++;
       for (const step of steps) await runStep(ctx, migration, step, steps.length);
-      await finish(ctx, migration, direction, previous, started, t0, steps.length, retries);
+      await finish(ctx, migration, direction, previous, started, t0, steps.length, retriesSoFar);
     });
   } else {
     ({ retries, resumedFrom } = await inSegments(
@@ -287,12 +289,14 @@ async function inSegments(
       while (end < steps.length && steps[end]!.transactional) end++;
       const segment = steps.slice(i, end);
       const last = end === steps.length;
+      let attempts = 0;
       retries += await inTransactionWithRetry(
         ctx,
         migration,
         script,
         steps,
         async () => {
+          const retriesSoFar = retries + attempts++;
           for (const s of segment) {
             const ms = await runStep(ctx, migration, s, steps.length);
             if (direction === 'up')
@@ -304,7 +308,8 @@ async function inSegments(
                 durationMs: ms,
               });
           }
-          if (last) await finish(ctx, migration, direction, previous, started, t0, steps.length, retries);
+          if (last)
+            await finish(ctx, migration, direction, previous, started, t0, steps.length, retriesSoFar);
         },
         i > 0,
       );

@@ -163,6 +163,8 @@ describe('migrate (plain)', () => {
     );
     clearTimeout(release);
     expect(result.applied[0]!.retries).toBeGreaterThan(0);
+    const own = await db.query(`SELECT lock_retries FROM pgwarden.migrations WHERE id = '001_col'`);
+    expect(own.rows[0].lock_retries).toBe(result.applied[0]!.retries);
     const retries = events.filter((e) => e.type === 'retry');
     expect(retries.length).toBe(result.applied[0]!.retries);
     expect(retries[0]).toMatchObject({ type: 'retry', line: 1 });
