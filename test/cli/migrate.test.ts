@@ -137,6 +137,24 @@ describe('pgwarden trace', () => {
   });
 });
 
+/** Starts `pgwarden migrate` and resolves once the server runs `statement` for it, with that backend's pid. */
+async function migrateUntilRunning(url: string, dir: string, statement: string) {
+  const started = pgwardenProcess(
+    ['migrate', '--database-url', url, '--format', 'plain', '--allow-uncommitted'],
+    {
+      cwd: dir,
+    },
+  );
+  const pid = await waitFor(async () => {
+    const { rows } = await db.query(
+      `SELECT pid FROM pg_stat_activity WHERE query LIKE $1 || '%' AND state = 'active'`,
+      [statement],
+    );
+    return rows[0]?.pid as number | undefined;
+  });
+  return { ...started, pid };
+}
+
 describe('failures of the process and the connection', () => {
   it('a SIGKILLed migrate leaves the database consistent and the next run proceeds without repair', async () => {
     const url = await schemaUrl('c_kill');
@@ -145,16 +163,7 @@ describe('failures of the process and the connection', () => {
       'migrations/002_slow.sql':
         'CREATE TABLE slow (id int);\nSELECT pg_sleep(2);\nCREATE TABLE slow_done (id int);\n',
     });
-    const { child, done } = pgwardenProcess(
-      ['migrate', '--database-url', url, '--format', 'plain', '--allow-uncommitted'],
-      { cwd: dir },
-    );
-    await waitFor(async () => {
-      const { rows } = await db.query(
-        `SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(2)%' AND state = 'active'`,
-      );
-      return rows.length ? true : undefined;
-    });
+    const { child, done } = await migrateUntilRunning(url, dir, 'SELECT pg_sleep(2)');
     child.kill('SIGKILL');
     await done;
     // the server ends the orphaned transaction: 002 is not half-applied
@@ -176,16 +185,7 @@ describe('failures of the process and the connection', () => {
   it('Ctrl-C cancels the running statement, rolls the migration back and exits 130', async () => {
     const url = await schemaUrl('c_int');
     const dir = tempDir({ 'migrations/001_x.sql': 'CREATE TABLE x (id int);\nSELECT pg_sleep(30);\n' });
-    const { child, done } = pgwardenProcess(
-      ['migrate', '--database-url', url, '--format', 'plain', '--allow-uncommitted'],
-      { cwd: dir },
-    );
-    await waitFor(async () => {
-      const { rows } = await db.query(
-        `SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%' AND state = 'active'`,
-      );
-      return rows.length ? true : undefined;
-    });
+    const { child, done } = await migrateUntilRunning(url, dir, 'SELECT pg_sleep(30)');
     child.kill('SIGINT');
     const result = await done;
     expect(result.code).toBe(130);
@@ -223,16 +223,7 @@ describe('failures of the process and the connection', () => {
   it('reports a lost connection clearly (exit 3) and leaves nothing half-applied', async () => {
     const url = await schemaUrl('c_lost');
     const dir = tempDir({ 'migrations/001_x.sql': 'CREATE TABLE x (id int);\nSELECT pg_sleep(5);\n' });
-    const { done } = pgwardenProcess(
-      ['migrate', '--database-url', url, '--format', 'plain', '--allow-uncommitted'],
-      { cwd: dir },
-    );
-    const pid = await waitFor(async () => {
-      const { rows } = await db.query(
-        `SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5)%' AND state = 'active'`,
-      );
-      return rows[0]?.pid as number | undefined;
-    });
+    const { done, pid } = await migrateUntilRunning(url, dir, 'SELECT pg_sleep(5)');
     await db.query('SELECT pg_terminate_backend($1)', [pid]);
     const result = await done;
     expect(result.code).toBe(3);

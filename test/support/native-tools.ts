@@ -5,10 +5,11 @@
  * lacks, and a lock file that cannot record them breaks `npm ci`. So its platform package is
  * installed on demand into test/.tools (ignored by git), the way bench/tools.mjs installs squawk.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run } from '../../src/util/process.js';
 
 export const DBMATE_VERSION = '2.36.0';
 
@@ -80,36 +81,12 @@ export interface ToolRun {
   stderr: string;
 }
 
-/**
- * Runs a native tool with an argument array (never a shell) and resolves with its exit status and
- * output. Asynchronous, so the test's own connections keep working while the tool runs.
- */
-export function runTool(
+/** Runs a native tool with an argument array (never a shell): its exit status and output. */
+export async function runTool(
   command: string,
   args: readonly string[],
   env: Record<string, string> = {},
 ): Promise<ToolRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+  const result = await run(command, args, { env: { ...process.env, ...env }, timeoutMs: 120_000 });
+  return { status: result.code, stdout: result.stdout, stderr: result.stderr };
 }
