@@ -553,7 +553,13 @@ async function failure(
     'MIGRATION_FAILED',
     `${script.path}:${line}: ${migration.id} failed at statement ${step.index + 1} of ${total}: ${e.message}${e.detail ? `\n  detail: ${e.detail}` : ''}\n  statement: ${sql}\n  ${rolledBack}`,
     {
-      ...(e.hint ? { hint: e.hint } : {}),
+      ...(e.hint
+        ? { hint: e.hint }
+        : e.code === '42P07' || e.code === '42710'
+          ? {
+              hint: `If the database had this schema before its migration history, record the migration without running it: pgwarden resolve ${migration.id} --applied`,
+            }
+          : {}),
       details: {
         migration: migration.id,
         path: script.path,

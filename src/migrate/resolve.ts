@@ -28,12 +28,15 @@ export async function resolve(options: ResolveOptions): Promise<ResolveResult> {
     const m = findMigration(source.migrations, options.migration);
     const status = computeStatus(await readStatusInputs(client, source));
     const entry = status.entries.find((e) => e.id === m.id);
-    if (entry?.state !== 'failed' && entry?.state !== 'partial') {
+    // a pending migration may be recorded as applied without running it: the baseline of a
+    // database whose schema existed before its history (prisma migrate resolve --applied, migrate force)
+    const baseline = entry?.state === 'pending' && options.as === 'applied';
+    if (entry?.state !== 'failed' && entry?.state !== 'partial' && !baseline) {
       throw new PgwardenError(
         'USAGE',
-        `${m.id} is ${entry?.state ?? 'unknown'}, not failed: there is nothing to resolve`,
+        `${m.id} is ${entry?.state ?? 'unknown'}: there is nothing to resolve`,
         {
-          hint: 'resolve only records the outcome of a failed or interrupted migration; see `pgwarden status`.',
+          hint: 'resolve records the outcome of a failed or interrupted migration (--applied or --rolled-back), or marks a pending one applied without running it (--applied); see `pgwarden status`.',
         },
       );
     }

@@ -10,6 +10,7 @@ import { isPgwardenError } from '../../src/errors/pgwarden-error.js';
 import { PGWARDEN_LOCK_KEY } from '../../src/migrate/lock.js';
 import { type MigrateEvent, migrate } from '../../src/migrate/migrate.js';
 import { plan } from '../../src/migrate/plan.js';
+import { resolve } from '../../src/migrate/resolve.js';
 import { rollback } from '../../src/migrate/rollback.js';
 import { computeStatus, readStatusInputs } from '../../src/migrate/status.js';
 import { openTarget } from '../../src/migrate/target.js';
@@ -53,7 +54,7 @@ async function failure(promise: Promise<unknown>) {
   throw new Error('expected an error');
 }
 
-const base = (dir: string, url: string, extra: object = {}) => ({
+const base = <T extends object = object>(dir: string, url: string, extra: T = {} as T) => ({
   databaseUrl: url,
   cwd: dir,
   dir,
@@ -399,6 +400,36 @@ describe('migrate (plain)', () => {
     expect(m!.statements[1]).toMatchObject({ line: 2, mode: 'alone', scans: ['r_plan.big'] });
     expect(m!.findings.map((f) => f.rule)).toContain('adding-field-with-default');
     expect(await tables('r_plan')).toEqual(['big']);
+  });
+
+  it('adopts a database whose schema predates its history: a clear hint, then resolve --applied as a baseline', async () => {
+    const url = await fresh('r_baseline');
+    await db.query('CREATE TABLE r_baseline.users (id int)');
+    const dir = tempDir({
+      '001_users.sql': 'CREATE TABLE users (id int);\n',
+      '002_email.sql': 'ALTER TABLE users ADD COLUMN email text;\n',
+    });
+    const error = await failure(migrate(base(dir, url)));
+    expect(error.message).toContain('relation "users" already exists');
+    expect(error.hint).toBe(
+      'If the database had this schema before its migration history, record the migration without running it: pgwarden resolve 001_users --applied',
+    );
+    const resolved = await resolve(base(dir, url, { migration: '001_users', as: 'applied' as const }));
+    expect(resolved.changed).toContain('001_users');
+    expect((await status(url, dir)).entries.map((e) => e.state)).toEqual(['applied', 'pending']);
+    const events = await db.query(
+      `SELECT detail->>'was' AS was FROM pgwarden.events WHERE kind = 'migration.resolved'`,
+    );
+    expect(events.rows).toEqual([{ was: 'pending' }]);
+    expect((await migrate(base(dir, url))).applied.map((a) => a.id)).toEqual(['002_email']);
+    // an applied migration cannot be "resolved" again, nor a pending one rolled back
+    expect(
+      (await failure(resolve(base(dir, url, { migration: '001_users', as: 'applied' as const })))).code,
+    ).toBe('USAGE');
+    writeFileSync(join(dir, '003_x.sql'), 'SELECT 1;\n');
+    expect(
+      (await failure(resolve(base(dir, url, { migration: '003_x', as: 'rolled-back' as const })))).code,
+    ).toBe('USAGE');
   });
 
   it('rolls back with down scripts (--steps, --to) and updates the history', async () => {

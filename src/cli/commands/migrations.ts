@@ -103,10 +103,13 @@ Exit codes: 0 done, 1 a migration failed (rolled back) or the history is inconsi
       program
         .command('resolve')
         .description(
-          "record the outcome of a failed migration (the tool's blocking state), logged in pgwarden.events",
+          "record the outcome of a failed migration (the tool's blocking state), or mark a pending one applied without running it (a baseline); logged in pgwarden.events",
         )
         .argument('<migration>', 'migration id, file or directory name')
-        .option('--applied', 'the migration is in fact applied')
+        .option(
+          '--applied',
+          'the migration is in fact applied (or, for a pending one: its schema already exists)',
+        )
         .option('--rolled-back', 'the migration is not applied'),
     ),
   ).action(action('resolve'));
