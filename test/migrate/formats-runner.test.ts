@@ -771,7 +771,7 @@ describe('blocking native states, cleared with resolve', () => {
 
     const notFailed = await failure(resolve({ ...options(g, d.url), migration: '3', as: 'rolled-back' }));
     expect(notFailed.code).toBe('USAGE');
-    expect(notFailed.message).toBe('3 is applied, not failed: there is nothing to resolve');
+    expect(notFailed.message).toBe('3 is applied: there is nothing to resolve');
 
     const resolved = await resolve({ ...options(g, d.url), migration: '4', as: 'rolled-back' });
     expect(resolved.changed).toBe(
