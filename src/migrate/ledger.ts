@@ -11,8 +11,6 @@ import { hostname, userInfo } from 'node:os';
 import type pg from 'pg';
 import { VERSION } from '../version.js';
 
-export const LEDGER_SCHEMA = 'pgwarden';
-
 const DDL = [
   `CREATE SCHEMA IF NOT EXISTS pgwarden`,
   `CREATE TABLE IF NOT EXISTS pgwarden.migrations (
