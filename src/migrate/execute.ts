@@ -281,6 +281,7 @@ async function inSegments(
     );
   }
   let retries = 0;
+  let finished = false;
   let i = resumedFrom;
   while (i < steps.length) {
     const step = steps[i]!;
@@ -313,25 +314,23 @@ async function inSegments(
         },
         i > 0,
       );
+      finished = last;
       i = end;
     } else {
       retries += await aloneWithRetry(ctx, migration, script, step, steps.length, direction, i > 0);
       i++;
-      if (i === steps.length) {
-        await inTransactionWithRetry(
-          ctx,
-          migration,
-          script,
-          steps,
-          () => finish(ctx, migration, direction, previous, started, t0, steps.length, retries),
-          true,
-        );
-      }
     }
   }
-  if (steps.length === 0) {
-    await inTransactionWithRetry(ctx, migration, script, steps, () =>
-      finish(ctx, migration, direction, previous, started, t0, 0, 0),
+  // after a statement run alone, after an earlier run that stopped just before recording the
+  // end, or for a script without statements: the history rows in a transaction of their own
+  if (!finished) {
+    await inTransactionWithRetry(
+      ctx,
+      migration,
+      script,
+      steps,
+      () => finish(ctx, migration, direction, previous, started, t0, steps.length, retries),
+      steps.length > 0,
     );
   }
   return { retries, resumedFrom };

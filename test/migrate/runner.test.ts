@@ -3,10 +3,13 @@
  * failures (nothing half-applied), lock-timeout retries, statements run alone and resumed,
  * checksums, missing files, --target and rollback.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPgwardenError } from '../../src/errors/pgwarden-error.js';
+import { checksumOf } from '../../src/migrate/checksum.js';
+import { ensureLedger } from '../../src/migrate/ledger.js';
 import { PGWARDEN_LOCK_KEY } from '../../src/migrate/lock.js';
 import { type MigrateEvent, migrate } from '../../src/migrate/migrate.js';
 import { plan } from '../../src/migrate/plan.js';
@@ -299,6 +302,32 @@ describe('migrate (plain)', () => {
     expect(await tables('r_resume')).toEqual(['after_index', 't']);
     expect((await db.query('SELECT count(*)::int AS n FROM r_resume.t')).rows[0].n).toBe(2);
     expect((await status(url, dir)).entries[0]!.state).toBe('applied');
+  });
+
+  it('finishes a migration whose statements all ran but whose end was never recorded', async () => {
+    const url = await fresh('r_unfinished');
+    const sql = ['CREATE TABLE t (id int)', 'CREATE INDEX CONCURRENTLY t_idx ON t (id)'];
+    const dir = tempDir({ '001_t.sql': `${sql.join(';\n')};\n` });
+    // the state a process killed between the last statement and the history write leaves
+    await ensureLedger(await db.connect());
+    await db.query('CREATE TABLE r_unfinished.t (id int); CREATE INDEX t_idx ON r_unfinished.t (id)');
+    await db.query(
+      `INSERT INTO pgwarden.migrations (format, id, name, path, checksum, status, started_at, statements, pgwarden_version)
+       VALUES ('plain', '001_t', 't', '001_t.sql', $1, 'partial', now(), 2, 'test')`,
+      [checksumOf(readFileSync(join(dir, '001_t.sql'), 'utf8'))],
+    );
+    for (const [index, text] of sql.entries()) {
+      await db.query(
+        `INSERT INTO pgwarden.statement_progress (format, id, statement_index, statement_checksum, duration_ms)
+         VALUES ('plain', '001_t', $1, $2, 1)`,
+        [index, `sha256:${createHash('sha256').update(text).digest('hex')}`],
+      );
+    }
+    const result = await migrate(base(dir, url));
+    expect(result.applied[0]).toMatchObject({ id: '001_t', resumedFrom: 2 });
+    expect((await status(url, dir)).entries.map((e) => e.state)).toEqual(['applied']);
+    const own = await db.query(`SELECT status FROM pgwarden.migrations WHERE id = '001_t'`);
+    expect(own.rows[0].status).toBe('applied');
   });
 
   it('refuses to resume when a statement that already ran was edited', async () => {
