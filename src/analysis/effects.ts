@@ -1,4 +1,5 @@
-import type { ResolvedFacts } from '../locks/lock-table.js';
+import { modesOn, type ResolvedFacts } from '../locks/lock-table.js';
+import { LOCK_MODES, type LockMode } from '../locks/modes.js';
 import type { Role } from '../locks/shape.js';
 
 /**
@@ -41,4 +42,22 @@ export interface EffectDetail {
   checkName?: string;
   /** The object does not exist in what the linter knows. */
   unknownTarget?: boolean;
+}
+
+/** The locks of some effects merged per relation, modes in PostgreSQL's order (relations without a lock are left out). */
+export function locksByRelation(effects: readonly Effect[]): Array<{ relation: string; modes: LockMode[] }> {
+  const byRelation = new Map<string, Set<LockMode>>();
+  for (const effect of effects) {
+    for (const role of Object.keys(effect.relations) as Role[]) {
+      const modes = modesOn(effect.facts, role);
+      for (const key of effect.relations[role] ?? []) {
+        const set = byRelation.get(key) ?? new Set<LockMode>();
+        for (const mode of modes) set.add(mode);
+        byRelation.set(key, set);
+      }
+    }
+  }
+  return [...byRelation]
+    .filter(([, modes]) => modes.size > 0)
+    .map(([relation, modes]) => ({ relation, modes: LOCK_MODES.filter((m) => modes.has(m)) }));
 }

@@ -10,8 +10,10 @@
  *   by a failed concurrent build is dropped before the build is retried.
  */
 import type pg from 'pg';
+import { locksByRelation } from '../analysis/effects.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { isDisruptive } from '../locks/modes.js';
+import { charIndex, lineMapper } from '../sql/lines.js';
 import { backoffDelay, sleep } from './backoff.js';
 import {
   type Actor,
@@ -25,7 +27,6 @@ import {
 } from './ledger.js';
 import { describeSession, sessionWarnings } from './sessions.js';
 import type { Step } from './steps.js';
-import { lineAt } from './steps.js';
 import { connectionLost, isConnectionLost } from './target.js';
 import type { HistoryContext, Migration, MigrationFormat, MigrationScript } from './types.js';
 
@@ -529,11 +530,10 @@ async function failure(
   }
   const e = error as { message?: string; code?: string; position?: string; detail?: string; hint?: string };
   if (!step) return error instanceof Error ? error : new Error(String(error));
-  let line = step.line;
-  if (e.position) {
-    const offset = step.fileOffset + Number(e.position) - 1;
-    line = lineAt(script.path, offset);
-  }
+  // the server counts the error position in characters of the statement it was sent
+  const line = e.position
+    ? lineMapper(script)(step.fileOffset - script.offset + charIndex(step.sql, Number(e.position) - 1))
+    : step.line;
   const sql = step.sql.length > 300 ? `${step.sql.slice(0, 300)}…` : step.sql;
   await logEvent(
     ctx.client,
@@ -574,11 +574,5 @@ async function failure(
 
 /** The relations (schema.name) the steps lock, from the lock table's facts. */
 export function relationsOf(steps: readonly Step[]): string[] {
-  const out = new Set<string>();
-  for (const step of steps) {
-    for (const effect of step.effects) {
-      for (const lock of effect.facts.locks) for (const key of effect.relations[lock.on] ?? []) out.add(key);
-    }
-  }
-  return [...out];
+  return locksByRelation(steps.flatMap((step) => step.effects)).map((lock) => lock.relation);
 }

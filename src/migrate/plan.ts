@@ -4,13 +4,15 @@
  * (from the lock table), rewrites and full scans, the size and row estimate of those relations
  * from the live catalog, and the lint findings for the migration.
  */
+import { locksByRelation } from '../analysis/effects.js';
 import { loadLiveFacts } from '../analysis/live-catalog.js';
 import { SchemaModel } from '../analysis/schema-model.js';
 import { Linter } from '../lint/linter.js';
 import { describeBlocks, type LockMode } from '../locks/modes.js';
+import { lineMapper } from '../sql/lines.js';
 import { loadParser } from '../sql/parser.js';
 import { computeStatus, readStatusInputs } from './status.js';
-import { lineAt, type Step, scriptSteps } from './steps.js';
+import { type Step, scriptSteps } from './steps.js';
 import { openTarget, type TargetOptions } from './target.js';
 import type { Migration } from './types.js';
 
@@ -93,21 +95,14 @@ export async function plan(options: TargetOptions): Promise<PlanResult> {
 }
 
 function planStatement(step: Step, sizes: SchemaModel, scriptTransactional: boolean): PlannedStatement {
-  const locks = new Map<string, Set<LockMode>>();
+  const locks = locksByRelation(step.effects);
   const rewrites = new Set<string>();
   const scans = new Set<string>();
   for (const effect of step.effects) {
-    for (const lock of effect.facts.locks) {
-      for (const relation of effect.relations[lock.on] ?? []) {
-        const set = locks.get(relation) ?? new Set<LockMode>();
-        for (const mode of lock.modes) set.add(mode);
-        locks.set(relation, set);
-      }
-    }
     for (const role of effect.facts.rewrites) for (const r of effect.relations[role] ?? []) rewrites.add(r);
     for (const role of effect.facts.scans) for (const r of effect.relations[role] ?? []) scans.add(r);
   }
-  const involved = new Set([...locks.keys(), ...rewrites, ...scans]);
+  const involved = new Set([...locks.map((l) => l.relation), ...rewrites, ...scans]);
   return {
     index: step.index,
     line: step.line,
@@ -115,28 +110,19 @@ function planStatement(step: Step, sizes: SchemaModel, scriptTransactional: bool
     sql: step.sql.length > 200 ? `${step.sql.slice(0, 200)}…` : step.sql,
     mode: step.transactional && scriptTransactional ? 'transaction' : 'alone',
     shapes: step.effects.map((e) => e.shape),
-    locks: [...locks].map(([relation, modes]) => ({
-      relation,
-      modes: [...modes],
-      blocks: describeBlocks(modes),
-    })),
+    locks: locks.map(({ relation, modes }) => ({ relation, modes, blocks: describeBlocks(modes) })),
     rewrites: [...rewrites],
     scans: [...scans],
     relations: [...involved].map((relation) => {
-      const facts = sizes.table(parseKey(relation));
+      const facts = sizes.tables.get(relation);
       return { relation, rowEstimate: facts?.rowEstimate ?? null, totalBytes: facts?.totalBytes ?? null };
     }),
   };
 }
 
-function parseKey(key: string): { schema: string | undefined; name: string } {
-  const dot = key.indexOf('.');
-  return dot < 0 ? { schema: undefined, name: key } : { schema: key.slice(0, dot), name: key.slice(dot + 1) };
-}
-
 function lintFindings(linter: Linter, m: Migration): PlannedMigration['findings'] {
   const result = linter.lintSource({ path: m.up.path, text: m.up.text });
-  const base = m.up.offset > 0 ? lineAt(m.up.path, m.up.offset) - 1 : 0;
+  const base = lineMapper(m.up)(0) - 1;
   return result.findings.map((f) => ({
     rule: f.rule,
     level: f.level,

@@ -15,7 +15,6 @@ import type { SchemaModel } from '../analysis/schema-model.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { lineMapper, type TextInFile } from '../sql/lines.js';
 import { parseSqlFile } from '../sql/parse-file.js';
-import { readSqlFile } from '../sql/source.js';
 import type { ParsedFile } from '../sql/statement.js';
 import type { MigrationScript } from './types.js';
 
@@ -125,12 +124,4 @@ export function scriptSteps(script: MigrationScript, model: SchemaModel, pgMajor
     transactional: steps.every((s) => s.transactional),
     droppedTransactionControl: dropped,
   };
-}
-
-/** The 1-based line of the file at a character offset of the file. */
-export function lineAt(path: string, offset: number): number {
-  const file = readSqlFile(path).text;
-  let line = 1;
-  for (let i = 0; i < offset && i < file.length; i++) if (file.charCodeAt(i) === 10) line++;
-  return line;
 }

@@ -33,3 +33,13 @@ export function lineMapper(source: TextInFile): (offset: number) => number {
     return base + lo + 1;
   };
 }
+
+/** The JavaScript index of the `n`-th character (code point, as PostgreSQL counts) of `text`. */
+export function charIndex(text: string, n: number): number {
+  let index = 0;
+  for (let i = 0; i < n && index < text.length; i++) {
+    const code = text.charCodeAt(index);
+    index += code >= 0xd800 && code <= 0xdbff ? 2 : 1;
+  }
+  return index;
+}

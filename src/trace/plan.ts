@@ -7,11 +7,7 @@
 import { classify } from '../analysis/classify.js';
 import type { Effect } from '../analysis/effects.js';
 import type { SchemaModel } from '../analysis/schema-model.js';
-import { modesOn } from '../locks/lock-table.js';
-import { LOCK_MODES, type LockMode } from '../locks/modes.js';
-import type { Role } from '../locks/shape.js';
 import type { Statement } from '../sql/statement.js';
-import type { PredictedLock } from './result.js';
 
 /** The file's own transaction control; trace owns the transaction(s). Savepoints run normally. */
 const TRANSACTION_CONTROL = new Set([
@@ -68,32 +64,4 @@ export function planStatements(
     }
   }
   return plan;
-}
-
-/** The lock table's locks of a statement, merged per relation (roles without a known relation are left out). */
-export function predict(effects: Effect[]): PredictedLock[] {
-  const byRelation = new Map<string, Set<LockMode>>();
-  for (const effect of effects) {
-    for (const role of Object.keys(effect.relations) as Role[]) {
-      const modes = modesOn(effect.facts, role);
-      for (const key of effect.relations[role] ?? []) {
-        const set = byRelation.get(key) ?? new Set<LockMode>();
-        for (const mode of modes) set.add(mode);
-        byRelation.set(key, set);
-      }
-    }
-  }
-  return [...byRelation]
-    .filter(([, modes]) => modes.size > 0)
-    .map(([relation, modes]) => ({ relation, modes: LOCK_MODES.filter((m) => modes.has(m)) }));
-}
-
-/** The JavaScript index of the `n`-th character (code point, as PostgreSQL counts) of `text`. */
-export function charIndex(text: string, n: number): number {
-  let index = 0;
-  for (let i = 0; i < n && index < text.length; i++) {
-    const code = text.charCodeAt(index);
-    index += code >= 0xd800 && code <= 0xdbff ? 2 : 1;
-  }
-  return index;
 }

@@ -24,17 +24,19 @@
  */
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
+import { locksByRelation } from '../analysis/effects.js';
 import { loadLiveFacts } from '../analysis/live-catalog.js';
 import type { SchemaModel } from '../analysis/schema-model.js';
 import { connect, scrub } from '../db/connect.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { LOCK_MODES, type LockMode, lockModeSql } from '../locks/modes.js';
 import { parseScript } from '../migrate/steps.js';
+import { charIndex } from '../sql/lines.js';
 import { loadParser } from '../sql/parser.js';
 import type { Statement } from '../sql/statement.js';
 import { holdersOf, type LockWait, watchLockWaits } from './lock-wait.js';
 import { compare, observe, prepareCommittedScans, type ScanSource } from './observe.js';
-import { charIndex, type Planned, planStatements, predict } from './plan.js';
+import { type Planned, planStatements } from './plan.js';
 import { describeBlocker, type TracedStatement, type TraceError, type TraceResult } from './result.js';
 import {
   createScratchDatabase,
@@ -356,7 +358,7 @@ class Tracer {
   }
 
   private skip(p: Planned, reason: string): void {
-    const predicted = p.control ? undefined : predict(p.effects);
+    const predicted = p.control ? undefined : locksByRelation(p.effects);
     this.statements.push({
       ...this.base(p),
       ran: false,
@@ -418,7 +420,7 @@ class Tracer {
     const after = await observe(client, scans);
     const diff = compare(before, after);
     // outside a transaction the locks are gone when the statement returns: only the prediction is known
-    this.record(p, durationMs, { ...diff, locks: [], predicted: predict(p.effects) }, false);
+    this.record(p, durationMs, { ...diff, locks: [], predicted: locksByRelation(p.effects) }, false);
     return undefined;
   }
 
