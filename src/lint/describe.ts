@@ -31,7 +31,7 @@ export function formatCount(n: number): string {
 }
 
 /** "(~1.2M rows, 340 MB)" from live facts, or "" when unknown. */
-export function sizeNote(table: TableFacts | undefined): string {
+export function sizeNote(table: Pick<TableFacts, 'rowEstimate' | 'totalBytes'> | undefined): string {
   if (!table || (table.rowEstimate === undefined && table.totalBytes === undefined)) return '';
   const parts: string[] = [];
   if (table.rowEstimate !== undefined) parts.push(`~${formatCount(table.rowEstimate)} rows`);

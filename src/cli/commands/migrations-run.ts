@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { EXIT } from '../../errors/codes.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
+import { sizeNote } from '../../lint/describe.js';
 import { DEFAULT_TIMEOUTS, type MigrateEvent, migrate } from '../../migrate/migrate.js';
 import { type PlanResult, plan } from '../../migrate/plan.js';
 import { describeSession } from '../../migrate/sessions.js';
@@ -243,11 +244,10 @@ export function renderPlan(result: PlanResult, cwd: string): string {
       );
       for (const lock of s.locks) {
         const size = s.relations.find((r) => r.relation === lock.relation);
-        const facts = [
-          size?.rowEstimate != null ? `~${size.rowEstimate.toLocaleString('en-US')} rows` : undefined,
-          size?.totalBytes != null ? formatBytes(size.totalBytes) : undefined,
-        ].filter(Boolean);
-        const sized = facts.length ? ` (${facts.join(', ')})` : '';
+        const sized = sizeNote({
+          rowEstimate: size?.rowEstimate ?? undefined,
+          totalBytes: size?.totalBytes ?? undefined,
+        });
         lines.push(`    ${lock.modes.join(' + ')} on ${lock.relation}${sized}: blocks ${lock.blocks}`);
       }
       if (s.rewrites.length) lines.push(`    rewrites ${s.rewrites.join(', ')}`);
@@ -256,15 +256,4 @@ export function renderPlan(result: PlanResult, cwd: string): string {
     for (const f of m.findings) lines.push(`  ${f.level} ${f.rule} (line ${f.line}): ${f.message}`);
   }
   return lines.join('\n');
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
