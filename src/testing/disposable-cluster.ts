@@ -7,13 +7,14 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PgwardenError } from '../errors/pgwarden-error.js';
+import { postgresBinDirs } from '../util/pg-bin-dirs.js';
 import { run } from '../util/process.js';
 
 export interface DisposableCluster {
@@ -176,17 +177,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 export function findServerBinDir(): string {
-  const candidates: string[] = [];
-  if (process.env.PG_BIN) candidates.push(process.env.PG_BIN);
-  for (const dir of (process.env.PATH ?? '').split(':')) if (dir) candidates.push(dir);
-  const base = '/usr/lib/postgresql';
-  if (existsSync(base)) {
-    const majors = readdirSync(base)
-      .filter((d) => /^\d+$/.test(d))
-      .sort((a, b) => Number(b) - Number(a));
-    for (const major of majors) candidates.push(join(base, major, 'bin'));
-  }
-  for (const dir of candidates) {
+  for (const dir of postgresBinDirs()) {
     if (existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) return dir;
   }
   throw new PgwardenError(

@@ -7,11 +7,12 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { connect, scrub } from '../db/connect.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
+import { postgresBinDirs } from '../util/pg-bin-dirs.js';
 import { run } from '../util/process.js';
 
 export const SCRATCH_PREFIX = 'pgwarden_scratch_';
@@ -133,21 +134,6 @@ export async function dropScratchDatabase(
   }
 }
 
-/** Directories that may hold PostgreSQL client programs: $PG_BIN, PATH, /usr/lib/postgresql/<n>/bin (newest first). */
-function binDirs(): string[] {
-  const dirs: string[] = [];
-  if (process.env.PG_BIN) dirs.push(process.env.PG_BIN);
-  for (const dir of (process.env.PATH ?? '').split(':')) if (dir) dirs.push(dir);
-  const base = '/usr/lib/postgresql';
-  if (existsSync(base)) {
-    const majors = readdirSync(base)
-      .filter((d) => /^\d+$/.test(d))
-      .sort((a, b) => Number(b) - Number(a));
-    for (const major of majors) dirs.push(join(base, major, 'bin'));
-  }
-  return [...new Set(dirs)];
-}
-
 export interface ClientTools {
   pgDump: string;
   psql: string;
@@ -157,7 +143,8 @@ export interface ClientTools {
 /** A pg_dump whose major version is at least the server's (pg_dump refuses newer servers), and a psql. */
 export async function findClientTools(serverMajor: number): Promise<ClientTools> {
   const seen: string[] = [];
-  for (const dir of binDirs()) {
+  const dirs = postgresBinDirs();
+  for (const dir of dirs) {
     const pgDump = join(dir, 'pg_dump');
     if (!existsSync(pgDump)) continue;
     const result = await run(pgDump, ['--version']).catch(() => undefined);
@@ -167,9 +154,7 @@ export async function findClientTools(serverMajor: number): Promise<ClientTools>
     if (major < serverMajor) continue;
     const psql = existsSync(join(dir, 'psql'))
       ? join(dir, 'psql')
-      : (binDirs()
-          .map((d) => join(d, 'psql'))
-          .find((p) => existsSync(p)) ?? 'psql');
+      : (dirs.map((d) => join(d, 'psql')).find((p) => existsSync(p)) ?? 'psql');
     return { pgDump, psql, pgDumpMajor: major };
   }
   throw new PgwardenError(
