@@ -77,9 +77,7 @@ function findDir(cwd: string, dir: string | undefined): string {
     }
     return path;
   }
-  const found = DEFAULT_MIGRATION_DIRS.map((d) => join(cwd, d)).find(
-    (d) => existsSync(d) && statSync(d).isDirectory(),
-  );
+  const found = defaultMigrationsDir(cwd);
   if (!found) {
     throw new PgwardenError('USAGE', 'no migrations directory found', {
       hint: `Pass --dir <dir> or set migrations.dir in pgwarden.config.json. Looked for: ${DEFAULT_MIGRATION_DIRS.join(', ')}.`,
@@ -126,6 +124,13 @@ export async function detectFormat(
     );
   }
   return { format: known[0]!.format, detectedBy: 'folder' };
+}
+
+/** The first well-known migrations directory under `cwd` that exists. */
+export function defaultMigrationsDir(cwd: string): string | undefined {
+  return DEFAULT_MIGRATION_DIRS.map((d) => join(cwd, d)).find(
+    (d) => existsSync(d) && statSync(d).isDirectory(),
+  );
 }
 
 /** Whether the format reads at least one migration from the folder without error. */

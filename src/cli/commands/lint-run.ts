@@ -1,5 +1,4 @@
 /** The work behind `pgwarden lint`, loaded only when the command runs. */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
@@ -15,7 +14,7 @@ import type { RuleLevel } from '../../lint/rule.js';
 import { renderRuleDoc } from '../../lint/rule-docs.js';
 import { RULES } from '../../lint/rules/index.js';
 import { lintSourcesOf } from '../../migrate/lint-sources.js';
-import { DEFAULT_MIGRATION_DIRS, loadMigrations } from '../../migrate/source.js';
+import { DEFAULT_MIGRATION_DIRS, defaultMigrationsDir, loadMigrations } from '../../migrate/source.js';
 import type { SqlSource } from '../../sql/source.js';
 import { type CliIo, type GlobalOptions, useColor } from '../io.js';
 
@@ -134,9 +133,7 @@ async function migrationFolder(
   config: Config,
 ): Promise<{ paths: string[]; sources?: SqlSource[] }> {
   const dir = config.migrations?.dir;
-  const found = dir
-    ? join(cwd, dir)
-    : DEFAULT_MIGRATION_DIRS.map((d) => join(cwd, d)).find((d) => existsSync(d));
+  const found = dir ? join(cwd, dir) : defaultMigrationsDir(cwd);
   if (!found) {
     throw new PgwardenError('USAGE', 'no paths given and no migrations directory found', {
       hint: `Pass files or directories (pgwarden lint migrations/), or set migrations.dir in pgwarden.config.json. Looked for: ${DEFAULT_MIGRATION_DIRS.join(', ')}.`,
