@@ -75,10 +75,9 @@ export async function ledgerExists(client: pg.Client): Promise<boolean> {
 }
 
 export async function ensureLedger(client: pg.Client): Promise<void> {
-  if (await ledgerExists(client)) {
-    const { rows } = await client.query(`SELECT to_regclass('pgwarden.events') IS NOT NULL AS ok`);
-    if (rows[0].ok) return;
-  }
+  // events is created last: when it exists, so does everything before it
+  const { rows } = await client.query(`SELECT to_regclass('pgwarden.events') IS NOT NULL AS ok`);
+  if (rows[0].ok) return;
   for (const sql of DDL) await client.query(sql);
 }
 
