@@ -8,7 +8,13 @@ import { loadLiveFacts } from '../analysis/live-catalog.js';
 import { connect } from '../db/connect.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { loadParser } from '../sql/parser.js';
-import { type ExecuteEvent, executeMigration, relationsOf, type Timeouts } from './execute.js';
+import {
+  type ExecuteContext,
+  type ExecuteEvent,
+  executeMigration,
+  relationsOf,
+  type Timeouts,
+} from './execute.js';
 import { gitState } from './git.js';
 import { type Actor, currentActor, ensureLedger, logEvent } from './ledger.js';
 import { acquireLocks, type LockHolder, PGWARDEN_LOCK_KEY } from './lock.js';
@@ -158,6 +164,20 @@ export async function locked<T>(
   }
 }
 
+/** What running one migration needs from the locked session. */
+export function executeContext(session: LockedSession, options: MigrateOptions): ExecuteContext {
+  return {
+    client: session.target.client,
+    history: session.target.history,
+    format: session.target.source.format,
+    actor: session.actor,
+    timeouts: session.timeouts,
+    ownPids: [session.lockPid],
+    onEvent: options.onEvent,
+    signal: options.signal,
+  };
+}
+
 /** Prepares the connection for running migrations: ledger and history tables, connection checks. */
 export async function prepareRun(session: LockedSession): Promise<void> {
   const { client, source, history, pgMajor } = session.target;
@@ -187,7 +207,7 @@ export async function prepareRun(session: LockedSession): Promise<void> {
 }
 
 async function underLock(session: LockedSession, options: MigrateOptions): Promise<MigrateResult> {
-  const { target, timeouts, actor, gitCommit, lockPid } = session;
+  const { target, actor, gitCommit, lockPid } = session;
   const { client, source } = target;
   // read the history only now: another deploy may have just finished
   const status = computeStatus(await readStatusInputs(client, source));
@@ -240,22 +260,7 @@ async function underLock(session: LockedSession, options: MigrateOptions): Promi
       statements: plan.steps.length,
       mode: plan.transactional && m.up.transaction !== false ? 'transaction' : 'statements',
     });
-    const done = await executeMigration(
-      {
-        client,
-        history: target.history,
-        format: source.format,
-        actor,
-        timeouts,
-        ownPids: [lockPid],
-        onEvent: options.onEvent,
-        signal: options.signal,
-      },
-      m,
-      plan.steps,
-      'up',
-      undefined,
-    );
+    const done = await executeMigration(executeContext(session, options), m, plan.steps, 'up', undefined);
     options.onEvent?.({
       type: 'migration-done',
       id: m.id,

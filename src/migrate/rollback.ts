@@ -9,6 +9,7 @@ import { logEvent } from './ledger.js';
 import {
   type AppliedMigration,
   assertConsistent,
+  executeContext,
   locked,
   type MigrateOptions,
   prepareRun,
@@ -84,22 +85,7 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
         statements: steps.length,
         mode: steps.every((s) => s.transactional) ? 'transaction' : 'statements',
       });
-      const done = await executeMigration(
-        {
-          client,
-          history: session.target.history,
-          format: source.format,
-          actor: session.actor,
-          timeouts: session.timeouts,
-          ownPids: [session.lockPid],
-          onEvent: options.onEvent,
-          signal: options.signal,
-        },
-        m,
-        steps,
-        'down',
-        previous,
-      );
+      const done = await executeMigration(executeContext(session, options), m, steps, 'down', previous);
       options.onEvent?.({
         type: 'migration-done',
         id: m.id,
