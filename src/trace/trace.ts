@@ -27,7 +27,10 @@ import type pg from 'pg';
 import { locksByRelation } from '../analysis/effects.js';
 import { loadLiveFacts } from '../analysis/live-catalog.js';
 import type { SchemaModel } from '../analysis/schema-model.js';
+import { findClientTools } from '../db/client-tools.js';
 import { connect, scrub } from '../db/connect.js';
+import { withDatabase } from '../db/libpq.js';
+import { createScratchDatabase, dropScratchDatabase, scratchName } from '../db/scratch-database.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { LOCK_MODES, type LockMode, lockModeSql } from '../locks/modes.js';
 import { parseScript } from '../migrate/steps.js';
@@ -38,14 +41,7 @@ import { holdersOf, type LockWait, watchLockWaits } from './lock-wait.js';
 import { compare, observe, prepareCommittedScans, type ScanSource } from './observe.js';
 import { type Planned, planStatements } from './plan.js';
 import { describeBlocker, type TracedStatement, type TraceError, type TraceResult } from './result.js';
-import {
-  createScratchDatabase,
-  dropScratchDatabase,
-  findClientTools,
-  loadSchema,
-  scratchName,
-  withDatabase,
-} from './scratch.js';
+import { loadSchema } from './scratch.js';
 
 export type {
   PredictedLock,
@@ -195,7 +191,7 @@ class Tracer {
     const major = Math.floor(
       Number((await live.query('SHOW server_version_num')).rows[0].server_version_num) / 10000,
     );
-    const tools = await findClientTools(major);
+    const tools = await findClientTools(major, 'trace --scratch needs it to copy the schema');
     const name = scratchName();
     const scratchUrl = withDatabase(this.options.databaseUrl, name);
     this.progress(`creating the scratch database ${name}`);

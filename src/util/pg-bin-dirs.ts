@@ -1,10 +1,13 @@
-/** Where PostgreSQL programs may live: $PG_BIN, PATH, then /usr/lib/postgresql/<major>/bin, newest first. */
+/**
+ * Where PostgreSQL programs may live: $PG_BIN alone when it is set (the user chose), else PATH,
+ * then /usr/lib/postgresql/<major>/bin, newest first.
+ */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function postgresBinDirs(): string[] {
+  if (process.env.PG_BIN) return [process.env.PG_BIN];
   const dirs: string[] = [];
-  if (process.env.PG_BIN) dirs.push(process.env.PG_BIN);
   for (const dir of (process.env.PATH ?? '').split(':')) if (dir) dirs.push(dir);
   const base = '/usr/lib/postgresql';
   if (existsSync(base)) {

@@ -14,6 +14,8 @@ export interface RunOptions {
   gid?: number;
   input?: string;
   timeoutMs?: number;
+  /** Aborting it kills the program (SIGTERM); the result then carries the signal. */
+  signal?: AbortSignal;
 }
 
 /** Runs a program with an argument array (never through a shell) and collects its output. */
@@ -26,6 +28,7 @@ export function run(command: string, args: readonly string[], options: RunOption
       gid: options.gid,
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: options.timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     let stdout = '';
     let stderr = '';
@@ -35,7 +38,9 @@ export function run(command: string, args: readonly string[], options: RunOption
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
     });
-    child.on('error', reject);
+    child.on('error', (error) => {
+      if (error.name !== 'AbortError') reject(error); // after an abort, 'close' reports the signal
+    });
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
     // a program that exits without reading its input closes the pipe: not an error of ours
     child.stdin.on('error', () => undefined);
