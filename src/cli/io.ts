@@ -4,6 +4,8 @@ export interface CliIo {
   stderr: { write(text: string): unknown; isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** where questions are answered (restore's confirmation); absent in tests run in-process */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 export interface GlobalOptions {

@@ -1,6 +1,7 @@
 /** The CLI: global options, commands, and the single place errors become exit codes. */
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { registerBackupCommands } from './commands/backup.js';
 import { registerLint } from './commands/lint.js';
 import { registerMigrationCommands } from './commands/migrations.js';
 import { registerTrace } from './commands/trace.js';
@@ -33,6 +34,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerLint(program, io, setExit);
   registerMigrationCommands(program, io, setExit);
   registerTrace(program, io, setExit);
+  registerBackupCommands(program, io, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -36,6 +36,26 @@ export const ERROR_CODES = {
   },
   MIGRATIONS_UNCOMMITTED: { class: 'failure', title: 'Migration files are untracked or modified in git' },
   NOTHING_TO_ROLL_BACK: { class: 'failure', title: 'There is nothing to roll back' },
+  BACKUP_NOT_FOUND: { class: 'usage', title: 'No backup with that id or path exists' },
+  BACKUP_FOREIGN: {
+    class: 'usage',
+    title: 'The backup is of another database than the target (or not a PostgreSQL dump at all)',
+  },
+  CONFIRMATION_REQUIRED: { class: 'usage', title: 'A destructive command needs a typed confirmation' },
+  CONFIRMATION_MISMATCH: { class: 'usage', title: 'The confirmation or admin password did not match' },
+  DISK_SPACE: { class: 'environment', title: 'Not enough free disk space' },
+  RESTORE_INCOMPATIBLE: {
+    class: 'environment',
+    title: 'The archive, the local pg_restore and the target server versions do not fit together',
+  },
+  SESSIONS_CONNECTED: { class: 'environment', title: 'Other sessions are connected to the target database' },
+  BACKUP_FAILED: { class: 'failure', title: 'The backup failed; no backup was published' },
+  BACKUP_INVALID: {
+    class: 'failure',
+    title: 'The backup does not verify (checksum, truncated or corrupt archive, row counts)',
+  },
+  RESTORE_FAILED: { class: 'failure', title: 'The restore failed and was rolled back' },
+  RESTORE_CHECK_FAILED: { class: 'failure', title: 'The restored database does not match the backup' },
   INTERRUPTED: { class: 'interrupted', title: 'Interrupted' },
   INTERNAL: { class: 'internal', title: 'Internal error (a bug in pgwarden)' },
 } as const satisfies Record<string, CodeInfo>;

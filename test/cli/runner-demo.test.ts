@@ -1,29 +1,11 @@
 /** The README's runner walkthrough (`node examples/runner-demo.mjs`) runs and prints what the README shows. */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const DEMO = fileURLToPath(new URL('../../examples/runner-demo.mjs', import.meta.url));
-
-function runDemo(): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      output += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      output += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
+import { runExample } from '../support/examples.js';
 
 describe('examples/runner-demo.mjs', () => {
   it('boots its own PostgreSQL, shows status, plan and migrate, and the README matches it', async () => {
-    const { code, output } = await runDemo();
+    const { code, output } = await runExample('runner-demo.mjs');
     expect(code, output).toBe(0);
     expect(output).toContain('Applied 2 migrations.');
     expect(output).toContain('3 applied, 0 pending');

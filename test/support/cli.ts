@@ -12,7 +12,7 @@ export interface CliResult {
 
 export function pgwarden(
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<CliResult> {
   return pgwardenProcess(args, options).done;
 }
@@ -20,7 +20,7 @@ export function pgwarden(
 /** Starts the CLI and returns the child (to signal it) and its outcome. */
 export function pgwardenProcess(
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
 ): { child: ChildProcess; done: Promise<CliResult> } {
   let child!: ChildProcess;
   const done = new Promise<CliResult>((resolve, reject) => {
@@ -30,8 +30,9 @@ export function pgwardenProcess(
     child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (options.input !== undefined) child.stdin!.end(options.input);
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {

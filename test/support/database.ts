@@ -58,6 +58,8 @@ export function useTestDatabase(): TestDatabase {
 
   const connect = async (): Promise<pg.Client> => {
     const client = new pg.Client({ connectionString: url });
+    // a test may disconnect it on purpose (restore --terminate-sessions); the next query then fails
+    client.on('error', () => undefined);
     await client.connect();
     clients.push(client);
     return client;

@@ -1,0 +1,371 @@
+/**
+ * `backup create`: pg_dump in a snapshot exported by pgwarden, row counts from the same snapshot,
+ * written to `<id>.partial`, read back in full and compared (unless verification is off), hashed,
+ * made 0600, renamed atomically, and only then the manifest. Any failure removes the partial file,
+ * so nothing that looks like a backup is left behind.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type ClientTools, findClientTools } from '../db/client-tools.js';
+import { connect } from '../db/connect.js';
+import { forLibpq, libpqEnv } from '../db/libpq.js';
+import { PgwardenError } from '../errors/pgwarden-error.js';
+import { gitCommit } from '../migrate/git.js';
+import { run } from '../util/process.js';
+import type { TableRows } from './copy-counter.js';
+import { type BackupReason, type Manifest, type Verification, writeManifest } from './manifest.js';
+import { compareRows, lastLines, readArchiveRows } from './read-archive.js';
+import { databaseIdentity, exportSnapshot } from './snapshot.js';
+import {
+  type ArchiveFormat,
+  archiveName,
+  digestArchive,
+  ensureBackupDir,
+  fsError,
+  GLOBALS_SUFFIX,
+  listDir,
+  PARTIAL,
+  publish,
+  removeQuietly,
+  restrictMode,
+  sha256File,
+  sizeOf,
+} from './store.js';
+
+export type CreateEvent =
+  | { type: 'dir-created'; dir: string }
+  | { type: 'dir-tightened'; dir: string }
+  | { type: 'started'; id: string; database: string; tables: number; pgDump: string }
+  | { type: 'bytes'; bytes: number }
+  | { type: 'dumped'; size: number; ms: number }
+  | { type: 'verifying' }
+  | { type: 'verified'; tables: number; rows: number; ms: number }
+  | { type: 'globals-skipped'; reason: string };
+
+export interface CreateBackupOptions {
+  databaseUrl?: string | undefined;
+  /** the backup directory (absolute) */
+  dir: string;
+  reason?: BackupReason;
+  /** keep it from prune until unpinned (pre-deploy backups) */
+  pinned?: boolean;
+  format?: ArchiveFormat;
+  /** parallel pg_dump workers (directory format only) */
+  jobs?: number;
+  /** pg_dump's -Z value: 0-9, or from PostgreSQL 16 gzip|lz4|zstd|none[:detail] */
+  compression?: string | undefined;
+  /** also capture roles and tablespaces with pg_dumpall --globals-only (skipped with a note when not permitted) */
+  globals?: boolean;
+  /** read the archive back and compare the row counts (default true) */
+  verify?: boolean;
+  /** pg_dump --lock-wait-timeout: give up instead of queueing behind DDL (default 60 s) */
+  lockWaitTimeoutMs?: number;
+  /** where git is asked for the commit (default: cwd) */
+  cwd?: string;
+  onEvent?: (event: CreateEvent) => void;
+  signal?: AbortSignal;
+  /** already discovered tools (deploy and restore reuse theirs) */
+  tools?: ClientTools;
+}
+
+export interface BackupResult {
+  manifest: Manifest;
+  /** absolute path of the archive */
+  path: string;
+}
+
+export const DEFAULT_LOCK_WAIT_MS = 60_000;
+
+export async function createBackup(options: CreateBackupOptions): Promise<BackupResult> {
+  const format = options.format ?? 'custom';
+  const jobs = options.jobs ?? 1;
+  if (!Number.isInteger(jobs) || jobs < 1)
+    throw new PgwardenError('USAGE', `--jobs must be a whole number of 1 or more, not ${jobs}`);
+  if (jobs > 1 && format !== 'directory') {
+    throw new PgwardenError(
+      'USAGE',
+      '--jobs needs the directory format (--format directory): pg_dump writes a custom archive with one process',
+    );
+  }
+  const emit = options.onEvent ?? (() => undefined);
+  const control = await connect({ url: options.databaseUrl, applicationName: 'pgwarden backup' });
+  const counter = await connect({ url: options.databaseUrl, applicationName: 'pgwarden backup (snapshot)' });
+  try {
+    const identity = await databaseIdentity(control);
+    const serverMajor = Math.floor(identity.serverVersionNum / 10000);
+    const tools = options.tools ?? (await findClientTools(serverMajor, 'backups need it'));
+    const compression = checkCompression(options.compression, tools.major);
+    const made = await ensureBackupDir(options.dir);
+    if (made.created) emit({ type: 'dir-created', dir: options.dir });
+    if (made.tightened) emit({ type: 'dir-tightened', dir: options.dir });
+    const id = await newBackupId(options.dir, identity.name);
+    const archive = archiveName(id, format);
+    const finalPath = join(options.dir, archive);
+    const partial = `${finalPath}${PARTIAL}`;
+    const startedAt = new Date();
+    const lockWait = options.lockWaitTimeoutMs ?? DEFAULT_LOCK_WAIT_MS;
+
+    const snapshot = await exportSnapshot(counter, lockWait);
+    let tables: TableRows[];
+    try {
+      emit({
+        type: 'started',
+        id,
+        database: identity.name,
+        tables: snapshot.tables.length,
+        pgDump: tools.version,
+      });
+      const counting = snapshot.count(options.signal).catch((error: unknown) => error as Error);
+      const dumped = await dump(tools, options.databaseUrl, partial, {
+        format,
+        jobs,
+        compression,
+        snapshot: snapshot.facts.id,
+        lockWait,
+        emit,
+        signal: options.signal,
+      }).catch(async (error: unknown) => {
+        await removeQuietly(partial);
+        throw error;
+      });
+      const counted = await counting;
+      if (counted instanceof Error) {
+        await removeQuietly(partial);
+        throw counted;
+      }
+      tables = counted;
+      emit({ type: 'dumped', size: dumped.size, ms: dumped.ms });
+    } finally {
+      await snapshot.close();
+    }
+
+    try {
+      let verification: Verification | null = null;
+      if (options.verify !== false) {
+        emit({ type: 'verifying' });
+        const verifyStarted = Date.now();
+        verification = await verifyRows(tools, partial, tables, options.signal);
+        if (verification.ok) {
+          emit({
+            type: 'verified',
+            tables: tables.length,
+            rows: tables.reduce((n, t) => n + t.rows, 0),
+            ms: Date.now() - verifyStarted,
+          });
+        } else {
+          throw new PgwardenError(
+            'BACKUP_INVALID',
+            `the new backup does not read back as dumped: ${verification.problems.join('; ')}`,
+            {
+              hint: 'Nothing was published. Check the disk and retry; if it persists, report it.',
+            },
+          );
+        }
+      }
+      await restrictMode(partial);
+      const digest = await digestArchive(partial);
+      await publish(partial, finalPath);
+      const globals = options.globals
+        ? await dumpGlobals(tools, options.databaseUrl, options.dir, id, emit)
+        : null;
+      const manifest: Manifest = {
+        pgwarden: 1,
+        id,
+        format,
+        archive,
+        reason: options.reason ?? 'manual',
+        pinned: options.pinned ?? false,
+        database: {
+          name: identity.name,
+          oid: identity.oid,
+          systemIdentifier: identity.systemIdentifier,
+          sizeBytes: identity.sizeBytes,
+        },
+        server: { version: identity.serverVersion, versionNum: identity.serverVersionNum },
+        pgDumpVersion: tools.version,
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        size: digest.size,
+        sha256: digest.sha256,
+        files: format === 'directory' ? digest.files : [],
+        compression: compression ?? null,
+        gitCommit: (await gitCommit(options.cwd ?? process.cwd())) ?? null,
+        snapshot: {
+          walLsn: snapshot.facts.walLsn,
+          writes: snapshot.facts.writes,
+          statsReset: snapshot.facts.statsReset,
+        },
+        tables,
+        globals,
+        verification,
+      };
+      try {
+        await writeManifest(options.dir, manifest);
+      } catch (error) {
+        await removeQuietly(finalPath);
+        throw fsError(error, options.dir, 'write the backup manifest');
+      }
+      return { manifest, path: finalPath };
+    } catch (error) {
+      await removeQuietly(partial);
+      throw error;
+    }
+  } finally {
+    await counter.end().catch(() => undefined);
+    await control.end().catch(() => undefined);
+  }
+}
+
+/** Reads the archive back and compares its rows with the snapshot's counts. */
+export async function verifyRows(
+  tools: Pick<ClientTools, 'pgRestore' | 'version'>,
+  path: string,
+  expected: readonly TableRows[],
+  signal?: AbortSignal,
+): Promise<Verification> {
+  let problems: string[];
+  try {
+    const counts = await readArchiveRows(tools, path, signal ? { signal } : {});
+    problems = compareRows(expected, counts.tables);
+  } catch (error) {
+    if (!(error instanceof PgwardenError) || error.code !== 'BACKUP_INVALID') throw error;
+    problems = [error.message];
+  }
+  return {
+    at: new Date().toISOString(),
+    ok: problems.length === 0,
+    method: 'full-read',
+    pgRestoreVersion: tools.version,
+    problems,
+  };
+}
+
+interface DumpOptions {
+  format: ArchiveFormat;
+  jobs: number;
+  compression: string | undefined;
+  snapshot: string;
+  lockWait: number;
+  emit: (event: CreateEvent) => void;
+  signal: AbortSignal | undefined;
+}
+
+async function dump(
+  tools: ClientTools,
+  url: string | undefined,
+  partial: string,
+  options: DumpOptions,
+): Promise<{ size: number; ms: number }> {
+  const target = url ? forLibpq(url) : { url: undefined, password: undefined };
+  const args = [
+    `--format=${options.format}`,
+    `--file=${partial}`,
+    `--snapshot=${options.snapshot}`,
+    `--lock-wait-timeout=${options.lockWait}ms`,
+    '--no-password',
+  ];
+  if (options.jobs > 1) args.push(`--jobs=${options.jobs}`);
+  if (options.compression !== undefined) args.push(`--compress=${options.compression}`);
+  if (target.url) args.push(`--dbname=${target.url}`);
+  const started = Date.now();
+  const progress = setInterval(() => {
+    sizeOf(partial).then(
+      (bytes) => options.emit({ type: 'bytes', bytes }),
+      () => undefined,
+    );
+  }, 500);
+  let result: Awaited<ReturnType<typeof run>>;
+  try {
+    result = await run(tools.pgDump, args, {
+      env: libpqEnv(target.password),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } finally {
+    clearInterval(progress);
+  }
+  if (options.signal?.aborted)
+    throw new PgwardenError('INTERRUPTED', 'interrupted: the backup was stopped, nothing was published');
+  if (result.code !== 0 || result.signal !== null) throw dumpFailure(result, url);
+  const size = await sizeOf(partial).catch((error: unknown) => {
+    throw fsError(error, partial, 'read the new archive');
+  });
+  return { size, ms: Date.now() - started };
+}
+
+function dumpFailure(
+  result: { code: number | null; signal: NodeJS.Signals | null; stderr: string },
+  url: string | undefined,
+) {
+  const how = result.signal ? `was killed by ${result.signal}` : `exited with ${result.code}`;
+  const text = lastLines(result.stderr, url);
+  let hint = 'Nothing was published. Fix the cause and run the backup again.';
+  if (result.signal === 'SIGXFSZ' || /File too large/i.test(result.stderr)) {
+    hint =
+      'The file-size limit (ulimit -f) was reached; raise it or use --format directory. Nothing was published.';
+  } else if (/No space left on device/i.test(result.stderr)) {
+    hint =
+      'The disk of the backup directory is full; free space or point --backup-dir elsewhere. Nothing was published.';
+  } else if (
+    /canceling statement due to (statement|lock) timeout|could not obtain lock/i.test(result.stderr)
+  ) {
+    hint =
+      'pg_dump could not get a table lock within --lock-wait-timeout: DDL holds or waits for it. Retry when it is done.';
+  }
+  return new PgwardenError('BACKUP_FAILED', `pg_dump ${how}: ${text}`, { hint });
+}
+
+/** Roles and tablespaces (pg_dumpall --globals-only --no-role-passwords), or null with a note when not permitted. */
+async function dumpGlobals(
+  tools: ClientTools,
+  url: string | undefined,
+  dir: string,
+  id: string,
+  emit: (event: CreateEvent) => void,
+): Promise<Manifest['globals']> {
+  if (!tools.pgDumpall) {
+    emit({ type: 'globals-skipped', reason: `no pg_dumpall next to ${tools.pgDump}` });
+    return null;
+  }
+  const file = `${id}${GLOBALS_SUFFIX}`;
+  const path = join(dir, file);
+  const partial = `${path}${PARTIAL}`;
+  const target = url ? forLibpq(url) : { url: undefined, password: undefined };
+  const args = ['--globals-only', '--no-role-passwords', '--no-password', `--file=${partial}`];
+  if (target.url) args.push(`--dbname=${target.url}`);
+  const result = await run(tools.pgDumpall, args, { env: libpqEnv(target.password) });
+  if (result.code !== 0) {
+    await removeQuietly(partial);
+    emit({ type: 'globals-skipped', reason: lastLines(result.stderr, url) });
+    return null;
+  }
+  await restrictMode(partial);
+  const size = (await stat(partial)).size;
+  const sha256 = await sha256File(partial);
+  await publish(partial, path);
+  return { file, size, sha256 };
+}
+
+/** pg_dump's -Z value, checked against what this pg_dump understands. */
+function checkCompression(value: string | undefined, pgDumpMajor: number): string | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d$/.test(value)) return value;
+  if (pgDumpMajor >= 16 && /^(none|gzip|lz4|zstd)(:[a-z0-9=,]+)?$/.test(value)) return value;
+  throw new PgwardenError(
+    'USAGE',
+    `--compress ${value}: pg_dump ${pgDumpMajor} takes ${pgDumpMajor >= 16 ? 'a level 0-9 or gzip|lz4|zstd|none[:level]' : 'a gzip level 0-9 (other methods need pg_dump 16 or newer)'}`,
+  );
+}
+
+/** `<YYYYMMDD>T<HHMMSS>Z-<database>`, made unique within the directory. */
+async function newBackupId(dir: string, database: string): Promise<string> {
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  const safe = database.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40) || 'db';
+  const base = `${stamp}-${safe}`;
+  const taken = new Set(await listDir(dir));
+  const used = (id: string) => [...taken].some((name) => name.startsWith(`${id}.`));
+  if (!used(base)) return base;
+  for (let n = 2; ; n++) if (!used(`${base}-${n}`)) return `${base}-${n}`;
+}
