@@ -4,6 +4,7 @@ import { benchDowntime } from './downtime/index.mjs';
 import { benchLint } from './lint/index.mjs';
 
 const BENCHES = { lint: benchLint, downtime: benchDowntime };
+BENCHES.backup = (await import('./backup/index.mjs')).benchBackup;
 const wanted = process.argv.slice(2);
 for (const name of wanted.length ? wanted : Object.keys(BENCHES)) {
   const bench = BENCHES[name];
