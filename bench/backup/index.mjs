@@ -7,8 +7,8 @@
  *    regex over the COPY blocks) on plain dumps of about 10 %, 35 % and 100 % of the database;
  *    prints wall time and peak memory (target: pgwarden's peak < 100 MB whatever the size) and
  *    checks that the row counts agree with each other and with the database.
- * While the pgwarden commands are missing from dist, their rows say "not available" and the rest
- * runs. BENCH_JSON=1 also prints every result as a JSON line.
+ * A failing pgwarden run stops the bench with its message. BENCH_JSON=1 also prints every result
+ * as a JSON line.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,20 +92,17 @@ function bytesUnder(path) {
   return total;
 }
 
-/** First non-empty line of a child's stderr (for "not available" messages). */
-const firstLine = (text) =>
-  text
-    .split('\n')
-    .map((l) => l.trim())
-    .find(Boolean) ?? 'no message';
-
 /** One `backup create` run in a fresh backup directory: `{ ms, bytes }` or `{ failed }`. */
 async function createOnce(cluster, dir, verify) {
   const backupDir = join(dir, 'backups');
   mkdirSync(backupDir, { mode: 0o700 });
   try {
     const result = await pgwardenCreate(root, cluster, DATABASE, backupDir, verify);
-    if (result.code !== 0) return { failed: firstLine(result.stderr), reason: failureReason(result) };
+    if (result.code !== 0) {
+      throw new Error(
+        `pgwarden backup create${verify ? '' : ' --no-verify'} failed: ${failureReason(result)}`,
+      );
+    }
     const size = Number(parseJson(result.stdout)?.backup?.size);
     return { ms: result.ms, bytes: Number.isFinite(size) && size > 0 ? size : bytesUnder(backupDir) };
   } finally {
@@ -116,7 +113,6 @@ async function createOnce(cluster, dir, verify) {
 async function benchCreate(cluster, dir) {
   const raw = [];
   const noVerify = [];
-  let pgwardenFailure;
   for (let round = 1; round <= ROUNDS; round++) {
     const file = join(dir, 'raw.dump');
     const result = await rawDump(cluster, DATABASE, file);
@@ -124,51 +120,29 @@ async function benchCreate(cluster, dir) {
     raw.push({ ms: result.ms, bytes: statSync(file).size });
     rmSync(file, { force: true });
     log(`  round ${round}: raw pg_dump -Fc ${seconds(result.ms)}`);
-    if (pgwardenFailure) continue;
     const run = await createOnce(cluster, dir, false);
-    if (run.failed) {
-      pgwardenFailure = { ...run, notAvailable: noVerify.length === 0 };
-      if (noVerify.length) console.log(`pgwarden backup create --no-verify failed: ${run.reason}`);
-      else console.log(`pgwarden backup create: not available (${run.failed})`);
-      continue;
-    }
     noVerify.push(run);
     log(`  round ${round}: pgwarden backup create --no-verify ${seconds(run.ms)}`);
   }
-  const verified = pgwardenFailure ? undefined : await createOnce(cluster, dir, true);
-  if (verified) log(`  pgwarden backup create (verify) ${verified.failed ? 'failed' : seconds(verified.ms)}`);
+  const verified = await createOnce(cluster, dir, true);
+  log(`  pgwarden backup create (verify) ${seconds(verified.ms)}`);
 
   const rawMs = median(raw.map((r) => r.ms));
   const rawBest = Math.min(...raw.map((r) => r.ms));
   const results = [
     { section: 'create', way: 'raw pg_dump -Fc', runs: raw },
-    {
-      section: 'create',
-      way: 'pgwarden backup create --no-verify',
-      runs: noVerify,
-      failure: pgwardenFailure,
-    },
-    {
-      section: 'create',
-      way: 'pgwarden backup create (verify)',
-      runs: verified && !verified.failed ? [verified] : [],
-      failure: pgwardenFailure ?? (verified?.failed ? verified : undefined),
-    },
+    { section: 'create', way: 'pgwarden backup create --no-verify', runs: noVerify },
+    { section: 'create', way: 'pgwarden backup create (verify)', runs: [verified] },
   ].map((r) => {
-    const ms = r.runs.length ? median(r.runs.map((x) => x.ms)) : undefined;
+    const ms = median(r.runs.map((x) => x.ms));
     return {
       section: r.section,
       way: r.way,
-      ms: ms == null ? undefined : Math.round(ms),
+      ms: Math.round(ms),
       runsMs: r.runs.map((x) => Math.round(x.ms)),
-      bytes: r.runs.length ? r.runs[r.runs.length - 1].bytes : undefined,
-      ratio: ms == null ? undefined : ms / rawMs,
-      bestRatio: r.runs.length ? Math.min(...r.runs.map((x) => x.ms)) / rawBest : undefined,
-      failed: r.runs.length
-        ? undefined
-        : r.failure?.notAvailable
-          ? `not available (${r.failure.failed})`
-          : r.failure && `failed: ${r.failure.reason}`,
+      bytes: r.runs[r.runs.length - 1].bytes,
+      ratio: ms / rawMs,
+      bestRatio: Math.min(...r.runs.map((x) => x.ms)) / rawBest,
     };
   });
 
@@ -177,21 +151,20 @@ async function benchCreate(cluster, dir) {
     ['way', 'wall', 'runs', 'file size', 'vs raw', 'best vs best'],
     results.map((r) => [
       r.way,
-      r.failed ?? seconds(r.ms),
-      r.runsMs.map((ms) => (ms / 1000).toFixed(2)).join(' / ') || '—',
+      seconds(r.ms),
+      r.runsMs.map((ms) => (ms / 1000).toFixed(2)).join(' / '),
       mb(r.bytes),
-      r.ratio == null ? '—' : `${r.ratio.toFixed(2)}×`,
-      r.bestRatio == null ? '—' : `${r.bestRatio.toFixed(2)}×`,
+      `${r.ratio.toFixed(2)}×`,
+      `${r.bestRatio.toFixed(2)}×`,
     ]),
     [0, 2],
   );
   const candidate = results[1];
-  if (candidate.ratio != null)
-    console.log(
-      `  pgwarden --no-verify / raw: ${candidate.ratio.toFixed(3)}× median, ${candidate.bestRatio.toFixed(3)}× best ` +
-        `(target ≤ ${CREATE_TARGET.toFixed(2)}×) ${candidate.ratio <= CREATE_TARGET ? 'OK' : 'OVER TARGET'}` +
-        ' (on a busy machine the runs spread; the best runs are the least disturbed)',
-    );
+  console.log(
+    `  pgwarden --no-verify / raw: ${candidate.ratio.toFixed(3)}× median, ${candidate.bestRatio.toFixed(3)}× best ` +
+      `(target ≤ ${CREATE_TARGET.toFixed(2)}×) ${candidate.ratio <= CREATE_TARGET ? 'OK' : 'OVER TARGET'}` +
+      ' (on a busy machine the runs spread; the best runs are the least disturbed)',
+  );
   return results;
 }
 
@@ -212,7 +185,6 @@ function countDifferences([aName, a], [bName, b]) {
 
 async function benchPreview(cluster, dir, rows) {
   const results = [];
-  let pgwardenFailure;
   for (const spec of PLAIN_DUMPS) {
     const file = join(dir, 'plain.sql');
     const tableArgs =
@@ -233,42 +205,17 @@ async function benchPreview(cluster, dir, rows) {
         ...extra,
         counts,
       });
-      let pgwardenCounts;
-      if (pgwardenFailure) {
-        results.push({
-          section: 'preview',
-          dump: spec.label,
-          bytes,
-          way: 'pgwarden',
-          failed: pgwardenFailure,
-        });
-      } else {
-        const result = await pgwardenPreview(root, cluster, DATABASE, file);
-        if (result.code !== 0 && results.some((r) => r.way === 'pgwarden')) {
-          // it ran on a smaller dump: a real failure, measured
-          results.push(row('pgwarden', result, undefined, { failed: failureReason(result) }));
-        } else if (result.code !== 0) {
-          pgwardenFailure = firstLine(result.stderr);
-          console.log(`pgwarden restore --preview: not available (${pgwardenFailure})`);
-          results.push({
-            section: 'preview',
-            dump: spec.label,
-            bytes,
-            way: 'pgwarden',
-            failed: pgwardenFailure,
-          });
-        } else {
-          pgwardenCounts = previewCounts(parseJson(result.stdout));
-          // the preview lists live tables too: one absent from this dump may show 0 rows in the backup
-          if (pgwardenCounts)
-            for (const [name, n] of Object.entries(pgwardenCounts))
-              if (n === 0 && !(name in expected)) delete pgwardenCounts[name];
-          const mismatches = pgwardenCounts
-            ? countDifferences(['database', expected], ['pgwarden', pgwardenCounts])
-            : [];
-          results.push(row('pgwarden', result, pgwardenCounts, { mismatches, unchecked: !pgwardenCounts }));
-        }
-      }
+      const result = await pgwardenPreview(root, cluster, DATABASE, file);
+      if (result.code !== 0) throw new Error(`pgwarden restore --preview failed: ${failureReason(result)}`);
+      const pgwardenCounts = previewCounts(parseJson(result.stdout));
+      // the preview lists live tables too: one absent from this dump shows no rows in the backup
+      if (pgwardenCounts)
+        for (const [name, n] of Object.entries(pgwardenCounts))
+          if (n === 0 && !(name in expected)) delete pgwardenCounts[name];
+      const mismatches = pgwardenCounts
+        ? countDifferences(['database', expected], ['pgwarden', pgwardenCounts])
+        : [];
+      results.push(row('pgwarden', result, pgwardenCounts, { mismatches, unchecked: !pgwardenCounts }));
       const naive = await naivePreview(root, file);
       if (naive.code !== 0) {
         results.push(row('naive', naive, undefined, { failed: failureReason(naive) }));
@@ -291,7 +238,7 @@ async function benchPreview(cluster, dir, rows) {
       r.dump,
       mb(r.bytes),
       r.way,
-      r.ms == null ? '—' : seconds(r.ms),
+      seconds(r.ms),
       r.peakBytes == null ? '—' : mb(r.peakBytes),
       previewResult(r),
     ]),
@@ -314,8 +261,7 @@ async function benchPreview(cluster, dir, rows) {
 }
 
 function previewResult(r) {
-  if (r.failed)
-    return r.way === 'pgwarden' && r.ms == null ? `not available (${r.failed})` : `failed: ${r.failed}`;
+  if (r.failed) return `failed: ${r.failed}`;
   const total = Object.values(r.counts ?? {}).reduce((a, b) => a + b, 0);
   const counted = r.counts
     ? `${Object.keys(r.counts).length} table${Object.keys(r.counts).length === 1 ? '' : 's'}, ${total.toLocaleString('en-US')} rows`

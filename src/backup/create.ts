@@ -4,7 +4,7 @@
  * made 0600, renamed atomically, and only then the manifest. Any failure removes the partial file,
  * so nothing that looks like a backup is left behind.
  */
-import { stat } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ClientTools, findClientTools } from '../db/client-tools.js';
 import { connect } from '../db/connect.js';
@@ -98,48 +98,43 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     const made = await ensureBackupDir(options.dir);
     if (made.created) emit({ type: 'dir-created', dir: options.dir });
     if (made.tightened) emit({ type: 'dir-tightened', dir: options.dir });
-    const id = await newBackupId(options.dir, identity.name);
+    const id = await reserveBackup(options.dir, identity.name, format);
     const archive = archiveName(id, format);
     const finalPath = join(options.dir, archive);
     const partial = `${finalPath}${PARTIAL}`;
-    const startedAt = new Date();
-    const lockWait = options.lockWaitTimeoutMs ?? DEFAULT_LOCK_WAIT_MS;
-
-    const snapshot = await exportSnapshot(counter, lockWait);
-    let tables: TableRows[];
+    // from here on, any failure removes what was written: nothing half-done may look like a backup
     try {
-      emit({
-        type: 'started',
-        id,
-        database: identity.name,
-        tables: snapshot.tables.length,
-        pgDump: tools.version,
-      });
-      const counting = snapshot.count(options.signal).catch((error: unknown) => error as Error);
-      const dumped = await dump(tools, options.databaseUrl, partial, {
-        format,
-        jobs,
-        compression,
-        snapshot: snapshot.facts.id,
-        lockWait,
-        emit,
-        signal: options.signal,
-      }).catch(async (error: unknown) => {
-        await removeQuietly(partial);
-        throw error;
-      });
-      const counted = await counting;
-      if (counted instanceof Error) {
-        await removeQuietly(partial);
-        throw counted;
+      const startedAt = new Date();
+      const lockWait = options.lockWaitTimeoutMs ?? DEFAULT_LOCK_WAIT_MS;
+
+      const snapshot = await exportSnapshot(counter, lockWait);
+      let tables: TableRows[];
+      try {
+        emit({
+          type: 'started',
+          id,
+          database: identity.name,
+          tables: snapshot.tables.length,
+          pgDump: tools.version,
+        });
+        const counting = snapshot.count(options.signal).catch((error: unknown) => error as Error);
+        const dumped = await dump(tools, options.databaseUrl, partial, {
+          format,
+          jobs,
+          compression,
+          snapshot: snapshot.facts.id,
+          lockWait,
+          emit,
+          signal: options.signal,
+        });
+        const counted = await counting;
+        if (counted instanceof Error) throw counted;
+        tables = counted;
+        emit({ type: 'dumped', size: dumped.size, ms: dumped.ms });
+      } finally {
+        await snapshot.close();
       }
-      tables = counted;
-      emit({ type: 'dumped', size: dumped.size, ms: dumped.ms });
-    } finally {
-      await snapshot.close();
-    }
 
-    try {
       let verification: Verification | null = null;
       if (options.verify !== false) {
         emit({ type: 'verifying' });
@@ -164,10 +159,11 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
       }
       await restrictMode(partial);
       const digest = await digestArchive(partial);
-      await publish(partial, finalPath);
       const globals = options.globals
         ? await dumpGlobals(tools, options.databaseUrl, options.dir, id, emit)
         : null;
+      const commit = (await gitCommit(options.cwd ?? process.cwd())) ?? null;
+      await publish(partial, finalPath);
       const manifest: Manifest = {
         pgwarden: 1,
         id,
@@ -189,7 +185,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
         sha256: digest.sha256,
         files: format === 'directory' ? digest.files : [],
         compression: compression ?? null,
-        gitCommit: (await gitCommit(options.cwd ?? process.cwd())) ?? null,
+        gitCommit: commit,
         snapshot: {
           walLsn: snapshot.facts.walLsn,
           writes: snapshot.facts.writes,
@@ -203,11 +199,13 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
         await writeManifest(options.dir, manifest);
       } catch (error) {
         await removeQuietly(finalPath);
+        if (globals) await removeQuietly(join(options.dir, globals.file));
         throw fsError(error, options.dir, 'write the backup manifest');
       }
       return { manifest, path: finalPath };
     } catch (error) {
       await removeQuietly(partial);
+      await removeQuietly(join(options.dir, `${id}${GLOBALS_SUFFIX}`));
       throw error;
     }
   } finally {
@@ -356,16 +354,30 @@ function checkCompression(value: string | undefined, pgDumpMajor: number): strin
   );
 }
 
-/** `<YYYYMMDD>T<HHMMSS>Z-<database>`, made unique within the directory. */
-async function newBackupId(dir: string, database: string): Promise<string> {
+/**
+ * `<YYYYMMDD>T<HHMMSS>Z-<database>`, unique within the directory, reserved by creating its
+ * `.partial` exclusively — a file with mode 0600 that pg_dump overwrites (custom format), or an
+ * empty 0700 directory it fills (directory format) — so two backups started in the same second
+ * never share a file, and the data is never readable by others, not even while being written.
+ */
+async function reserveBackup(dir: string, database: string, format: ArchiveFormat): Promise<string> {
   const stamp = new Date()
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
   const safe = database.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40) || 'db';
-  const base = `${stamp}-${safe}`;
   const taken = new Set(await listDir(dir));
-  const used = (id: string) => [...taken].some((name) => name.startsWith(`${id}.`));
-  if (!used(base)) return base;
-  for (let n = 2; ; n++) if (!used(`${base}-${n}`)) return `${base}-${n}`;
+  for (let n = 1; ; n++) {
+    const id = n === 1 ? `${stamp}-${safe}` : `${stamp}-${safe}-${n}`;
+    if ([...taken].some((name) => name.startsWith(`${id}.`))) continue;
+    const partial = join(dir, `${archiveName(id, format)}${PARTIAL}`);
+    try {
+      if (format === 'custom') await (await open(partial, 'wx', 0o600)).close();
+      else await mkdir(partial, { mode: 0o700 });
+      return id;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw fsError(error, partial, 'create the backup file');
+    }
+  }
 }

@@ -46,6 +46,12 @@ export interface VerifyOptions {
 }
 
 export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult> {
+  if (options.restoreTest && !options.databaseUrl) {
+    throw new PgwardenError(
+      'USAGE',
+      '--restore-test needs the server to restore on: --database-url or DATABASE_URL',
+    );
+  }
   const id = options.id ?? (await newestId(options.dir));
   const manifest = await readManifest(options.dir, id);
   const checks: VerifyCheck[] = [];
@@ -121,7 +127,7 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
       return false;
     if (!options.restoreTest) return true;
     method = 'restore-test';
-    const problems = await restoreTest(tools, manifest, path, options.databaseUrl);
+    const problems = await restoreTest(tools, manifest, path, options.databaseUrl!);
     return add({
       name: 'restore-test',
       ok: problems.length === 0,
@@ -157,7 +163,7 @@ async function restoreTest(
   tools: ClientTools,
   manifest: Manifest,
   path: string,
-  url: string | undefined,
+  url: string,
 ): Promise<string[]> {
   const live = await connect({ url, applicationName: 'pgwarden verify' });
   const name = scratchName();
@@ -165,10 +171,7 @@ async function restoreTest(
   try {
     await createScratchDatabase(live, name);
     created = true;
-    const base =
-      url ??
-      `postgres:///${encodeURIComponent((await live.query('SELECT current_database() AS d')).rows[0].d)}`;
-    const scratchUrl = withDatabase(base, name);
+    const scratchUrl = withDatabase(url, name);
     const target = forLibpq(scratchUrl);
     const result = await run(
       tools.pgRestore,
@@ -200,7 +203,7 @@ async function restoreTest(
       await scratch.end().catch(() => undefined);
     }
   } finally {
-    if (created) await dropScratchDatabase(live, url ?? '', name);
+    if (created) await dropScratchDatabase(live, url, name);
     await live.end().catch(() => undefined);
   }
 }
