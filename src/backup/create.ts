@@ -22,6 +22,7 @@ import {
   digestArchive,
   ensureBackupDir,
   fsError,
+  fsyncPath,
   GLOBALS_SUFFIX,
   listDir,
   PARTIAL,
@@ -158,6 +159,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
         }
       }
       await restrictMode(partial);
+      if (format === 'custom') await fsyncPath(partial); // pg_dump syncs too (PG 10+); cheap to be sure
       const digest = await digestArchive(partial);
       const globals = options.globals
         ? await dumpGlobals(tools, options.databaseUrl, options.dir, id, emit)

@@ -60,7 +60,11 @@ export async function readArchiveRows(
     throw new PgwardenError(
       'BACKUP_INVALID',
       `${path}: pg_restore could not read the archive to the end (${exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code}`}): ${lastLines(stderr)}`,
-      { hint: 'The archive is truncated or corrupted; it cannot be restored. Take a new backup.' },
+      {
+        hint: stderr.includes('unsupported version')
+          ? 'A newer pg_dump wrote it: install the client programs of that PostgreSQL version or point PG_BIN at them.'
+          : 'The archive is truncated or corrupted; it cannot be restored. Take a new backup.',
+      },
     );
   }
   if (counts instanceof Error) throw counts;

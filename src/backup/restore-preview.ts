@@ -184,7 +184,11 @@ export async function previewRestore(
   }
 
   // rows
-  const rows = await sourceRows(source, tools, options);
+  // an archive the local tools cannot read is not read (the version problem says why)
+  const unreadable = problems.some((p) => p.code === 'RESTORE_INCOMPATIBLE');
+  const rows: SourceRows = unreadable
+    ? { tables: [], from: 'archive', complete: true, largeObjects: false, connects: false }
+    : await sourceRows(source, tools, options);
   if (!rows.complete) {
     problems.push({
       code: 'BACKUP_INVALID',

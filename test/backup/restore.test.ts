@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -428,5 +428,33 @@ describe('restore refusals and failures', () => {
     expect(result.stderr).toContain(
       'restore.passwordHash: not a password hash; make one with pgwarden hash-password',
     );
+  });
+
+  it('refuses an archive written by a newer pg_dump than the local pg_restore reads (exit 3)', async () => {
+    const target = await freshDatabase();
+    await sql(target.url, 'CREATE TABLE t (x int); INSERT INTO t VALUES (1)');
+    const dir = tempDir();
+    const file = join(dir, 'newer.dump');
+    const libpq = forLibpq(target.url);
+    execFileSync(join(realBinDir(), 'pg_dump'), ['-Fc', '-f', file, '--dbname', libpq.url], {
+      env: { ...process.env, PGPASSWORD: libpq.password },
+    });
+    // archive version 1.14 (pg_dump 12-15) becomes 1.16, which only pg_restore 17 and newer read:
+    // from 1.15 the compression is one byte (1 = gzip) instead of an int (a sign byte and 4 bytes)
+    const bytes = readFileSync(file);
+    expect([...bytes.subarray(5, 8)]).toEqual([1, 14, 0]);
+    const newer = Buffer.concat([bytes.subarray(0, 11), Buffer.from([1]), bytes.subarray(16)]);
+    newer[6] = 16;
+    writeFileSync(file, newer);
+    const result = await pgwarden(
+      ['restore', file, '--countdown', '0', '--confirm', target.name, '--backup-dir', join(dir, 'b')],
+      {
+        env: { DATABASE_URL: target.url },
+      },
+    );
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('the archive (format 1.16.0) needs pg_restore 17 or newer');
+    expect(result.stderr).toContain('postgresql-client-17');
+    expect(await sql(target.url, 'SELECT count(*)::int AS n FROM t')).toEqual([{ n: 1 }]);
   });
 });
