@@ -9,6 +9,17 @@ import { RUNNER_ALIASES, RUNNER_IDS } from '../lint/runners.js';
 import { FORMAT_IDS } from '../migrate/types.js';
 
 export const MIGRATION_FORMATS = ['auto', ...FORMAT_IDS] as const;
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const LOCAL_TIME = /^\d{4}-\d\d-\d\d(T\d\d:\d\d)?$/;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const ms = z
   .number()
@@ -71,6 +82,85 @@ export const configSchema = z.strictObject({
         .optional(),
       /** seconds of the cancellable countdown before the restore starts (default 5). */
       countdown: z.number().int().min(0).max(600).optional(),
+    })
+    .optional(),
+  deploy: z
+    .strictObject({
+      /** After a failed migration that left non-transactional steps applied: restore the pre-deploy backup? */
+      restoreOnFailure: z.enum(['never', 'if-no-writes', 'always']).optional(),
+      /** Lint errors in pending migrations stop the deploy (default true). */
+      lintGate: z.boolean().optional(),
+      /** Checked after migrating, before the app starts: an HTTP URL or a command. */
+      healthCheck: z
+        .strictObject({
+          url: z.string().url().optional(),
+          /** expected HTTP status (default 200) */
+          status: z.number().int().min(100).max(599).optional(),
+          /** a command (argument array, no shell) that must exit 0 */
+          command: z.array(z.string().min(1)).min(1).optional(),
+          /** per attempt (ms, default 5000) */
+          timeout: ms.optional(),
+          /** how long to keep trying (ms, default 30000) */
+          within: ms.optional(),
+        })
+        .refine((h) => (h.url === undefined) !== (h.command === undefined), {
+          message: 'give either url or command',
+        })
+        .optional(),
+      /** When deploys may run (time zone aware); outside, deploy refuses unless --force-window. */
+      windows: z
+        .strictObject({
+          /** IANA time zone, e.g. Europe/Berlin (default UTC) */
+          timezone: z
+            .string()
+            .refine(isTimeZone, { message: 'unknown time zone (use an IANA name such as Europe/Berlin)' })
+            .optional(),
+          /** allowed windows; none = any time outside freezes */
+          allow: z
+            .array(
+              z.strictObject({
+                days: z.array(z.enum(WEEKDAYS)).min(1),
+                from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'HH:MM' }),
+                to: z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, { message: 'HH:MM' }),
+              }).refine((w) => w.from < w.to, { message: 'a window ends after it starts (split one across midnight in two)' }),
+            )
+            .optional(),
+          /** freeze periods (local dates/times in the time zone, e.g. 2026-12-20 or 2026-12-20T18:00) */
+          freeze: z
+            .array(
+              z.strictObject({
+                from: z.string().regex(LOCAL_TIME, { message: 'YYYY-MM-DD or YYYY-MM-DDTHH:MM' }),
+                to: z.string().regex(LOCAL_TIME, { message: 'YYYY-MM-DD or YYYY-MM-DDTHH:MM' }),
+                reason: z.string().optional(),
+              }),
+            )
+            .optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  doctor: z
+    .strictObject({
+      /** Level per check id ("off" silences one). */
+      checks: z.record(z.string(), z.enum(['fail', 'warn', 'off'])).optional(),
+      /** Maximum age of the newest verified backup before doctor warns (hours, default 26). */
+      backupMaxAgeHours: z.number().min(0).optional(),
+      testData: z
+        .strictObject({
+          /** level when test data is found (default fail) */
+          level: z.enum(['fail', 'warn', 'off']).optional(),
+          /** rows sampled per table (default 1000) */
+          sampleRows: z.number().int().min(1).max(1_000_000).optional(),
+          /** dates further in the future than this are suspicious (days, default 365) */
+          futureDays: z.number().int().min(1).optional(),
+          /** extra placeholder names / values (case-insensitive, whole value) */
+          names: z.array(z.string().min(1)).optional(),
+          /** extra e-mail domains treated as test domains */
+          emailDomains: z.array(z.string().min(1)).optional(),
+          /** tables ("schema.table") or columns ("schema.table.column") to skip */
+          ignore: z.array(z.string().min(1)).optional(),
+        })
+        .optional(),
     })
     .optional(),
   lint: z
