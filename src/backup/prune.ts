@@ -12,7 +12,6 @@ import { PgwardenError } from '../errors/pgwarden-error.js';
 import { type Catalog, readCatalog } from './catalog.js';
 import { manifestName } from './store.js';
 
-export const DEFAULT_RETENTION_DAYS = 30;
 const DAY = 24 * 3600 * 1000;
 
 export interface PrunePolicy {

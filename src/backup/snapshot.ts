@@ -69,11 +69,14 @@ export async function databaseIdentity(client: pg.Client): Promise<DatabaseIdent
   };
 }
 
-/** Rows written (inserted, updated, deleted) in user tables, from the statistics: a counter that only grows. */
+/**
+ * Rows written (inserted, updated, deleted) in the application's tables, from the statistics: a
+ * counter that only grows. pgwarden's own records (schema pgwarden) are left out.
+ */
 export const WRITES_SQL = `
   SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::float8 AS writes,
          (SELECT stats_reset::text FROM pg_stat_database WHERE datname = current_database()) AS stats_reset
-    FROM pg_stat_user_tables`;
+    FROM pg_stat_user_tables WHERE schemaname <> 'pgwarden'`;
 
 export interface ExportedSnapshot {
   facts: SnapshotFacts;

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerBackupCommands } from './commands/backup.js';
+import { registerDeploy } from './commands/deploy.js';
 import { registerLint } from './commands/lint.js';
 import { registerMigrationCommands } from './commands/migrations.js';
 import { registerTrace } from './commands/trace.js';
@@ -35,6 +36,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerMigrationCommands(program, io, setExit);
   registerTrace(program, io, setExit);
   registerBackupCommands(program, io, setExit);
+  registerDeploy(program, io, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

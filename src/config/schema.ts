@@ -118,11 +118,15 @@ export const configSchema = z.strictObject({
           /** allowed windows; none = any time outside freezes */
           allow: z
             .array(
-              z.strictObject({
-                days: z.array(z.enum(WEEKDAYS)).min(1),
-                from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'HH:MM' }),
-                to: z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, { message: 'HH:MM' }),
-              }).refine((w) => w.from < w.to, { message: 'a window ends after it starts (split one across midnight in two)' }),
+              z
+                .strictObject({
+                  days: z.array(z.enum(WEEKDAYS)).min(1),
+                  from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'HH:MM' }),
+                  to: z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, { message: 'HH:MM' }),
+                })
+                .refine((w) => w.from < w.to, {
+                  message: 'a window ends after it starts (split one across midnight in two)',
+                }),
             )
             .optional(),
           /** freeze periods (local dates/times in the time zone, e.g. 2026-12-20 or 2026-12-20T18:00) */

@@ -49,7 +49,14 @@ function localParts(at: Date, timezone: string): LocalTime {
 }
 
 /** The instant of a local wall-clock time in the zone (the first, when a DST change repeats it). */
-export function fromLocal(year: number, month: number, day: number, hour: number, minute: number, timezone: string): Date {
+export function fromLocal(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  timezone: string,
+): Date {
   const wanted = Date.UTC(year, month - 1, day, hour, minute);
   let guess = wanted;
   for (let i = 0; i < 3; i++) {
@@ -90,7 +97,9 @@ function inAllowed(config: WindowsConfig, at: Date, timezone: string): boolean {
   if (!config.allow || config.allow.length === 0) return true;
   const local = localParts(at, timezone);
   const now = local.hour * 60 + local.minute;
-  return config.allow.some((w) => w.days.includes(local.weekday) && now >= minutes(w.from) && now < minutes(w.to));
+  return config.allow.some(
+    (w) => w.days.includes(local.weekday) && now >= minutes(w.from) && now < minutes(w.to),
+  );
 }
 
 export function isOpen(config: WindowsConfig | undefined, at: Date): boolean {
@@ -117,7 +126,9 @@ function nextOpen(config: WindowsConfig, now: Date, timezone: string): Date | un
   for (let offset = 0; offset <= 366; offset++) {
     for (const w of config.allow ?? [{ days: [...DAYS], from: '00:00', to: '24:00' }]) {
       const start = minutes(w.from);
-      candidates.push(fromLocal(local.year, local.month, local.day + offset, Math.floor(start / 60), start % 60, timezone));
+      candidates.push(
+        fromLocal(local.year, local.month, local.day + offset, Math.floor(start / 60), start % 60, timezone),
+      );
     }
   }
   return candidates

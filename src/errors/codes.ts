@@ -56,6 +56,17 @@ export const ERROR_CODES = {
   },
   RESTORE_FAILED: { class: 'failure', title: 'The restore failed and was rolled back' },
   RESTORE_CHECK_FAILED: { class: 'failure', title: 'The restored database does not match the backup' },
+  DEPLOY_WINDOW_CLOSED: { class: 'failure', title: 'Outside the deploy windows, or in a deploy freeze' },
+  LINT_GATE: { class: 'failure', title: 'Lint errors in pending migrations stopped the deploy' },
+  HEALTH_CHECK_FAILED: { class: 'failure', title: 'The health check failed; the app was not started' },
+  SCHEMA_DRIFT: {
+    class: 'failure',
+    title: 'The schema changed outside the migrations since the last deploy',
+  },
+  APP_NOT_STARTED: {
+    class: 'environment',
+    title: 'The app command could not be started (not found, not executable)',
+  },
   INTERRUPTED: { class: 'interrupted', title: 'Interrupted' },
   INTERNAL: { class: 'internal', title: 'Internal error (a bug in pgwarden)' },
 } as const satisfies Record<string, CodeInfo>;

@@ -78,7 +78,7 @@ export interface MigrateResult {
 }
 
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
-  return locked(options, 'pgwarden migrate', (session) => underLock(session, options));
+  return locked(options, 'pgwarden migrate', (session) => migrateLocked(session, options));
 }
 
 /** What a command holding the migration lock works with. */
@@ -206,7 +206,8 @@ export async function prepareRun(session: LockedSession): Promise<void> {
   if (pgMajor >= 14) await client.query(`SET client_connection_check_interval = '1s'`);
 }
 
-async function underLock(session: LockedSession, options: MigrateOptions): Promise<MigrateResult> {
+/** `migrate` for a caller that already holds the migration lock (deploy). */
+export async function migrateLocked(session: LockedSession, options: MigrateOptions): Promise<MigrateResult> {
   const { target, actor, gitCommit, lockPid } = session;
   const { client, source } = target;
   // read the history only now: another deploy may have just finished

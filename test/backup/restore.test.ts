@@ -5,54 +5,19 @@
  * custom archives without a manifest); and the refusals, each leaving the database unchanged.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createBackup } from '../../src/backup/create.js';
 import { forLibpq } from '../../src/db/libpq.js';
 import { pgwarden, pgwardenProcess } from '../support/cli.js';
-import { databaseUrl, serverUrl } from '../support/database.js';
+import { sqlOn, useFreshDatabases } from '../support/database.js';
 import { tempDir } from '../support/files.js';
 import { realBinDir } from '../support/pg-shims.js';
 
-const created: string[] = [];
-
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl() });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A database of its own (no other sessions stay connected to it). */
-async function freshDatabase(): Promise<{ name: string; url: string }> {
-  const name = `pgwarden_test_${randomBytes(5).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  created.push(name);
-  return { name, url: databaseUrl(serverUrl(), name) };
-}
-
-afterAll(async () => {
-  await admin(async (c) => {
-    for (const name of created) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  });
-});
-
-async function sql<R extends pg.QueryResultRow = any>(url: string, text: string): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const result = await client.query<R>(text);
-    return Array.isArray(result) ? (result.at(-1)?.rows ?? []) : result.rows;
-  } finally {
-    await client.end();
-  }
-}
+const freshDatabase = useFreshDatabases();
+const sql = sqlOn;
 
 /** A fingerprint of the database: tables with row counts, and schemas. */
 async function state(url: string): Promise<Record<string, number | string>> {

@@ -76,3 +76,43 @@ export function useTestDatabase(): TestDatabase {
     connect,
   };
 }
+
+/**
+ * Databases of their own for a test file (no shared connection stays open on them, so restore and
+ * deploy see no other sessions), each created on demand and dropped after the file.
+ */
+export function useFreshDatabases(): () => Promise<{ name: string; url: string }> {
+  const created: string[] = [];
+  const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: serverUrl() });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  };
+  afterAll(async () => {
+    await admin(async (client) => {
+      for (const name of created) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    });
+  });
+  return async () => {
+    const name = `pgwarden_test_${randomBytes(5).toString('hex')}`;
+    await admin((client) => client.query(`CREATE DATABASE ${name}`));
+    created.push(name);
+    return { name, url: databaseUrl(serverUrl(), name) };
+  };
+}
+
+/** Runs SQL on a new connection and closes it; the rows of the last statement. */
+export async function sqlOn<R extends pg.QueryResultRow = any>(url: string, text: string): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const result = (await client.query<R>(text)) as pg.QueryResult<R> | pg.QueryResult<R>[];
+    return Array.isArray(result) ? (result.at(-1)?.rows ?? []) : result.rows;
+  } finally {
+    await client.end();
+  }
+}

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
+import { Problems, retentionDays, wholeNumber } from '../../config/settings.js';
 import { EXIT } from '../../errors/codes.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
 import { formatBytes } from '../../lint/describe.js';
@@ -125,16 +126,18 @@ export async function runBackupCommand(
         return result.ok ? EXIT.ok : EXIT.failure;
       }
       case 'prune': {
-        const { pruneBackups, DEFAULT_RETENTION_DAYS } = await import('../../backup/prune.js');
-        const retentionDays =
-          options.retentionDays !== undefined
-            ? wholeNumber(options.retentionDays, '--retention-days', 0)
-            : io.env.BACKUP_RETENTION_DAYS
-              ? wholeNumber(io.env.BACKUP_RETENTION_DAYS, 'BACKUP_RETENTION_DAYS', 0)
-              : (config.backup?.retentionDays ?? DEFAULT_RETENTION_DAYS);
+        const { pruneBackups } = await import('../../backup/prune.js');
+        const problems = new Problems();
+        const days = retentionDays(options.retentionDays, io.env, config, problems);
+        problems.throwIfAny('invalid settings');
         const keep =
           options.keep !== undefined ? wholeNumber(options.keep, '--keep', 1) : config.backup?.keep;
-        const result = await pruneBackups({ dir, retentionDays, keep, dryRun: options.dryRun === true });
+        const result = await pruneBackups({
+          dir,
+          retentionDays: days,
+          keep,
+          dryRun: options.dryRun === true,
+        });
         out(options.json ? JSON.stringify(result, null, 2) : renderPrune(result, options.verbose === true));
         return EXIT.ok;
       }
@@ -273,15 +276,4 @@ async function ask(io: CliIo, question: string, hidden = false): Promise<string>
   } finally {
     rl.close();
   }
-}
-
-function wholeNumber(text: string, what: string, min: number): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n < min) {
-    throw new PgwardenError(
-      'USAGE',
-      `${what} must be a whole number${min > 0 ? ` of ${min} or more` : ''}, not "${text}"`,
-    );
-  }
-  return n;
 }

@@ -2,6 +2,7 @@
 import pc from 'picocolors';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
+import { migrateTimeouts, Problems } from '../../config/settings.js';
 import { EXIT } from '../../errors/codes.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
 import { sizeNote } from '../../lint/describe.js';
@@ -10,7 +11,6 @@ import { type PlanResult, plan } from '../../migrate/plan.js';
 import { describeSession } from '../../migrate/sessions.js';
 import { displayPath } from '../../migrate/source.js';
 import { type MigrationStatus, status as readStatus } from '../../migrate/status.js';
-import { parseDuration } from '../../util/duration.js';
 import { type CliIo, type GlobalOptions, useColor } from '../io.js';
 
 export interface RunnerCliOptions {
@@ -130,52 +130,13 @@ export async function runMigrationCommand(
 }
 
 function timeouts(options: RunnerCliOptions, env: NodeJS.ProcessEnv, config: Config) {
-  const pick = (
-    flag: string | undefined,
-    flagName: string,
-    envName: string,
-    configured: number | undefined,
-    fallback: number,
-  ) => {
-    if (flag !== undefined) return parseDuration(flag, flagName);
-    const fromEnv = env[envName];
-    if (fromEnv !== undefined && fromEnv !== '') return parseDuration(fromEnv, envName);
-    return configured ?? fallback;
-  };
-  const m = config.migrate ?? {};
-  return {
-    lockTimeoutMs: pick(
-      options.lockTimeout,
-      '--lock-timeout',
-      'PGWARDEN_LOCK_TIMEOUT',
-      m.lockTimeout,
-      DEFAULT_TIMEOUTS.lockTimeoutMs,
-    ),
-    statementTimeoutMs: pick(
-      options.statementTimeout,
-      '--statement-timeout',
-      'PGWARDEN_STATEMENT_TIMEOUT',
-      m.statementTimeout,
-      DEFAULT_TIMEOUTS.statementTimeoutMs,
-    ),
-    retryBudgetMs: pick(
-      options.retryBudget,
-      '--retry-budget',
-      'PGWARDEN_RETRY_BUDGET',
-      m.retryBudget,
-      DEFAULT_TIMEOUTS.retryBudgetMs,
-    ),
-    lockWaitMs: pick(
-      options.lockWait,
-      '--lock-wait',
-      'PGWARDEN_LOCK_WAIT',
-      m.lockWait,
-      DEFAULT_TIMEOUTS.lockWaitMs,
-    ),
-  };
+  const problems = new Problems();
+  const resolved = migrateTimeouts(options, env, config, problems);
+  problems.throwIfAny('invalid settings');
+  return resolved;
 }
 
-function renderEvent(event: MigrateEvent): string {
+export function renderEvent(event: MigrateEvent): string {
   switch (event.type) {
     case 'lock-wait':
       return `waiting for another deploy to finish (${Math.round(event.waitedMs / 1000)} s)${event.holders.map((h) => `; lock held by pid ${h.pid} ${h.applicationName}`).join('')}`;
