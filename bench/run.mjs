@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /** `npm run bench [name…]`: runs the benchmarks (all by default) and prints their figures. */
+import { benchBackup } from './backup/index.mjs';
+import { benchDeploy } from './deploy/index.mjs';
 import { benchDowntime } from './downtime/index.mjs';
 import { benchLint } from './lint/index.mjs';
 
-const BENCHES = { lint: benchLint, downtime: benchDowntime };
-BENCHES.backup = (await import('./backup/index.mjs')).benchBackup;
+const BENCHES = { lint: benchLint, downtime: benchDowntime, backup: benchBackup, deploy: benchDeploy };
 const wanted = process.argv.slice(2);
 for (const name of wanted.length ? wanted : Object.keys(BENCHES)) {
   const bench = BENCHES[name];

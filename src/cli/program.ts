@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerBackupCommands } from './commands/backup.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerInit } from './commands/init.js';
 import { registerLint } from './commands/lint.js';
 import { registerMigrationCommands } from './commands/migrations.js';
 import { registerTrace } from './commands/trace.js';
@@ -37,6 +38,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerTrace(program, io, setExit);
   registerBackupCommands(program, io, setExit);
   registerDeploy(program, io, setExit);
+  registerInit(program, io, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -25,11 +25,12 @@ export async function loadConfig(
     const text = await readText(path);
     if (text === undefined)
       throw new PgwardenError('PATH_NOT_FOUND', `${options.file}: config file not found`);
-    return { config: await validate(parseJson(text, path), path), path };
+    return { config: await validate(await parseJsonc(text, path), path), path };
   }
   const own = join(cwd, CONFIG_FILE);
   const ownText = await readText(own);
-  if (ownText !== undefined) return { config: await validate(parseJson(ownText, own), own), path: own };
+  if (ownText !== undefined)
+    return { config: await validate(await parseJsonc(ownText, own), own), path: own };
   const pkgPath = join(cwd, 'package.json');
   const pkgText = await readText(pkgPath);
   if (pkgText !== undefined) {
@@ -79,6 +80,22 @@ async function readText(path: string): Promise<string | undefined> {
       `${path}: cannot read (${(error as NodeJS.ErrnoException).code})`,
     );
   }
+}
+
+/** pgwarden.config.json may carry comments (`pgwarden init` writes them) and trailing commas. */
+async function parseJsonc(text: string, path: string): Promise<unknown> {
+  const { parse, printParseErrorCode } = await import('jsonc-parser');
+  const errors: import('jsonc-parser').ParseError[] = [];
+  const value = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0) {
+    const first = errors[0]!;
+    const line = text.slice(0, first.offset).split('\n').length;
+    throw new PgwardenError(
+      'CONFIG_INVALID',
+      `${path}:${line}: not valid JSON (${printParseErrorCode(first.error)})`,
+    );
+  }
+  return value;
 }
 
 function parseJson(text: string, path: string): unknown {

@@ -4,7 +4,7 @@
  * all at once (deploy does; the other commands stop at the end of resolving).
  */
 import { PgwardenError } from '../errors/pgwarden-error.js';
-import { DEFAULT_TIMEOUTS } from '../migrate/migrate.js';
+import { DEFAULT_TIMEOUTS } from '../migrate/timeouts.js';
 import { parseDuration } from '../util/duration.js';
 import type { Config } from './schema.js';
 

@@ -12,25 +12,49 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { createBackup } from '../backup/create.js';
-import { readManifest, writeManifest } from '../backup/manifest.js';
-import { pruneBackups } from '../backup/prune.js';
-import { restore, safetyCommand } from '../backup/restore.js';
 import { WRITES_SQL } from '../backup/snapshot.js';
 import type { Config } from '../config/schema.js';
-import { findClientTools } from '../db/client-tools.js';
 import { connect } from '../db/connect.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
-import { lint } from '../lint/lint.js';
 import { currentActor } from '../migrate/ledger.js';
-import { lintSourcesOf } from '../migrate/lint-sources.js';
+import type { MigrateEvent } from '../migrate/migrate.js';
 import { displayPath } from '../migrate/source.js';
-import { type DEFAULT_TIMEOUTS, locked, type MigrateEvent, migrateLocked } from '../migrate/migrate.js';
 import { computeStatus, readStatusInputs } from '../migrate/status.js';
 import { openTarget } from '../migrate/target.js';
-import { type HealthCheck, runHealthCheck } from './health.js';
+import type { DEFAULT_TIMEOUTS } from '../migrate/timeouts.js';
+import type { HealthCheck } from './health.js';
 import { type DeployRecord, type DeployResultKind, lastFingerprint, recordDeploy } from './record.js';
 import { checkWindow, formatLocal, type WindowsConfig } from './window.js';
+
+/** What only a deploy with pending migrations needs: loaded then, so a restart with nothing to do starts fast. */
+async function heavy() {
+  const [migrate, lintModule, sources, create, manifest, prune, restoreModule, tools, health] =
+    await Promise.all([
+      import('../migrate/migrate.js'),
+      import('../lint/lint.js'),
+      import('../migrate/lint-sources.js'),
+      import('../backup/create.js'),
+      import('../backup/manifest.js'),
+      import('../backup/prune.js'),
+      import('../backup/restore.js'),
+      import('../db/client-tools.js'),
+      import('./health.js'),
+    ]);
+  return {
+    locked: migrate.locked,
+    migrateLocked: migrate.migrateLocked,
+    lint: lintModule.lint,
+    lintSourcesOf: sources.lintSourcesOf,
+    createBackup: create.createBackup,
+    readManifest: manifest.readManifest,
+    writeManifest: manifest.writeManifest,
+    pruneBackups: prune.pruneBackups,
+    restore: restoreModule.restore,
+    safetyCommand: restoreModule.safetyCommand,
+    findClientTools: tools.findClientTools,
+    runHealthCheck: health.runHealthCheck,
+  };
+}
 
 export const DEPLOY_STEPS = [
   'preflight',
@@ -147,6 +171,18 @@ export async function deploy(options: DeployOptions): Promise<DeployOutcome> {
   }
 
   // 3. under the lock: another deploy may have applied them meanwhile
+  const {
+    locked,
+    migrateLocked,
+    lint,
+    lintSourcesOf,
+    createBackup,
+    readManifest,
+    writeManifest,
+    pruneBackups,
+    runHealthCheck,
+    findClientTools,
+  } = await heavy();
   let migrated: string[] = [];
   let backupId: string | undefined;
   const actorCommit = { value: undefined as string | undefined };
@@ -384,6 +420,7 @@ async function recover(
     );
     return;
   }
+  const { restore, safetyCommand } = await heavy();
   const database = await withClient(
     options.databaseUrl,
     async (c) => (await c.query('SELECT current_database() AS d')).rows[0].d as string,

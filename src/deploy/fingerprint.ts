@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 
 // TEMPORARY until src/drift/fingerprint.ts lands: columns of user tables only
-export function schemaFingerprintFor(historyTable: string | undefined): (client: pg.Client) => Promise<string> {
+export function schemaFingerprintFor(
+  historyTable: string | undefined,
+): (client: pg.Client) => Promise<string> {
   return async (client) => {
     const { rows } = await client.query(
       `SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod) AS t, a.attnotnull

@@ -23,13 +23,9 @@ import { findMigration } from './source.js';
 import { computeStatus, type MigrationStatus, readStatusInputs } from './status.js';
 import { type ScriptSteps, scriptSteps } from './steps.js';
 import { openTarget, type Target, type TargetOptions } from './target.js';
+import { DEFAULT_TIMEOUTS } from './timeouts.js';
 
-export const DEFAULT_TIMEOUTS: Timeouts & { lockWaitMs: number } = {
-  lockTimeoutMs: 500,
-  statementTimeoutMs: 0,
-  retryBudgetMs: 5 * 60_000,
-  lockWaitMs: 10 * 60_000,
-};
+export { DEFAULT_TIMEOUTS };
 
 export type MigrateEvent =
   | ExecuteEvent

@@ -8,7 +8,7 @@ import type { DeployEvent, RestorePolicy } from '../../deploy/deploy.js';
 import { EXIT } from '../../errors/codes.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
 import type { CliIo, GlobalOptions } from '../io.js';
-import { renderEvent } from './migrations-run.js';
+import { renderEvent } from './migrate-events.js';
 
 export interface DeployCliOptions {
   dir?: string;

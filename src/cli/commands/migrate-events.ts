@@ -1,0 +1,22 @@
+/** One line (or a few) per runner event, for migrate, rollback, resolve and deploy. */
+import type { MigrateEvent } from '../../migrate/migrate.js';
+import { describeSession } from '../../migrate/sessions.js';
+
+export function renderEvent(event: MigrateEvent): string {
+  switch (event.type) {
+    case 'lock-wait':
+      return `waiting for another deploy to finish (${Math.round(event.waitedMs / 1000)} s)${event.holders.map((h) => `; lock held by pid ${h.pid} ${h.applicationName}`).join('')}`;
+    case 'sessions':
+      return `warning: sessions that may make the migration wait:\n${event.sessions.map((s) => `  ${describeSession(s)}`).join('\n')}`;
+    case 'migration-start':
+      return `→ ${event.id} (${event.statements} statement${event.statements === 1 ? '' : 's'}, ${event.mode === 'transaction' ? 'one transaction' : 'statement by statement'})`;
+    case 'statement':
+      return `  ${event.index + 1}/${event.total} line ${event.line} ${event.kind} ${event.durationMs} ms`;
+    case 'retry':
+      return `  lock timeout at line ${event.line}; rolled back, retry ${event.attempt} in ${event.delayMs} ms${event.blockers.length ? `\n    in the way: ${event.blockers.join('\n    in the way: ')}` : ''}`;
+    case 'dropped-invalid-index':
+      return `  dropped ${event.index}, an INVALID index left by a failed concurrent build`;
+    case 'migration-done':
+      return `✓ ${event.id} ${event.durationMs} ms${event.retries ? `, ${event.retries} retr${event.retries === 1 ? 'y' : 'ies'}` : ''}${event.resumedFrom ? `, resumed at statement ${event.resumedFrom + 1}` : ''}`;
+  }
+}

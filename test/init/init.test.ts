@@ -1,0 +1,51 @@
+/** `pgwarden init`: detects the layout, writes a commented config that pgwarden reads back, refuses to overwrite. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { pgwarden } from '../support/cli.js';
+import { tempDir } from '../support/files.js';
+
+describe('pgwarden init', () => {
+  it('detects a dbmate folder and writes a commented config that loads', async () => {
+    const dir = tempDir({
+      'db/migrations/20260101000000_users.sql': '-- migrate:up\nCREATE TABLE users (id int);\n-- migrate:down\nDROP TABLE users;\n',
+      'db/migrations/20260102000000_more.sql': '-- migrate:up\nALTER TABLE users ADD COLUMN email text;\n-- migrate:down\n',
+    });
+    const result = await pgwarden(['init'], { cwd: dir, env: {} });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('2 dbmate migrations in db/migrations');
+    expect(result.stdout).toContain('Add backups/ to .gitignore');
+    const text = readFileSync(join(dir, 'pgwarden.config.json'), 'utf8');
+    expect(text).toContain('// found 2 dbmate migrations here');
+    const { config } = await loadConfig({ cwd: dir });
+    expect(config.migrations).toEqual({ dir: 'db/migrations', format: 'dbmate' });
+    expect(config.deploy?.restoreOnFailure).toBe('if-no-writes');
+    // and the other commands read it
+    const status = await pgwarden(['lint', '--offline'], { cwd: dir, env: {} });
+    expect(status.stderr).not.toContain('invalid configuration');
+
+    const again = await pgwarden(['init'], { cwd: dir, env: {} });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('pgwarden.config.json already exists');
+    expect((await pgwarden(['init', '--force'], { cwd: dir, env: {} })).code).toBe(0);
+  });
+
+  it('without a migrations folder it still writes a config, saying so', async () => {
+    const dir = tempDir({ '.gitignore': 'node_modules\nbackups/\n' });
+    const result = await pgwarden(['init', '--json'], { cwd: dir, env: {} });
+    expect(result.code, result.stderr).toBe(0);
+    const out = JSON.parse(result.stdout);
+    expect(out.migrations).toBeUndefined();
+    expect(out.gitignoreHint).toBe(false);
+    expect(out.note).toBeTruthy();
+    expect((await loadConfig({ cwd: dir })).config.backup).toEqual({ dir: 'backups', retentionDays: 30 });
+  });
+
+  it('a config with a syntax error names the line', async () => {
+    const dir = tempDir({ 'pgwarden.config.json': '{\n  // comment\n  "backup": { "dir": "b" },,\n}\n' });
+    const result = await pgwarden(['backup', 'list'], { cwd: dir, env: {} });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/pgwarden\.config\.json:3: not valid JSON/);
+  });
+});
