@@ -133,7 +133,7 @@ export async function deploy(options: DeployOptions): Promise<DeployOutcome> {
     const drifted = recorded !== undefined && fingerprintBefore !== recorded;
     const facts = [
       `PostgreSQL ${target.pgMajor}`,
-      `${target.source.format.id} migrations in ${target.source.dir}`,
+      `${target.source.format.id} migrations in ${displayPath(options.cwd, target.source.dir)}`,
       window.open ? 'deploy window open' : `deploy window closed: ${window.reason}`,
       drifted ? 'schema changed since the last deploy' : undefined,
     ].filter(Boolean);

@@ -8,13 +8,7 @@ import { loadLiveFacts } from '../analysis/live-catalog.js';
 import { connect } from '../db/connect.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { loadParser } from '../sql/parser.js';
-import {
-  type ExecuteContext,
-  type ExecuteEvent,
-  executeMigration,
-  relationsOf,
-  type Timeouts,
-} from './execute.js';
+import { type ExecuteContext, type ExecuteEvent, executeMigration, relationsOf } from './execute.js';
 import { gitState } from './git.js';
 import { type Actor, currentActor, ensureLedger, logEvent } from './ledger.js';
 import { acquireLocks, type LockHolder, PGWARDEN_LOCK_KEY } from './lock.js';

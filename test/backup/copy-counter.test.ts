@@ -5,7 +5,7 @@
  * memory stays flat on 200 MB; the throughput on 500 MB is measured and printed.
  */
 import { execFile, spawn } from 'node:child_process';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';

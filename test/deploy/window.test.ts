@@ -4,7 +4,9 @@ import { checkWindow, formatLocal, fromLocal } from '../../src/deploy/window.js'
 
 const berlin = {
   timezone: 'Europe/Berlin',
-  allow: [{ days: ['mon', 'tue', 'wed', 'thu'] as ('mon' | 'tue' | 'wed' | 'thu')[], from: '09:00', to: '16:00' }],
+  allow: [
+    { days: ['mon', 'tue', 'wed', 'thu'] as ('mon' | 'tue' | 'wed' | 'thu')[], from: '09:00', to: '16:00' },
+  ],
 };
 
 describe('deploy windows', () => {

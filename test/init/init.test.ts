@@ -9,8 +9,10 @@ import { tempDir } from '../support/files.js';
 describe('pgwarden init', () => {
   it('detects a dbmate folder and writes a commented config that loads', async () => {
     const dir = tempDir({
-      'db/migrations/20260101000000_users.sql': '-- migrate:up\nCREATE TABLE users (id int);\n-- migrate:down\nDROP TABLE users;\n',
-      'db/migrations/20260102000000_more.sql': '-- migrate:up\nALTER TABLE users ADD COLUMN email text;\n-- migrate:down\n',
+      'db/migrations/20260101000000_users.sql':
+        '-- migrate:up\nCREATE TABLE users (id int);\n-- migrate:down\nDROP TABLE users;\n',
+      'db/migrations/20260102000000_more.sql':
+        '-- migrate:up\nALTER TABLE users ADD COLUMN email text;\n-- migrate:down\n',
     });
     const result = await pgwarden(['init'], { cwd: dir, env: {} });
     expect(result.code, result.stderr).toBe(0);
