@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerBackupCommands } from './commands/backup.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerInit } from './commands/init.js';
 import { registerLint } from './commands/lint.js';
 import { registerMigrationCommands } from './commands/migrations.js';
@@ -38,6 +39,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerTrace(program, io, setExit);
   registerBackupCommands(program, io, setExit);
   registerDeploy(program, io, setExit);
+  registerDoctor(program, io, setExit);
   registerInit(program, io, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });

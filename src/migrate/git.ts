@@ -42,6 +42,26 @@ export async function gitState(dir: string, files: readonly string[]): Promise<G
   return { inRepo: true, ...(commit ? { commit } : {}), untracked, modified: [...modified].sort() };
 }
 
+/**
+ * Uncommitted changes anywhere in the work tree holding `dir` ("XY path" as git status prints
+ * them, untracked files included, ignored ones not); undefined when it is not a git work tree.
+ */
+export async function worktreeChanges(
+  dir: string,
+): Promise<{ commit?: string; changes: string[] } | undefined> {
+  const top = await git(dir, ['rev-parse', '--show-toplevel']);
+  if (top === undefined) return undefined;
+  const commit = await gitCommit(dir);
+  const entries = split(await git(top.trim(), ['status', '--porcelain=v1', '-z', '--untracked-files=all']));
+  const changes: string[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    changes.push(`${entry.slice(0, 2).replace(/\s/g, ' ')} ${entry.slice(3)}`);
+    if (entry[0] === 'R' || entry[0] === 'C') i++;
+  }
+  return { ...(commit ? { commit } : {}), changes };
+}
+
 /** HEAD's commit of the repository holding `dir`, if any. */
 export async function gitCommit(dir: string): Promise<string | undefined> {
   return (await git(dir, ['rev-parse', '--verify', '--quiet', 'HEAD']))?.trim() || undefined;

@@ -1,0 +1,30 @@
+/**
+ * Every doctor check, in the order they run (and are printed). The connection comes first: the
+ * checks that need the database are skipped when it fails. Add a check with one line.
+ */
+import { backupAgeCheck } from './checks/backup-age.js';
+import { backupDirCheck } from './checks/backup-dir.js';
+import { backupFilesCheck } from './checks/backup-files.js';
+import { connectionCheck } from './checks/connection.js';
+import { deployWindowCheck } from './checks/deploy-window.js';
+import { invalidIndexesCheck } from './checks/invalid-indexes.js';
+import { longTransactionsCheck } from './checks/long-transactions.js';
+import { migrationsCheck } from './checks/migrations.js';
+import { migrationsGitCheck } from './checks/migrations-git.js';
+import { pgDumpCheck } from './checks/pg-dump.js';
+import { worktreeCheck } from './checks/worktree.js';
+import type { DoctorCheck } from './types.js';
+
+export const DOCTOR_CHECKS: DoctorCheck[] = [
+  connectionCheck,
+  migrationsCheck,
+  migrationsGitCheck,
+  worktreeCheck,
+  pgDumpCheck,
+  backupDirCheck,
+  backupAgeCheck,
+  backupFilesCheck,
+  longTransactionsCheck,
+  invalidIndexesCheck,
+  deployWindowCheck,
+];
