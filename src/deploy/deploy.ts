@@ -88,6 +88,8 @@ export interface DeployOptions {
   windows?: WindowsConfig | undefined;
   /** deploy outside the windows; the reason is recorded */
   forceWindow?: string | undefined;
+  /** deploy although the schema changed outside the migrations since the last deploy; recorded */
+  acceptDrift?: string | undefined;
   allowUncommitted?: boolean;
   /** compute and compare the schema fingerprint (needs the drift module) */
   fingerprint?: (client: pg.Client) => Promise<string>;
@@ -125,17 +127,20 @@ export async function deploy(options: DeployOptions): Promise<DeployOutcome> {
   const target = await openTarget(source, 'pgwarden deploy');
   let pending: string[];
   let fingerprintBefore: string | undefined;
+  let drifted = false;
   let window: ReturnType<typeof checkWindow>;
   try {
     window = checkWindow(options.windows, options.now ?? new Date());
     const recorded = options.fingerprint ? await lastFingerprint(target.client) : undefined;
     fingerprintBefore = options.fingerprint ? await options.fingerprint(target.client) : undefined;
-    const drifted = recorded !== undefined && fingerprintBefore !== recorded;
+    drifted = recorded !== undefined && fingerprintBefore !== recorded;
     const facts = [
       `PostgreSQL ${target.pgMajor}`,
       `${target.source.format.id} migrations in ${displayPath(options.cwd, target.source.dir)}`,
       window.open ? 'deploy window open' : `deploy window closed: ${window.reason}`,
-      drifted ? 'schema changed since the last deploy' : undefined,
+      drifted
+        ? `schema changed outside the migrations since the last deploy${options.acceptDrift ? ' (accepted)' : ' (pgwarden drift shows what)'}`
+        : undefined,
     ].filter(Boolean);
     step('preflight', window.open && !drifted ? 'ok' : 'warn', facts.join('; '), t);
     t = Date.now();
@@ -157,12 +162,12 @@ export async function deploy(options: DeployOptions): Promise<DeployOutcome> {
         details: { next: window.next?.toISOString() },
       });
     }
-    if (drifted) {
+    if (drifted && !options.acceptDrift) {
       throw new PgwardenError(
         'SCHEMA_DRIFT',
         'deploy refused: the schema changed outside the migrations since the last deploy (its fingerprint differs)',
         {
-          hint: 'Run pgwarden drift to see what changed and fix it (or put it in a migration), then deploy again.',
+          hint: 'Run pgwarden drift to see what changed, and undo it or put it in a migration; to deploy with the change kept, pass --accept-drift "<reason>" (the reason is recorded).',
         },
       );
     }
@@ -337,6 +342,7 @@ export async function deploy(options: DeployOptions): Promise<DeployOutcome> {
       backupId,
       fingerprint,
       forcedWindow: options.forceWindow,
+      acceptedDrift: drifted ? options.acceptDrift : undefined,
     }),
     actorCommit.value,
   );
@@ -362,6 +368,7 @@ function record(
     backupId: extra.backupId,
     steps: steps.map(({ step, status, ms }) => ({ step, status, ms })),
     forcedWindow: extra.forcedWindow,
+    acceptedDrift: extra.acceptedDrift,
     fingerprint: extra.fingerprint,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * `pgwarden.deploys`: one row per deploy that reached the database — who, where, which commit,
  * which migrations, the pre-deploy backup, each step's duration, the result and the error, a
- * forced deploy window's reason, and the schema fingerprint after it (the next preflight compares).
+ * forced deploy window's reason, an accepted drift's reason, and the schema fingerprint after
+ * it (the next preflight compares).
  */
 import type pg from 'pg';
 import type { Actor } from '../migrate/ledger.js';
@@ -19,6 +20,7 @@ const DDL = `
     backup_id text,
     steps jsonb NOT NULL DEFAULT '[]',
     forced_window text,
+    accepted_drift text,
     schema_fingerprint text,
     db_user text NOT NULL DEFAULT current_user,
     os_user text,
@@ -36,6 +38,8 @@ export interface DeployRecord {
   backupId: string | undefined;
   steps: Array<{ step: string; status: string; ms: number }>;
   forcedWindow: string | undefined;
+  /** the reason given with --accept-drift, when the schema had drifted */
+  acceptedDrift: string | undefined;
   fingerprint: string | undefined;
 }
 
@@ -46,8 +50,8 @@ export async function recordDeploy(client: pg.Client, record: DeployRecord, acto
   if (!exists.rows[0]?.ok) await client.query(DDL);
   const { rows } = await client.query<{ id: string }>(
     `INSERT INTO pgwarden.deploys (started_at, result, error, migrations, backup_id, steps, forced_window,
-                                   schema_fingerprint, os_user, host, git_commit, pgwarden_version)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING deploy_id::text AS id`,
+                                   accepted_drift, schema_fingerprint, os_user, host, git_commit, pgwarden_version)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING deploy_id::text AS id`,
     [
       record.startedAt,
       record.result,
@@ -56,6 +60,7 @@ export async function recordDeploy(client: pg.Client, record: DeployRecord, acto
       record.backupId ?? null,
       JSON.stringify(record.steps),
       record.forcedWindow ?? null,
+      record.acceptedDrift ?? null,
       record.fingerprint ?? null,
       actor.osUser ?? null,
       actor.host,

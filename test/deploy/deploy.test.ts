@@ -312,7 +312,7 @@ describe('deploy and schema drift', () => {
     const restart = await deploy(p, db.url);
     expect(restart.code).toBe(0);
     expect(restart.stderr).toContain('! preflight');
-    expect(restart.stderr).toContain('schema changed since the last deploy');
+    expect(restart.stderr).toContain('schema changed outside the migrations since the last deploy');
     writeFileSync(join(p.dir, 'migrations', '002_more.sql'), 'ALTER TABLE users ADD COLUMN more int;\n');
     const refused = await deploy(p, db.url);
     expect(refused.code).toBe(1);
@@ -324,6 +324,19 @@ describe('deploy and schema drift', () => {
         `SELECT count(*)::int AS n FROM information_schema.columns WHERE column_name = 'more'`,
       ),
     ).toEqual([{ n: 0 }]);
+
+    // kept on purpose: --accept-drift deploys, records the reason and the new fingerprint
+    expect((await deploy(p, db.url, ['--accept-drift', ' '])).code).toBe(2);
+    const accepted = await deploy(p, db.url, ['--accept-drift', 'hotfix column kept (incident 42)']);
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(
+      await sql(
+        db.url,
+        `SELECT accepted_drift FROM pgwarden.deploys WHERE result = 'started' ORDER BY deploy_id`,
+      ),
+    ).toEqual([{ accepted_drift: null }, { accepted_drift: 'hotfix column kept (incident 42)' }]);
+    const after = await deploy(p, db.url);
+    expect(after.stderr).toContain('✓ preflight');
   });
 });
 

@@ -16,6 +16,7 @@ export interface DeployCliOptions {
   backupDir?: string;
   restoreOnFailure?: string;
   forceWindow?: string;
+  acceptDrift?: string;
   allowUncommitted?: boolean;
   lockTimeout?: string;
   statementTimeout?: string;
@@ -55,6 +56,11 @@ export async function runDeploy(
   if (options.forceWindow !== undefined && options.forceWindow.trim() === '') {
     problems.list.push(
       '--force-window needs a reason (it is recorded), e.g. --force-window "hotfix for incident 42"',
+    );
+  }
+  if (options.acceptDrift !== undefined && options.acceptDrift.trim() === '') {
+    problems.list.push(
+      '--accept-drift needs a reason (it is recorded), e.g. --accept-drift "index added by hand during incident 42"',
     );
   }
   problems.throwIfAny('deploy cannot start: invalid settings');
@@ -105,6 +111,7 @@ export async function runDeploy(
       healthCheck: health,
       windows: config.deploy?.windows,
       forceWindow: options.forceWindow,
+      acceptDrift: options.acceptDrift,
       allowUncommitted: options.allowUncommitted === true,
       fingerprint: schemaFingerprintFor(config.migrations?.table),
       onEvent,

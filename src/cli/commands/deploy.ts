@@ -13,6 +13,10 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
     .option('--backup-dir <dir>', 'backup directory (default: BACKUP_DIR, backup.dir, else ./backups)')
     .option('--restore-on-failure <policy>', 'never | if-no-writes (default) | always')
     .option('--force-window <reason>', 'deploy outside the deploy windows; the reason is recorded')
+    .option(
+      '--accept-drift <reason>',
+      'deploy although the schema changed by hand since the last deploy; recorded',
+    )
     .option('--allow-uncommitted', 'run even when migration files are untracked or modified in git')
     .option('--lock-timeout <duration>', 'longest wait for a table lock per attempt (default 500ms)')
     .option('--statement-timeout <duration>', 'statement_timeout for migration statements (default: none)')
