@@ -13,6 +13,7 @@ import { createGunzip } from 'node:zlib';
 import type pg from 'pg';
 import type { ClientTools } from '../db/client-tools.js';
 import { connect } from '../db/connect.js';
+import { emptyDatabaseSql } from '../db/empty-database.js';
 import { forLibpq, libpqEnv } from '../db/libpq.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import type { TableRows } from './copy-counter.js';
@@ -21,7 +22,7 @@ import { checkPassword } from './password.js';
 import { compareRows, lastLines } from './read-archive.js';
 import { otherSessions, previewRestore, type RestorePreview } from './restore-preview.js';
 import { type RestoreSource, resolveSource } from './restore-source.js';
-import { NESTED_BEGIN_WARNING, restorePreamble, SEQUENCES_SQL } from './restore-sql.js';
+import { NESTED_BEGIN_WARNING, SEQUENCES_SQL } from './restore-sql.js';
 
 export type RestoreEvent =
   | { type: 'preview'; preview: RestorePreview }
@@ -293,7 +294,9 @@ async function runRestoreTransaction(
   const abort = () => psql.kill('SIGTERM');
   signal?.addEventListener('abort', abort, { once: true });
   try {
-    psql.stdin.write(restorePreamble(lockTimeoutMs));
+    // first everything the archive recreates is dropped, in the same transaction as the archive's
+    // script: objects created after the backup do not survive next to the restored ones
+    psql.stdin.write(emptyDatabaseSql(lockTimeoutMs));
     let feeder: { ok: Promise<boolean>; describe(): string };
     if (source.kind === 'plain' || source.kind === 'plain-gzip') {
       const file = createReadStream(source.path, { highWaterMark: 1 << 20 });

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** The `pgwarden` binary. */
+// before anything loads pg (ES modules are evaluated in import order)
+import '../util/node-navigator.js';
 import { runCli } from './program.js';
 
 process.exitCode = await runCli(process.argv.slice(2), {

@@ -4,6 +4,7 @@ import { VERSION } from '../version.js';
 import { registerBackupCommands } from './commands/backup.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerDrift } from './commands/drift.js';
 import { registerInit } from './commands/init.js';
 import { registerLint } from './commands/lint.js';
 import { registerMigrationCommands } from './commands/migrations.js';
@@ -40,6 +41,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerBackupCommands(program, io, setExit);
   registerDeploy(program, io, setExit);
   registerDoctor(program, io, setExit);
+  registerDrift(program, io, setExit);
   registerInit(program, io, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });

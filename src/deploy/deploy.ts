@@ -22,6 +22,7 @@ import { displayPath } from '../migrate/source.js';
 import { computeStatus, readStatusInputs } from '../migrate/status.js';
 import { openTarget } from '../migrate/target.js';
 import type { DEFAULT_TIMEOUTS } from '../migrate/timeouts.js';
+import type { MigrationFormat } from '../migrate/types.js';
 import type { HealthCheck } from './health.js';
 import { type DeployRecord, type DeployResultKind, lastFingerprint, recordDeploy } from './record.js';
 import { checkWindow, formatLocal, type WindowsConfig } from './window.js';
@@ -91,8 +92,8 @@ export interface DeployOptions {
   /** deploy although the schema changed outside the migrations since the last deploy; recorded */
   acceptDrift?: string | undefined;
   allowUncommitted?: boolean;
-  /** compute and compare the schema fingerprint (needs the drift module) */
-  fingerprint?: (client: pg.Client) => Promise<string>;
+  /** compute and compare the schema fingerprint (src/deploy/fingerprint.ts) */
+  fingerprint?: (client: pg.Client, format: MigrationFormat) => Promise<string>;
   onEvent?: (event: DeployEvent) => void;
   signal?: AbortSignal;
   now?: Date;
@@ -128,11 +129,15 @@ export async function deploy(options: DeployOptions): Promise<DeployOutcome> {
   let pending: string[];
   let fingerprintBefore: string | undefined;
   let drifted = false;
+  let format: MigrationFormat | undefined;
   let window: ReturnType<typeof checkWindow>;
   try {
     window = checkWindow(options.windows, options.now ?? new Date());
     const recorded = options.fingerprint ? await lastFingerprint(target.client) : undefined;
-    fingerprintBefore = options.fingerprint ? await options.fingerprint(target.client) : undefined;
+    fingerprintBefore = options.fingerprint
+      ? await options.fingerprint(target.client, target.source.format)
+      : undefined;
+    format = target.source.format;
     drifted = recorded !== undefined && fingerprintBefore !== recorded;
     const facts = [
       `PostgreSQL ${target.pgMajor}`,
@@ -332,9 +337,11 @@ export async function deploy(options: DeployOptions): Promise<DeployOutcome> {
     }
   }
 
-  const fingerprint = options.fingerprint
-    ? await withClient(options.databaseUrl, options.fingerprint)
-    : undefined;
+  const fingerprintOf = options.fingerprint;
+  const fingerprint =
+    fingerprintOf && format
+      ? await withClient(options.databaseUrl, (client) => fingerprintOf(client, format))
+      : undefined;
   const deployId = await finish(
     options,
     record(startedAt, 'started', steps, {

@@ -63,6 +63,11 @@ export const ERROR_CODES = {
     class: 'failure',
     title: 'The schema changed outside the migrations since the last deploy',
   },
+  DRIFT_REPLAY_FAILED: {
+    class: 'failure',
+    title: 'The migrations failed to replay on an empty database (they do not build the schema)',
+  },
+  SHADOW_NOT_EMPTY: { class: 'usage', title: 'The --shadow-url database is not empty' },
   APP_NOT_STARTED: {
     class: 'environment',
     title: 'The app command could not be started (not found, not executable)',
