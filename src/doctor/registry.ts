@@ -7,11 +7,15 @@ import { backupDirCheck } from './checks/backup-dir.js';
 import { backupFilesCheck } from './checks/backup-files.js';
 import { connectionCheck } from './checks/connection.js';
 import { deployWindowCheck } from './checks/deploy-window.js';
+import { envExampleCheck } from './checks/env-example.js';
 import { invalidIndexesCheck } from './checks/invalid-indexes.js';
+import { lockfileCheck } from './checks/lockfile.js';
 import { longTransactionsCheck } from './checks/long-transactions.js';
 import { migrationsCheck } from './checks/migrations.js';
 import { migrationsGitCheck } from './checks/migrations-git.js';
 import { pgDumpCheck } from './checks/pg-dump.js';
+import { runtimePinsCheck } from './checks/runtime-pins.js';
+import { testDataCheck } from './checks/test-data.js';
 import { worktreeCheck } from './checks/worktree.js';
 import type { DoctorCheck } from './types.js';
 
@@ -26,5 +30,9 @@ export const DOCTOR_CHECKS: DoctorCheck[] = [
   backupFilesCheck,
   longTransactionsCheck,
   invalidIndexesCheck,
+  testDataCheck,
+  runtimePinsCheck,
+  lockfileCheck,
+  envExampleCheck,
   deployWindowCheck,
 ];

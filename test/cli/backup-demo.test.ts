@@ -1,7 +1,6 @@
 /** The README's backup walkthrough (`node examples/backup-demo.mjs`) runs and prints what the README shows. */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runExample } from '../support/examples.js';
+import { readmeQuotes, runExample } from '../support/examples.js';
 
 /** Ids, times, sizes, ports, checksums and ages change from run to run. */
 function normalize(text: string): string {
@@ -23,20 +22,10 @@ describe('examples/backup-demo.mjs', () => {
     expect(code, output).toBe(0);
     expect(output).toContain('yes (full-read)');
     expect(output).toMatch(/public\.orders\s+5090\s+5000\s+-90/);
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const block = readme.slice(
-      readme.indexOf('lets the "application" write, drops an old SQLite'),
-      readme.indexOf('On your own database: `DATABASE_URL=postgres://… npx pgwarden backup create`'),
+    const quoted = readmeQuotes(
+      'lets the "application" write, drops an old SQLite',
+      'On your own database: `DATABASE_URL=postgres://… npx pgwarden backup create`',
     );
-    const quoted = block
-      .split('\n')
-      .filter(
-        (line) =>
-          line.trim() &&
-          !line.startsWith('```') &&
-          !line.includes('lets the "application"') &&
-          !line.startsWith('file into'),
-      );
     expect(quoted.length).toBeGreaterThan(25);
     const printed = normalize(output);
     for (const line of quoted)

@@ -1,7 +1,6 @@
 /** The README's runner walkthrough (`node examples/runner-demo.mjs`) runs and prints what the README shows. */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runExample } from '../support/examples.js';
+import { readmeQuotes, runExample } from '../support/examples.js';
 
 describe('examples/runner-demo.mjs', () => {
   it('boots its own PostgreSQL, shows status, plan and migrate, and the README matches it', async () => {
@@ -10,17 +9,9 @@ describe('examples/runner-demo.mjs', () => {
     expect(output).toContain('Applied 2 migrations.');
     expect(output).toContain('3 applied, 0 pending');
     // every output line the README quotes is still printed (timings and dates aside)
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const block = readme.slice(
-      readme.indexOf('It applies the first quick-start migration'),
-      readme.indexOf('On your own database'),
+    const quoted = readmeQuotes('It applies the first quick-start migration', 'On your own database').filter(
+      (line) => !line.includes('…'),
     );
-    const quoted = block
-      .split('\n')
-      .filter(
-        (line) =>
-          line.trim() && !line.includes('…') && !line.startsWith('```') && !line.startsWith('It applies'),
-      );
     expect(quoted.length).toBeGreaterThan(15);
     const normalize = (text: string) =>
       text.replace(/\d+ ms/g, 'N ms').replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/g, 'DATE');

@@ -16,6 +16,7 @@ export function registerInit(program: Command, io: CliIo, setExit: (code: number
         force?: boolean;
       };
       const { init } = await import('../../init/init.js');
+      const { displayPath } = await import('../../migrate/source.js');
       const result = await init({
         cwd: io.cwd,
         dir: options.dir,
@@ -27,7 +28,7 @@ export function registerInit(program: Command, io: CliIo, setExit: (code: number
         io.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
       } else {
         io.stdout.write(
-          `Wrote ${result.path}${result.migrations ? `: ${result.migrations.count} ${result.migrations.format} migrations in ${result.migrations.dir}` : ''}.\n`,
+          `Wrote ${displayPath(io.cwd, result.path)}${result.migrations ? `: ${result.migrations.count} ${result.migrations.format} migrations in ${result.migrations.dir}` : ''}.\n`,
         );
         if (result.note)
           io.stdout.write(`No migrations folder detected (${result.note}); set migrations.dir in it.\n`);

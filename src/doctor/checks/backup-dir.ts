@@ -9,6 +9,7 @@ import { access, open, rm, stat, statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PARTIAL } from '../../backup/store.js';
 import { formatBytes } from '../../lint/describe.js';
+import { displayPath } from '../../migrate/source.js';
 import type { CheckOutcome, DoctorCheck, DoctorContext } from '../types.js';
 
 function errnoWords(error: unknown): string {
@@ -68,8 +69,8 @@ export const backupDirCheck: DoctorCheck = {
   level: 'fail',
   needsDatabase: false,
   async run(ctx: DoctorContext): Promise<CheckOutcome> {
-    const dir = ctx.backupDir;
-    const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+    const dir = displayPath(ctx.cwd, ctx.backupDir);
+    const info = await stat(ctx.backupDir).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
       throw error;
     });
@@ -82,7 +83,7 @@ export const backupDirCheck: DoctorCheck = {
       };
     }
     if (!info) {
-      const parent = await nearestExisting(dirname(dir));
+      const parent = await nearestExisting(dirname(ctx.backupDir));
       if (!parent.isDirectory) {
         return {
           status: 'fail',
@@ -109,7 +110,7 @@ export const backupDirCheck: DoctorCheck = {
         evidence: [`created in: ${parent.path}`, await freeSpace(parent.path)],
       };
     }
-    const failed = await tryWrite(dir);
+    const failed = await tryWrite(ctx.backupDir);
     if (failed) {
       return {
         status: 'fail',
@@ -124,7 +125,7 @@ export const backupDirCheck: DoctorCheck = {
       summary: `${dir} is writable`,
       evidence: [
         `mode ${mode.toString(8).padStart(4, '0')}${mode & 0o077 ? ' (others may read it; backup create tightens it to 0700)' : ''}`,
-        await freeSpace(dir),
+        await freeSpace(ctx.backupDir),
       ],
     };
   },
