@@ -10,10 +10,32 @@
 export type { Effect, EffectDetail } from './analysis/effects.js';
 export { type LiveFacts, loadLiveFacts } from './analysis/live-catalog.js';
 export { SchemaModel } from './analysis/schema-model.js';
+export { type BackupResult, type CreateBackupOptions, createBackup } from './backup/create.js';
+export { type BackupList, listBackups } from './backup/list.js';
+export { type PruneOptions, type PruneResult, planPrune, pruneBackups } from './backup/prune.js';
+export {
+  type PreviewOnlyOptions,
+  type RestoreOptions,
+  type RestoreResult,
+  restore,
+  restorePreview,
+} from './backup/restore.js';
+export { type VerifyOptions, type VerifyResult, verifyBackup } from './backup/verify.js';
 export { CONFIG_FILE, type LoadedConfig, loadConfig } from './config/load.js';
 export { type Config, configSchema, MIGRATION_FORMATS } from './config/schema.js';
+export { type DeployEvent, type DeployOptions, type DeployOutcome, deploy } from './deploy/deploy.js';
+export { checkWindow, type WindowCheck } from './deploy/window.js';
+export { type CheckResult, type DoctorOptions, type DoctorResult, doctor } from './doctor/doctor.js';
+export { DOCTOR_CHECKS } from './doctor/registry.js';
+export type { CheckOutcome, DoctorCheck, DoctorContext } from './doctor/types.js';
+export { readCatalog } from './drift/catalog.js';
+export { type Difference, diffCatalogs } from './drift/diff.js';
+export { type DriftEvent, type DriftOptions, type DriftResult, drift } from './drift/drift.js';
+export { schemaFingerprint } from './drift/fingerprint.js';
+export type { CatalogModel } from './drift/model.js';
 export { ERROR_CODES, type ErrorCode, EXIT } from './errors/codes.js';
 export { isPgwardenError, PgwardenError } from './errors/pgwarden-error.js';
+export { type InitOptions, type InitResult, init } from './init/init.js';
 export type { FileResult, Finding, LintResult, LintSummary, PgVersionSource } from './lint/finding.js';
 export { type LintOptions, lint, lintText } from './lint/lint.js';
 export { DEFAULT_PG_VERSION, Linter, type LinterOptions, ruleById } from './lint/linter.js';

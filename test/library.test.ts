@@ -12,6 +12,38 @@ describe('library entry', () => {
     expect(typeof lib.VERSION).toBe('string');
   });
 
+  it('exports the deploy pipeline, the doctor with its checks, drift and backups', async () => {
+    const lib = await import('pgwarden');
+    for (const name of [
+      'deploy',
+      'doctor',
+      'drift',
+      'diffCatalogs',
+      'createBackup',
+      'restore',
+      'verifyBackup',
+      'init',
+    ])
+      expect(typeof (lib as Record<string, unknown>)[name], name).toBe('function');
+    expect(lib.DOCTOR_CHECKS.map((c) => c.id)).toEqual([
+      'connection',
+      'migrations',
+      'migrations-git',
+      'worktree',
+      'pg-dump',
+      'backup-dir',
+      'backup-age',
+      'backup-files',
+      'long-transactions',
+      'invalid-indexes',
+      'test-data',
+      'runtime-pins',
+      'lockfile',
+      'env-example',
+      'deploy-window',
+    ]);
+  });
+
   it('exports the disposable cluster under pgwarden/testing', async () => {
     const testing = await import('pgwarden/testing');
     expect(typeof testing.startCluster).toBe('function');
