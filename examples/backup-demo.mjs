@@ -7,72 +7,42 @@
  *
  *   node examples/backup-demo.mjs
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { startCluster } from '../dist/testing/disposable-cluster.js';
+import { join } from 'node:path';
+import { pgwardenIn, withDemoDatabase } from './demo-support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
 const work = mkdtempSync(join(tmpdir(), 'pgwarden-backup-demo-'));
 
-const cluster = await startCluster();
 try {
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
-  await admin.query('CREATE DATABASE shop');
-  await admin.end();
-  const url = new URL(cluster.url);
-  url.pathname = '/shop';
-  const databaseUrl = url.toString();
-  const sql = async (text) => {
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
-    try {
-      return await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-  const pgwarden = (args) => {
-    console.log(`\n$ pgwarden ${args.join(' ')}`);
-    const result = spawnSync(process.execPath, [cli, ...args], {
-      cwd: work,
-      env: { ...process.env, DATABASE_URL: databaseUrl, NO_COLOR: '1' },
-      encoding: 'utf8',
-    });
-    process.stdout.write(result.stderr + result.stdout);
-    return { code: result.status, stdout: result.stdout };
-  };
+  await withDemoDatabase('shop', async ({ databaseUrl, sql }) => {
+    const pgwarden = pgwardenIn(work, databaseUrl);
 
-  await sql(`
+    await sql(`
     CREATE TABLE customers (id serial PRIMARY KEY, email text NOT NULL);
     INSERT INTO customers (email) SELECT 'c' || g || '@example.org' FROM generate_series(1, 1000) g;
     CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id int REFERENCES customers, total_cents int);
     INSERT INTO orders (customer_id, total_cents) SELECT 1 + g % 1000, g FROM generate_series(1, 5000) g;`);
 
-  const created = pgwarden(['backup', 'create']);
-  const id = /^Backup (\S+):/m.exec(created.stdout)?.[1];
+    const created = pgwarden(['backup', 'create']);
+    const id = /^Backup (\S+):/m.exec(created.stdout)?.[1];
 
-  // the application keeps working; someone left an old SQLite file in the backup directory
-  await sql(`
+    // the application keeps working; someone left an old SQLite file in the backup directory
+    await sql(`
     INSERT INTO orders (customer_id, total_cents) SELECT 1, g FROM generate_series(1, 120) g;
     DELETE FROM orders WHERE id <= 30;
     CREATE TABLE coupons (code text PRIMARY KEY);`);
-  writeFileSync(
-    join(work, 'backups', 'app.sqlite3'),
-    Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(4080)]),
-  );
+    writeFileSync(
+      join(work, 'backups', 'app.sqlite3'),
+      Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(4080)]),
+    );
 
-  pgwarden(['backup', 'list']);
-  pgwarden(['backup', 'verify']);
-  pgwarden(['restore', id, '--preview']);
-  const pruned = pgwarden(['backup', 'prune', '--dry-run']);
-  if (created.code !== 0 || pruned.code !== 0) process.exitCode = 1;
+    pgwarden(['backup', 'list']);
+    pgwarden(['backup', 'verify']);
+    pgwarden(['restore', id, '--preview']);
+    const pruned = pgwarden(['backup', 'prune', '--dry-run']);
+    if (created.code !== 0 || pruned.code !== 0) process.exitCode = 1;
+  });
 } finally {
-  await cluster.stop();
   rmSync(work, { recursive: true, force: true });
 }

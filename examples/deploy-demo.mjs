@@ -8,16 +8,12 @@
  *
  *   node examples/deploy-demo.mjs
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { startCluster } from '../dist/testing/disposable-cluster.js';
+import { join } from 'node:path';
+import { pgwardenIn, withDemoDatabase } from './demo-support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
 const work = mkdtempSync(join(tmpdir(), 'pgwarden-deploy-demo-'));
 
 const MIGRATIONS = {
@@ -33,73 +29,46 @@ DROP INDEX users_email_idx;
 `,
 };
 
-const cluster = await startCluster();
 try {
-  const admin = new pg.Client({ connectionString: cluster.url });
-  await admin.connect();
-  await admin.query('CREATE DATABASE shop');
-  await admin.end();
-  const url = new URL(cluster.url);
-  url.pathname = '/shop';
-  const databaseUrl = url.toString();
-  const sql = async (text) => {
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
-    try {
-      return await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-  const pgwarden = (args) => {
-    console.log(`\n$ pgwarden ${args.join(' ')}`);
-    const result = spawnSync(process.execPath, [cli, ...args], {
-      cwd: work,
-      env: { ...process.env, DATABASE_URL: databaseUrl, NO_COLOR: '1' },
-      encoding: 'utf8',
-    });
-    process.stdout.write(result.stderr + result.stdout);
-    console.log(`(exit ${result.status})`);
-    return result.status;
-  };
-  const git = (...args) =>
-    execFileSync('git', ['-c', 'user.name=demo', '-c', 'user.email=demo@localhost', ...args], {
-      cwd: work,
-      stdio: 'ignore',
-    });
+  await withDemoDatabase('shop', async ({ databaseUrl, sql }) => {
+    const pgwarden = pgwardenIn(work, databaseUrl, { showExit: true });
+    const git = (...args) =>
+      execFileSync('git', ['-c', 'user.name=demo', '-c', 'user.email=demo@localhost', ...args], {
+        cwd: work,
+        stdio: 'ignore',
+      });
 
-  // the project: dbmate migrations, a server, committed
-  mkdirSync(join(work, 'db', 'migrations'), { recursive: true });
-  for (const [name, text] of Object.entries(MIGRATIONS))
-    writeFileSync(join(work, 'db', 'migrations', name), text);
-  writeFileSync(join(work, 'server.js'), "console.log('server listening on :3000');\n");
-  writeFileSync(join(work, '.gitignore'), 'backups/\n');
-  const app = ['--', 'node', 'server.js'];
+    // the project: dbmate migrations, a server, committed
+    mkdirSync(join(work, 'db', 'migrations'), { recursive: true });
+    for (const [name, text] of Object.entries(MIGRATIONS))
+      writeFileSync(join(work, 'db', 'migrations', name), text);
+    writeFileSync(join(work, 'server.js'), "console.log('server listening on :3000');\n");
+    writeFileSync(join(work, '.gitignore'), 'backups/\n');
+    const app = ['--', 'node', 'server.js'];
 
-  const codes = [];
-  codes.push(pgwarden(['init']));
-  git('init', '-q');
-  git('add', '.');
-  git('commit', '-q', '-m', 'first release');
-  codes.push(
-    pgwarden(['doctor', '--check', 'migrations', 'migrations-git', 'pg-dump', 'backup-dir', 'test-data']),
-  );
-  codes.push(pgwarden(['deploy', ...app]));
+    const codes = [];
+    codes.push(pgwarden(['init']).code);
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-q', '-m', 'first release');
+    const firstCheck = ['migrations', 'migrations-git', 'pg-dump', 'backup-dir', 'test-data'];
+    codes.push(pgwarden(['doctor', '--check', ...firstCheck]).code);
+    codes.push(pgwarden(['deploy', ...app]).code);
 
-  // a hand-made "hotfix" on production, and a test row someone forgot
-  await sql(`ALTER TABLE users ADD COLUMN nickname text;
+    // a hand-made "hotfix" on production, and a test row someone forgot
+    await sql(`ALTER TABLE users ADD COLUMN nickname text;
              INSERT INTO users (email, name) VALUES ('qa+1@example.com', 'John Doe')`);
-  console.log('\n(someone ran ALTER TABLE users ADD COLUMN nickname text, and inserted a test user)');
+    console.log('\n(someone ran ALTER TABLE users ADD COLUMN nickname text, and inserted a test user)');
 
-  codes.push(pgwarden(['doctor', '--check', 'migrations', 'test-data']));
-  codes.push(pgwarden(['drift']));
-  codes.push(pgwarden(['deploy', ...app]));
-  // init, doctor, deploy pass; then doctor and drift find the problems (1), the restart starts the app (0)
-  if (codes.join(',') !== '0,0,0,1,1,0') {
-    console.error(`unexpected exit codes: ${codes.join(',')}`);
-    process.exitCode = 1;
-  }
+    codes.push(pgwarden(['doctor', '--check', 'migrations', 'test-data']).code);
+    codes.push(pgwarden(['drift']).code);
+    codes.push(pgwarden(['deploy', ...app]).code);
+    // init, doctor, deploy pass; then doctor and drift find the problems (1), the restart starts the app (0)
+    if (codes.join(',') !== '0,0,0,1,1,0') {
+      console.error(`unexpected exit codes: ${codes.join(',')}`);
+      process.exitCode = 1;
+    }
+  });
 } finally {
-  await cluster.stop();
   rmSync(work, { recursive: true, force: true });
 }

@@ -11,9 +11,9 @@ import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DriftEvent, drift } from '../../src/drift/drift.js';
 import { schemaFingerprint } from '../../src/drift/fingerprint.js';
-import { PgwardenError } from '../../src/errors/pgwarden-error.js';
 import { migrate } from '../../src/migrate/migrate.js';
 import { databaseUrl, useTestDatabase } from '../support/database.js';
+import { rejection } from '../support/errors.js';
 import { tempDir } from '../support/files.js';
 import { applySql, resetSchema, useExtraDatabase } from './support.js';
 
@@ -57,16 +57,6 @@ async function freshLive(cwd = project): Promise<void> {
 
 async function databaseExists(name: string): Promise<boolean> {
   return (await live.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
-}
-
-async function failure(promise: Promise<unknown>): Promise<PgwardenError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PgwardenError);
-    return error as PgwardenError;
-  }
-  throw new Error('expected a PgwardenError');
 }
 
 const brief = (list: Array<{ kind: string; object: string; change: string }>) =>
@@ -158,7 +148,7 @@ describe('drift', () => {
     const client = await shadow.connect();
     await resetSchema(client);
     await client.query('CREATE TABLE precious (id int); INSERT INTO precious VALUES (1)');
-    const error = await failure(drift({ databaseUrl: db.url, shadowUrl: shadow.url, cwd: project }));
+    const error = await rejection(drift({ databaseUrl: db.url, shadowUrl: shadow.url, cwd: project }));
     expect(error.code).toBe('SHADOW_NOT_EMPTY');
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain(`the shadow database`);
@@ -172,7 +162,7 @@ describe('drift', () => {
     await freshLive();
     const sameDatabase = new URL(db.url);
     sameDatabase.hostname = 'localhost';
-    const error = await failure(
+    const error = await rejection(
       drift({ databaseUrl: db.url, shadowUrl: sameDatabase.toString(), cwd: project }),
     );
     expect(error.code).toBe('USAGE');
@@ -185,7 +175,7 @@ describe('drift', () => {
     await client.query(
       'CREATE SCHEMA app; CREATE DOMAIN posint AS int CHECK (VALUE > 0); CREATE EXTENSION citext',
     );
-    const error = await failure(drift({ databaseUrl: db.url, shadowUrl: shadow.url, cwd: project }));
+    const error = await rejection(drift({ databaseUrl: db.url, shadowUrl: shadow.url, cwd: project }));
     expect(error.code).toBe('SHADOW_NOT_EMPTY');
     expect(error.message).toMatch(/is not empty: schema app, type public\.posint, extension citext$/);
     await resetSchema(client);
@@ -194,7 +184,7 @@ describe('drift', () => {
   it('names the migration that fails in the replay, and still drops the scratch database', async () => {
     await freshLive();
     let scratch = '';
-    const error = await failure(
+    const error = await rejection(
       drift({
         databaseUrl: db.url,
         cwd: broken,
@@ -216,7 +206,7 @@ describe('drift', () => {
     await freshLive();
     const controller = new AbortController();
     let scratch = '';
-    const error = await failure(
+    const error = await rejection(
       drift({
         databaseUrl: db.url,
         cwd: project,
@@ -239,7 +229,7 @@ describe('drift', () => {
     url.username = 'drift_nocreatedb';
     url.password = secret;
     try {
-      const error = await failure(drift({ databaseUrl: url.toString(), cwd: project }));
+      const error = await rejection(drift({ databaseUrl: url.toString(), cwd: project }));
       expect(error.code).toBe('DB_QUERY');
       expect(error.exitCode).toBe(3);
       expect(error.message).toContain('role "drift_nocreatedb" may not create databases');
@@ -251,13 +241,13 @@ describe('drift', () => {
   });
 
   it('needs the live database as a URL', async () => {
-    const error = await failure(drift({ cwd: project }));
+    const error = await rejection(drift({ cwd: project }));
     expect(error.code).toBe('USAGE');
     expect(error.message).toContain('no --database-url and no DATABASE_URL');
   });
 
   it('reports a missing migrations directory as bad input', async () => {
-    const error = await failure(drift({ databaseUrl: db.url, cwd: project, dir: 'nowhere' }));
+    const error = await rejection(drift({ databaseUrl: db.url, cwd: project, dir: 'nowhere' }));
     expect(error.code).toBe('PATH_NOT_FOUND');
     expect(error.message).toContain('nowhere: migrations directory not found');
   });

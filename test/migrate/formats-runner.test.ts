@@ -10,7 +10,6 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPgwardenError, type PgwardenError } from '../../src/errors/pgwarden-error.js';
 import { FORMATS } from '../../src/migrate/formats/index.js';
 import { migrate } from '../../src/migrate/migrate.js';
 import { resolve } from '../../src/migrate/resolve.js';
@@ -19,6 +18,7 @@ import { loadMigrations } from '../../src/migrate/source.js';
 import { status } from '../../src/migrate/status.js';
 import type { FormatId } from '../../src/migrate/types.js';
 import { databaseUrl, useTestDatabase } from '../support/database.js';
+import { rejection } from '../support/errors.js';
 import { tempDir } from '../support/files.js';
 import { dbmateBinary, runDbmate, runNodePgMigrate } from '../support/native-tools.js';
 
@@ -261,16 +261,6 @@ function copyOf(f: Fixture): string {
   return root;
 }
 
-async function failure(promise: Promise<unknown>): Promise<PgwardenError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isPgwardenError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a PgwardenError, nothing was thrown');
-}
-
 async function publicTables(d: Scratch): Promise<string[]> {
   const { rows } = await d.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`);
   return rows.map((r) => r.tablename as string).sort();
@@ -501,7 +491,7 @@ describe.each(BROKEN_CASES)('$format: a failing migration', (c) => {
     const before = all.slice(0, all.indexOf(c.id));
     expect(before.length).toBeGreaterThan(0);
 
-    const error = await failure(migrate(options(f, d.url, root)));
+    const error = await rejection(migrate(options(f, d.url, root)));
     expect(error.code).toBe('MIGRATION_FAILED');
     expect(error.message).toContain(`${c.at}: ${c.id} failed at statement 2 of 2: division by zero`);
     expect(error.message).toContain('the migration was rolled back, nothing of it is applied');
@@ -600,7 +590,7 @@ describe.each(INTERRUPTED)(
       const all = FORMATS[c.format].read(join(root, f.dir)).map((m) => m.id);
       const before = all.slice(0, all.indexOf(c.id));
 
-      const error = await failure(migrate(options(f, d.url, root)));
+      const error = await rejection(migrate(options(f, d.url, root)));
       expect(error.code).toBe('MIGRATION_FAILED');
       expect(error.message).toContain(
         `${c.id} failed at statement 2 of 2: relation "no_such_table" does not exist`,
@@ -668,7 +658,7 @@ describe('format: auto', () => {
   it('a folder that is dbmate and golang-migrate alike: refused while the database does not tell', async () => {
     const dir = tempDir(tie);
     const d = await freshDatabase('tie_none');
-    const error = await failure(migrate({ databaseUrl: d.url, cwd: dir, dir, allowUncommitted: true }));
+    const error = await rejection(migrate({ databaseUrl: d.url, cwd: dir, dir, allowUncommitted: true }));
     expect(error.code).toBe('USAGE');
     expect(error.message).toBe(
       `${dir}: the folder could be dbmate or golang-migrate, and the database does not tell`,
@@ -760,7 +750,7 @@ describe('blocking native states, cleared with resolve', () => {
       ['5', 'pending'],
     ]);
 
-    const error = await failure(migrate(options(g, d.url)));
+    const error = await rejection(migrate(options(g, d.url)));
     expect(error.code).toBe('MIGRATIONS_INCONSISTENT');
     expect(error.message).toContain(
       '000004_index_tasks_project.up.sql: failed (dirty version 4: the migration started and did not finish)',
@@ -769,7 +759,7 @@ describe('blocking native states, cleared with resolve', () => {
     expect(await historyLines(d, 'golang-migrate')).toEqual(['4 dirty']);
     expect(await indexValid(d, 'tasks_project_id_idx')).toBeUndefined();
 
-    const notFailed = await failure(resolve({ ...options(g, d.url), migration: '3', as: 'rolled-back' }));
+    const notFailed = await rejection(resolve({ ...options(g, d.url), migration: '3', as: 'rolled-back' }));
     expect(notFailed.code).toBe('USAGE');
     expect(notFailed.message).toBe('3 is applied: there is nothing to resolve');
 
@@ -792,7 +782,7 @@ describe('blocking native states, cleared with resolve', () => {
     await migrate(options(g, d.url, g.cwd, { target: '4' }));
     await d.query('ALTER TABLE tasks ADD COLUMN priority smallint NOT NULL DEFAULT 0'); // finished by hand
     await d.query('TRUNCATE schema_migrations; INSERT INTO schema_migrations VALUES (5, true)');
-    expect((await failure(migrate(options(g, d.url)))).code).toBe('MIGRATIONS_INCONSISTENT');
+    expect((await rejection(migrate(options(g, d.url)))).code).toBe('MIGRATIONS_INCONSISTENT');
 
     const resolved = await resolve({
       ...options(g, d.url),
@@ -827,7 +817,7 @@ describe('blocking native states, cleared with resolve', () => {
     const logs = 'Database error code: 40P01\n\nDatabase error:\nERROR: deadlock detected';
     await prismaFailedRow(d, '20240120080000_post_author_index', logs);
 
-    const error = await failure(migrate(options(p, d.url)));
+    const error = await rejection(migrate(options(p, d.url)));
     expect(error.code).toBe('MIGRATIONS_INCONSISTENT');
     expect(error.message).toContain(`20240120080000_post_author_index/migration.sql: failed (${logs})`);
     expect(await indexValid(d, 'Post_authorId_idx')).toBeUndefined();
@@ -884,7 +874,7 @@ describe('blocking native states, cleared with resolve', () => {
                                           installed_by, execution_time, success)
        VALUES (5, '3', 'posts title index', 'SQL', 'V3__posts_title_index.sql', -873915460, current_user, 12, false)`,
     );
-    const error = await failure(migrate(options(fw, d.url)));
+    const error = await rejection(migrate(options(fw, d.url)));
     expect(error.code).toBe('MIGRATIONS_INCONSISTENT');
     expect(error.message).toContain(
       'V3__posts_title_index.sql: failed (Flyway recorded V3__posts_title_index.sql as failed (success = false)',
@@ -907,7 +897,7 @@ describe.each([FIXTURE.prisma, FIXTURE.flyway, FIXTURE.supabase])('$format: roll
     const tables = await publicTables(d);
     const events = await d.query('SELECT kind FROM pgwarden.events ORDER BY event_id');
 
-    const error = await failure(rollback(options(f, d.url)));
+    const error = await rejection(rollback(options(f, d.url)));
     expect(error.code).toBe('USAGE');
     expect(error.exitCode).toBe(2);
     expect(error.message).toBe(

@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isPgwardenError } from '../../src/errors/pgwarden-error.js';
 import { checksumOf } from '../../src/migrate/checksum.js';
 import { ensureLedger } from '../../src/migrate/ledger.js';
 import { PGWARDEN_LOCK_KEY } from '../../src/migrate/lock.js';
@@ -18,6 +17,7 @@ import { rollback } from '../../src/migrate/rollback.js';
 import { computeStatus, readStatusInputs } from '../../src/migrate/status.js';
 import { openTarget } from '../../src/migrate/target.js';
 import { useTestDatabase } from '../support/database.js';
+import { rejection } from '../support/errors.js';
 import { tempDir } from '../support/files.js';
 
 const db = useTestDatabase();
@@ -45,16 +45,6 @@ async function tables(schema: string): Promise<string[]> {
     schema,
   ]);
   return rows.map((r) => r.tablename);
-}
-
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (isPgwardenError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected an error');
 }
 
 const base = <T extends object = object>(dir: string, url: string, extra: T = {} as T) => ({
@@ -101,7 +91,7 @@ describe('migrate (plain)', () => {
       '002_b.sql': 'CREATE TABLE b (id int);\nINSERT INTO b VALUES (1);\n\nINSERT INTO b VALUES (1 / 0);\n',
       '003_c.sql': 'CREATE TABLE c (id int);\n',
     });
-    const error = await failure(migrate(base(dir, url)));
+    const error = await rejection(migrate(base(dir, url)));
     expect(error.code).toBe('MIGRATION_FAILED');
     expect(error.exitCode).toBe(1);
     expect(error.message).toContain('002_b.sql:4');
@@ -123,7 +113,7 @@ describe('migrate (plain)', () => {
   it('names the line of the error inside a multi-line statement', async () => {
     const url = await fresh('r_line');
     const dir = tempDir({ '001_x.sql': '-- header\nCREATE TABLE x (\n  id int,\n  y nosuchtype\n);\n' });
-    const error = await failure(migrate(base(dir, url)));
+    const error = await rejection(migrate(base(dir, url)));
     expect(error.message).toContain('001_x.sql:4');
     expect(error.message).toContain('type "nosuchtype" does not exist');
   });
@@ -134,7 +124,7 @@ describe('migrate (plain)', () => {
       '001_a.sql': 'CREATE TABLE a (id int);\n',
       '002_b.sql': 'CREATE TABLE b (id int;\n',
     });
-    const error = await failure(migrate(base(dir, url)));
+    const error = await rejection(migrate(base(dir, url)));
     expect(error.code).toBe('MIGRATION_INVALID');
     expect(error.message).toContain('002_b.sql:1');
     expect(await tables('r_syntax')).toEqual([]);
@@ -143,11 +133,11 @@ describe('migrate (plain)', () => {
   it('refuses psql meta-commands and a ROLLBACK inside a migration', async () => {
     const url = await fresh('r_meta');
     const meta = tempDir({ '001_a.sql': 'CREATE TABLE a (id int);\n\\set x 1\n' });
-    expect((await failure(migrate(base(meta, url)))).message).toMatch(
+    expect((await rejection(migrate(base(meta, url)))).message).toMatch(
       /001_a\.sql:2: psql meta-command \\set/,
     );
     const rb = tempDir({ '001_a.sql': 'CREATE TABLE a (id int);\nROLLBACK;\n' });
-    expect((await failure(migrate(base(rb, url)))).message).toContain('001_a.sql:2');
+    expect((await rejection(migrate(base(rb, url)))).message).toContain('001_a.sql:2');
     expect(await tables('r_meta')).toEqual([]);
   });
 
@@ -188,7 +178,7 @@ describe('migrate (plain)', () => {
     const dir = tempDir({
       '001_t.sql': 'CREATE TABLE t (id int);\nALTER TABLE busy ADD COLUMN note text;\n',
     });
-    const error = await failure(
+    const error = await rejection(
       migrate(base(dir, url, { timeouts: { lockTimeoutMs: 50, retryBudgetMs: 600 } })),
     );
     await blocker.query('COMMIT');
@@ -223,7 +213,7 @@ describe('migrate (plain)', () => {
     await other.query(`SELECT pg_advisory_lock(${PGWARDEN_LOCK_KEY})`);
     const otherPid = (await other.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
     const dir = tempDir({ '001_t.sql': 'CREATE TABLE t (id int);\n' });
-    const error = await failure(migrate(base(dir, url, { timeouts: { lockWaitMs: 400 } })));
+    const error = await rejection(migrate(base(dir, url, { timeouts: { lockWaitMs: 400 } })));
     await other.query(`SELECT pg_advisory_unlock(${PGWARDEN_LOCK_KEY})`);
     expect(error.code).toBe('LOCK_BUSY');
     expect(error.exitCode).toBe(3);
@@ -244,7 +234,7 @@ describe('migrate (plain)', () => {
     url.searchParams.set('options', '-c search_path=r_perm');
     const dir = tempDir({ '001_t.sql': 'CREATE TABLE t (id int);\n' });
     try {
-      const error = await failure(migrate(base(dir, url.toString())));
+      const error = await rejection(migrate(base(dir, url.toString())));
       expect(error.code).toBe('DB_QUERY');
       expect(error.exitCode).toBe(3);
       expect(error.message).toContain('permission denied for database');
@@ -279,7 +269,7 @@ describe('migrate (plain)', () => {
         'CREATE TABLE t (id int, v int);\nINSERT INTO t VALUES (1, 1), (2, 1);\nCREATE UNIQUE INDEX CONCURRENTLY t_v_key ON t (v);\nCREATE TABLE after_index (id int);\n',
     };
     const dir = tempDir(files);
-    const error = await failure(migrate(base(dir, url)));
+    const error = await rejection(migrate(base(dir, url)));
     expect(error.code).toBe('MIGRATION_FAILED');
     expect(error.message).toContain('001_t.sql:3');
     expect(error.message).toContain('next run resumes');
@@ -335,12 +325,12 @@ describe('migrate (plain)', () => {
     const dir = tempDir({
       '001_t.sql': 'CREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY t_idx ON nosuch (id);\n',
     });
-    await failure(migrate(base(dir, url)));
+    await rejection(migrate(base(dir, url)));
     writeFileSync(
       join(dir, '001_t.sql'),
       'CREATE TABLE t (id bigint);\nCREATE INDEX CONCURRENTLY t_idx ON t (id);\n',
     );
-    const error = await failure(migrate(base(dir, url)));
+    const error = await rejection(migrate(base(dir, url)));
     expect(error.code).toBe('MIGRATIONS_INCONSISTENT');
     expect(error.message).toContain(
       'statement 1 was applied by an earlier, interrupted run and has been edited',
@@ -357,7 +347,7 @@ describe('migrate (plain)', () => {
     writeFileSync(join(dir, '001_a.sql'), 'CREATE TABLE a (id bigint);\n');
     const s = await status(url, dir);
     expect(s.entries.map((e) => e.state)).toEqual(['modified', 'pending']);
-    const error = await failure(migrate(base(dir, url)));
+    const error = await rejection(migrate(base(dir, url)));
     expect(error.code).toBe('MIGRATIONS_INCONSISTENT');
     expect(error.message).toContain('001_a.sql: edited after it was applied');
     expect(await tables('r_modified')).toEqual(['a']);
@@ -381,7 +371,7 @@ describe('migrate (plain)', () => {
       ['003_c', 'pending'],
       ['002_b', 'missing'],
     ]);
-    const error = await failure(migrate(base(dir, url)));
+    const error = await rejection(migrate(base(dir, url)));
     expect(error.code).toBe('MIGRATIONS_INCONSISTENT');
     expect(error.message).toContain('002_b: recorded in the database but its file is not in the folder');
     expect(await tables('r_missing')).toEqual(['a', 'b']);
@@ -400,7 +390,7 @@ describe('migrate (plain)', () => {
       state: 'pending',
       outOfOrder: true,
     });
-    expect((await failure(migrate(base(dir, url)))).message).toContain('out of order');
+    expect((await rejection(migrate(base(dir, url)))).message).toContain('out of order');
     expect((await migrate(base(dir, url, { allowOutOfOrder: true }))).applied.map((a) => a.id)).toEqual([
       '002_b',
     ]);
@@ -438,7 +428,7 @@ describe('migrate (plain)', () => {
       '001_users.sql': 'CREATE TABLE users (id int);\n',
       '002_email.sql': 'ALTER TABLE users ADD COLUMN email text;\n',
     });
-    const error = await failure(migrate(base(dir, url)));
+    const error = await rejection(migrate(base(dir, url)));
     expect(error.message).toContain('relation "users" already exists');
     expect(error.hint).toBe(
       'If the database had this schema before its migration history, record the migration without running it: pgwarden resolve 001_users --applied',
@@ -453,11 +443,11 @@ describe('migrate (plain)', () => {
     expect((await migrate(base(dir, url))).applied.map((a) => a.id)).toEqual(['002_email']);
     // an applied migration cannot be "resolved" again, nor a pending one rolled back
     expect(
-      (await failure(resolve(base(dir, url, { migration: '001_users', as: 'applied' as const })))).code,
+      (await rejection(resolve(base(dir, url, { migration: '001_users', as: 'applied' as const })))).code,
     ).toBe('USAGE');
     writeFileSync(join(dir, '003_x.sql'), 'SELECT 1;\n');
     expect(
-      (await failure(resolve(base(dir, url, { migration: '003_x', as: 'rolled-back' as const })))).code,
+      (await rejection(resolve(base(dir, url, { migration: '003_x', as: 'rolled-back' as const })))).code,
     ).toBe('USAGE');
   });
 
@@ -480,7 +470,7 @@ describe('migrate (plain)', () => {
     expect(to.rolledBack.map((r) => r.id)).toEqual(['003_c', '002_b']);
     expect(await tables('r_down')).toEqual(['a']);
     expect((await status(url, dir)).entries.map((e) => e.state)).toEqual(['applied', 'pending', 'pending']);
-    const notApplied = await failure(rollback(base(dir, url, { to: '003_c' })));
+    const notApplied = await rejection(rollback(base(dir, url, { to: '003_c' })));
     expect(notApplied.code).toBe('USAGE');
     expect(notApplied.message).toContain('003_c is not applied');
   });

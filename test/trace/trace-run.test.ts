@@ -8,10 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { registerTrace } from '../../src/cli/commands/trace.js';
 import { renderTraceText, runTrace, strongestHold } from '../../src/cli/commands/trace-run.js';
 import type { CliIo, GlobalOptions } from '../../src/cli/io.js';
-import { PgwardenError } from '../../src/errors/pgwarden-error.js';
 import { holdersOf } from '../../src/trace/lock-wait.js';
 import type { TracedStatement, TraceResult } from '../../src/trace/trace.js';
 import { useTestDatabase } from '../support/database.js';
+import { rejection } from '../support/errors.js';
 import { tempDir } from '../support/files.js';
 
 const db = useTestDatabase();
@@ -44,16 +44,6 @@ function fakeIo(env: NodeJS.ProcessEnv = {}, cwd = project) {
 
 function globals(extra: Partial<GlobalOptions> = {}): GlobalOptions {
   return { color: false, databaseUrl: db.url, ...extra };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<PgwardenError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PgwardenError);
-    return error as PgwardenError;
-  }
-  throw new Error('expected a PgwardenError');
 }
 
 let seeded = false;

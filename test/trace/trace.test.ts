@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { forLibpq, withDatabase } from '../../src/db/libpq.js';
-import { PgwardenError } from '../../src/errors/pgwarden-error.js';
 import { type TraceOptions, type TraceResult, trace } from '../../src/trace/trace.js';
 import { databaseUrl, useTestDatabase } from '../support/database.js';
+import { rejection } from '../support/errors.js';
 import { tempDir } from '../support/files.js';
 
 const db = useTestDatabase();
@@ -24,16 +24,6 @@ function source(name: string, text: string): TraceOptions['source'] {
 
 async function run(name: string, text: string, extra: Partial<TraceOptions> = {}): Promise<TraceResult> {
   return trace({ databaseUrl: db.url, source: source(name, text), ...extra });
-}
-
-async function failure(promise: Promise<unknown>): Promise<PgwardenError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PgwardenError);
-    return error as PgwardenError;
-  }
-  throw new Error('expected the trace to fail');
 }
 
 async function columns(table: string): Promise<string[]> {
@@ -296,7 +286,7 @@ describe('trace (rolled-back transaction)', () => {
   });
 
   it('refuses a file with a syntax error, naming file and line, before connecting', async () => {
-    const error = await failure(
+    const error = await rejection(
       trace({
         databaseUrl: 'postgres://nobody@127.0.0.1:1/none',
         source: source('broken.sql', 'SELECT 1;\nALTER TABEL accounts ADD COLUMN x int;\n'),
@@ -308,18 +298,20 @@ describe('trace (rolled-back transaction)', () => {
 
   it('refuses a zero or negative lock timeout', async () => {
     for (const lockTimeoutMs of [0, -5, 1.5]) {
-      const error = await failure(run('ok.sql', 'SELECT 1;', { lockTimeoutMs }));
+      const error = await rejection(run('ok.sql', 'SELECT 1;', { lockTimeoutMs }));
       expect(error.code).toBe('USAGE');
       expect(error.message).toMatch(/lock timeout must be a positive number of ms/);
     }
-    const error = await failure(run('ok.sql', 'SELECT 1;', { statementTimeoutMs: -1 }));
+    const error = await rejection(run('ok.sql', 'SELECT 1;', { statementTimeoutMs: -1 }));
     expect(error.message).toMatch(/statement timeout must be a whole number/);
   });
 
   it('cannot connect: DB_CONNECT naming the target, never the password', async () => {
     const url = new URL(db.url);
     url.port = '1';
-    const error = await failure(trace({ databaseUrl: url.toString(), source: source('c.sql', 'SELECT 1;') }));
+    const error = await rejection(
+      trace({ databaseUrl: url.toString(), source: source('c.sql', 'SELECT 1;') }),
+    );
     expect(error.code).toBe('DB_CONNECT');
     expect(error.exitCode).toBe(3);
     expect(error.message).toContain(':1/');
@@ -333,7 +325,7 @@ describe('trace (rolled-back transaction)', () => {
     });
     await waitForQuery('SELECT pg_sleep(30)');
     controller.abort();
-    const error = await failure(promise);
+    const error = await rejection(promise);
     expect(error.code).toBe('INTERRUPTED');
     expect(await relationExists('interrupted_t')).toBe(false);
     // cancelled, not left running on the server
@@ -421,7 +413,7 @@ describe('trace --scratch', () => {
     });
     await waitForQuery('SELECT pg_sleep(30)');
     controller.abort();
-    const error = await failure(promise);
+    const error = await rejection(promise);
     expect(error.code).toBe('INTERRUPTED');
     expect(await scratchDatabases()).toEqual(before);
   });
@@ -434,7 +426,7 @@ describe('trace --scratch', () => {
     url.username = 'trace_nocreatedb';
     url.password = secret;
     try {
-      const error = await failure(
+      const error = await rejection(
         trace({ databaseUrl: url.toString(), source: source('nocreate.sql', 'SELECT 1;'), scratch: true }),
       );
       expect(error.code).toBe('DB_QUERY');

@@ -1,15 +1,19 @@
 /** `pgwarden deploy [-- command…]`: options and help; the work is in deploy-run.ts, loaded on use. */
 import type { Command } from 'commander';
 import type { CliIo, GlobalOptions } from '../io.js';
+import { sourceOptions } from '../source-options.js';
 import type { DeployCliOptions } from './deploy-run.js';
 
 export function registerDeploy(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
-    .command('deploy')
-    .description('check, back up, migrate, recover, prune, health-check, then start the app (after --)')
-    .argument('[command...]', 'the app to start when the database is ready, after --, e.g. -- node server.js')
-    .option('--dir <dir>', 'migrations directory (default: migrations.dir, or the usual folders)')
-    .option('--format <format>', 'migration format (default: detected)')
+  sourceOptions(
+    program
+      .command('deploy')
+      .description('check, back up, migrate, recover, prune, health-check, then start the app (after --)')
+      .argument(
+        '[command...]',
+        'the app to start when the database is ready, after --, e.g. -- node server.js',
+      ),
+  )
     .option('--backup-dir <dir>', 'backup directory (default: BACKUP_DIR, backup.dir, else ./backups)')
     .option('--restore-on-failure <policy>', 'never | if-no-writes (default) | always')
     .option('--force-window <reason>', 'deploy outside the deploy windows; the reason is recorded')

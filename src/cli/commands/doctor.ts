@@ -1,15 +1,16 @@
 /** `pgwarden doctor`: options and help; the work is in doctor-run.ts, loaded on use. */
 import type { Command } from 'commander';
 import type { CliIo, GlobalOptions } from '../io.js';
+import { sourceOptions } from '../source-options.js';
 import type { DoctorCliOptions } from './doctor-run.js';
 
 export function registerDoctor(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
-    .command('doctor')
-    .description('pre-deploy checklist: database, migrations, git, pg_dump, backups, test data, runtime')
+  sourceOptions(
+    program
+      .command('doctor')
+      .description('pre-deploy checklist: database, migrations, git, pg_dump, backups, test data, runtime'),
+  )
     .option('--check <id...>', 'run only these checks (ids as printed; repeatable)')
-    .option('--dir <dir>', 'migrations directory (default: migrations.dir, or the usual folders)')
-    .option('--format <format>', 'migration format (default: detected)')
     .option('--backup-dir <dir>', 'backup directory (default: BACKUP_DIR, backup.dir, else ./backups)')
     .addHelpText(
       'after',

@@ -1,22 +1,17 @@
 /** `pgwarden drift`: options and help; the work is in drift-run.ts, loaded on use. */
 import type { Command } from 'commander';
 import type { CliIo, GlobalOptions } from '../io.js';
+import { sourceOptions } from '../source-options.js';
 import type { DriftCliOptions } from './drift-run.js';
 
 export function registerDrift(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
-    .command('drift')
-    .description(
-      'replay the migrations on a scratch database and compare its schema with the live one: every difference, with the SQL that makes live match the migrations',
-    )
-    .option(
-      '--dir <dir>',
-      'migrations directory (default: migrations.dir, or migrations/, db/migrations/, prisma/migrations/, supabase/migrations/ …)',
-    )
-    .option(
-      '--format <format>',
-      'migration format: auto (default), plain, prisma, dbmate, golang-migrate, flyway, supabase, node-pg-migrate',
-    )
+  sourceOptions(
+    program
+      .command('drift')
+      .description(
+        'replay the migrations on a scratch database and compare its schema with the live one: every difference, with the SQL that makes live match the migrations',
+      ),
+  )
     .option(
       '--shadow-url <url>',
       'an empty database to replay the migrations in, instead of a scratch database created (and dropped) on the live server',
@@ -30,7 +25,7 @@ extensions and row level security policies. The migration history tables and sch
 are left out. Without --shadow-url the role needs CREATEDB; the scratch database is dropped at
 the end, also on an error or Ctrl-C. The live database is only read.
 Exit codes: 0 no drift, 1 drift found (or a migration fails in the replay), 2 bad input (also a
-non-empty --shadow-url), 3 cannot connect or no CREATEDB, 130 interrupted.
+non-empty --shadow-url, emptied again after use), 3 cannot connect or no CREATEDB, 130 interrupted.
 Examples:
   pgwarden drift
   pgwarden drift --json > drift.json

@@ -4,21 +4,10 @@
  */
 import type { Command } from 'commander';
 import type { CliIo, GlobalOptions } from '../io.js';
+import { sourceOptions } from '../source-options.js';
 import type { RunnerCliOptions } from './migrations-run.js';
 
 type SetExit = (code: number) => void;
-
-function sourceOptions(command: Command): Command {
-  return command
-    .option(
-      '--dir <dir>',
-      'migrations directory (default: migrations.dir, or migrations/, db/migrations/, prisma/migrations/, supabase/migrations/ …)',
-    )
-    .option(
-      '--format <format>',
-      'migration format: auto (default), plain, prisma, dbmate, golang-migrate, flyway, supabase, node-pg-migrate',
-    );
-}
 
 function runOptions(command: Command): Command {
   return command
