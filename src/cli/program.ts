@@ -15,7 +15,9 @@ import type { CliIo } from './io.js';
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let exitCode = 0;
   const program = new Command('pgwarden')
-    .description('Safe PostgreSQL deploys: lock-aware migration linting, safe migrations, verified backups.')
+    .description(
+      'Safe PostgreSQL deploys: lock-aware migration linting, safe migrations, verified backups, a deploy pipeline, pre-deploy checks and drift detection.',
+    )
     .version(VERSION, '-V, --version', 'print the version')
     .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL; libpq PG* variables also work)')
     .option(
