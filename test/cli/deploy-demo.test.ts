@@ -20,7 +20,10 @@ describe('examples/deploy-demo.mjs', () => {
     expect(code, output).toBe(0);
     expect(output).toContain('server listening on :3000');
     expect(output).toContain('ALTER TABLE "public"."users" DROP COLUMN "nickname";');
-    const quoted = readmeQuotes('`doctor`, `drift` and the next start', 'What it guarantees:');
+    const quoted = readmeQuotes(
+      '`doctor`, `drift` and the next start (a restart: nothing pending)',
+      'What it guarantees:',
+    );
     expect(quoted.length).toBeGreaterThan(50);
     const printed = normalize(output);
     for (const line of quoted)

@@ -28,6 +28,7 @@ export function readmeQuotes(from: string, to: string): string[] {
   const start = readme.indexOf(from);
   const end = readme.indexOf(to, start);
   if (start < 0 || end < 0) throw new Error(`README markers not found: "${from}" … "${to}"`);
+  if (readme.indexOf(from, start + 1) >= 0) throw new Error(`README marker "${from}" is not unique`);
   const lines: string[] = [];
   let fenced = false;
   for (const line of readme.slice(start, end).split('\n')) {
