@@ -178,6 +178,22 @@ describe('runtime-pins', () => {
     );
   });
 
+  it('does not judge (nor crash on) a pin that looks like a version but is none semver reads', async () => {
+    const cwd = tempDir({
+      'package.json': pkg({ engines: { node: '>=20' } }),
+      '.nvmrc': '020\n',
+      Dockerfile: 'FROM node:20.011-alpine\nFROM node:20\n',
+    });
+    const outcome = await runtimePinsCheck.run(contextFor(cwd));
+    expect(outcome.status).toBe('pass');
+    expect(outcome.summary).toBe(
+      'Node 20: Dockerfile:2, engines.node agree (2 not judged, see the evidence)',
+    );
+    expect(outcome.evidence).toContain(
+      '.nvmrc: not judged ("020" is not a version semver reads (a leading zero, or a number too large))',
+    );
+  });
+
   it('does not judge a build argument without default, and fails on an engines.node that is no string', async () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile build argument, not a template
     const cwd = tempDir({ 'package.json': pkg({}), Dockerfile: 'ARG NODE\nFROM node:${NODE}\n' });

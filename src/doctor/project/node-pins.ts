@@ -48,8 +48,16 @@ function isVersion(value: string): boolean {
 
 function versionPin(where: string, text: string, version: string): Pin {
   // semver reads a partial version as its whole line: `20` is every 20.x, as node:20 installs
-  const range = semver.validRange(version)!;
-  return { where, text, kind: 'version', range, major: semver.minVersion(range)!.major };
+  const range = semver.validRange(version);
+  const min = range === null ? null : semver.minVersion(range);
+  if (range === null || min === null)
+    return {
+      where,
+      text,
+      kind: 'unknown',
+      note: `"${version}" is not a version semver reads (a leading zero, or a number too large)`,
+    };
+  return { where, text, kind: 'version', range, major: min.major };
 }
 
 function codenamePin(where: string, text: string, codename: string): Pin | undefined {
