@@ -1,3 +1,7 @@
+/**
+ * What the catalog diff shares: the Difference type, the phases that order the differences' SQL,
+ * the models indexed for lookups (DiffContext), pair(), and the texts every kind of object uses.
+ */
 import type { CatalogModel, ColumnModel, SequenceModel, TableModel, ViewModel } from '../model.js';
 import * as sql from '../sql.js';
 

@@ -1,3 +1,6 @@
+/**
+ * Differences of views (and materialized views), functions, triggers and row security policies.
+ */
 import type { FunctionModel, PolicyModel, TriggerModel, ViewModel } from '../model.js';
 import * as sql from '../sql.js';
 import { onTable } from './constraints-and-indexes.js';
