@@ -1,0 +1,232 @@
+/**
+ * What the fault tests share: a PostgreSQL cluster of the file's own (so a test may kill, restart
+ * or reconfigure it), databases on it, the processes of this machine as /proc shows them (to find
+ * children that outlived pgwarden, and to scan every argv for a secret), row fingerprints to prove
+ * that nothing was lost, and polling.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import {
+  type DisposableCluster,
+  type StartClusterOptions,
+  startCluster,
+} from '../../src/testing/disposable-cluster.js';
+
+export interface OwnCluster {
+  /** The running cluster (after `beforeAll`). */
+  readonly cluster: DisposableCluster;
+  /** URL of the cluster's `postgres` database. */
+  readonly url: string;
+  /** A new empty database on the cluster: its name and URL. */
+  createDatabase(): Promise<{ name: string; url: string }>;
+}
+
+/** Boots a cluster for this test file in `beforeAll` and removes it in `afterAll`. */
+export function useOwnCluster(options: StartClusterOptions = {}): OwnCluster {
+  let cluster: DisposableCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startCluster(options);
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  }, 120_000);
+  const own: OwnCluster = {
+    get cluster() {
+      if (!cluster) throw new Error('the cluster is not started yet (use it inside a test)');
+      return cluster;
+    },
+    get url() {
+      return own.cluster.url;
+    },
+    async createDatabase() {
+      const name = `fault_${randomBytes(5).toString('hex')}`;
+      await sql(own.url, `CREATE DATABASE ${name}`);
+      return { name, url: withDatabase(own.url, name) };
+    },
+  };
+  return own;
+}
+
+export function withDatabase(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+/** Runs SQL on a new connection; the rows of the last statement. */
+export async function sql<R extends pg.QueryResultRow = any>(
+  url: string,
+  text: string,
+  params?: unknown[],
+): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const result = (await client.query<R>(text, params as any[])) as pg.QueryResult<R> | pg.QueryResult<R>[];
+    return Array.isArray(result) ? (result.at(-1)?.rows ?? []) : result.rows;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * A fingerprint of a table's rows (md5 over the rows in primary-key order), and the row count:
+ * equal fingerprints before and after a fault prove that no row was lost, added or changed.
+ */
+export async function tableFingerprint(
+  url: string,
+  table: string,
+  orderBy = '1',
+): Promise<{ rows: number; md5: string }> {
+  const [row] = await sql<{ rows: string; md5: string | null }>(
+    url,
+    `SELECT count(*)::text AS rows, md5(coalesce(string_agg(t::text, E'\\n' ORDER BY ${orderBy}), '')) AS md5 FROM ${table} t`,
+  );
+  return { rows: Number(row!.rows), md5: row!.md5 ?? '' };
+}
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  /** argv joined with spaces */
+  cmdline: string;
+  /** argv as the kernel holds it */
+  argv: string[];
+}
+
+/** Every process /proc shows (those that vanish while being read are skipped). */
+export function processes(): ProcessInfo[] {
+  const list: ProcessInfo[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const raw = readFileSync(`/proc/${entry}/cmdline`);
+      const argv = raw.toString('utf8').split('\0');
+      if (argv.at(-1) === '') argv.pop();
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      list.push({ pid: Number(entry), ppid, cmdline: argv.join(' '), argv });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return list;
+}
+
+/** The processes whose program (argv[0]'s base name) is one of `programs`, e.g. pg_dump. */
+export function processesOf(programs: readonly string[]): ProcessInfo[] {
+  return processes().filter((p) => programs.includes((p.argv[0] ?? '').split('/').pop() ?? ''));
+}
+
+/** Children, grandchildren… of `pid`, as they are now. */
+export function descendantsOf(pid: number): ProcessInfo[] {
+  const all = processes();
+  const found: ProcessInfo[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    const parent = queue.shift()!;
+    for (const p of all) {
+      if (p.ppid === parent) {
+        found.push(p);
+        queue.push(p.pid);
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Scans the argv of every process on the machine every few milliseconds until stopped, and
+ * collects the command lines that contain `secret`. Start it before the command under test.
+ */
+export function watchArgv(secret: string, everyMs = 5): { stop(): { scans: number; hits: string[] } } {
+  const hits = new Set<string>();
+  let scans = 0;
+  const timer = setInterval(() => {
+    scans++;
+    for (const p of processes()) if (p.cmdline.includes(secret)) hits.add(`${p.pid}: ${p.cmdline}`);
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return { scans, hits: [...hits] };
+    },
+  };
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** Sessions connected to `database` (from any database of the cluster), with their application names. */
+export async function sessionsOn(
+  url: string,
+  database: string,
+): Promise<Array<{ pid: number; application_name: string; state: string | null }>> {
+  return sql(
+    url,
+    `SELECT pid, application_name, state FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+    [database],
+  );
+}
+
+export interface Writer {
+  /** Stops writing; the ids whose INSERT was acknowledged (committed), and the failed attempts. */
+  stop(): Promise<{ acked: number[]; failures: number }>;
+}
+
+/**
+ * An application that writes throughout a fault: every `everyMs` it inserts the next id into
+ * `table` (`INSERT INTO <table> (id) VALUES ($1)`, autocommit), reconnecting whenever its
+ * connection is refused or terminated. Only acknowledged inserts count: each of them must be
+ * found afterwards in the live database or in a backup.
+ */
+export function startWriter(url: string, table: string, everyMs = 50): Writer {
+  const acked: number[] = [];
+  let failures = 0;
+  let stopped = false;
+  let next = 1_000_000;
+  const loop = (async () => {
+    let client: pg.Client | undefined;
+    while (!stopped) {
+      try {
+        if (!client) {
+          client = new pg.Client({ connectionString: url, application_name: 'fault-test app' });
+          client.on('error', () => undefined);
+          await client.connect();
+        }
+        const id = next++;
+        await client.query(`INSERT INTO ${table} (id) VALUES ($1)`, [id]);
+        acked.push(id);
+      } catch {
+        failures++;
+        await client?.end().catch(() => undefined);
+        client = undefined;
+      }
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+    await client?.end().catch(() => undefined);
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return { acked, failures };
+    },
+  };
+}
