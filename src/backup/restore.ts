@@ -1,28 +1,34 @@
 /**
  * `restore <id|path>`: the preview (no side effects), the typed confirmation of the database name
- * (and the admin password when one is configured), a cancellable countdown, a verified safety
- * backup of the current state, then the restore in ONE transaction (pgwarden's preamble drops what
- * exists, the archive recreates everything; any error rolls all of it back), then post-checks:
- * rows per table equal the backup's, no sequence behind its column, ANALYZE. When something fails
- * after the safety backup, the error carries the exact command that puts it back.
+ * (and the admin password when one is configured), a cancellable countdown; then, in the order
+ * that never discards a committed write (see `guardedRestore`): writes blocked by the restore's
+ * own session, a verified safety backup of the current state, new connections blocked and the
+ * other sessions ended, the restore in that session's ONE transaction (pgwarden's preamble drops
+ * what exists, the archive recreates everything; any error rolls all of it back), post-checks
+ * (rows per table equal the backup's, no sequence behind its column, ANALYZE), connections
+ * reopened. When something fails after the safety backup, the error carries the exact command
+ * that puts it back.
  */
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
 import type pg from 'pg';
 import type { ClientTools } from '../db/client-tools.js';
 import { connect } from '../db/connect.js';
-import { emptyDatabaseSql } from '../db/empty-database.js';
-import { forLibpq, libpqEnv } from '../db/libpq.js';
+import { BLOCK_OWNER_PREFIX, blockConnections, connectMaintenance } from '../db/connection-block.js';
+import { libpqEnv } from '../db/libpq.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
-import type { TableRows } from './copy-counter.js';
 import { type BackupResult, type CreateEvent, createBackup } from './create.js';
 import { checkPassword } from './password.js';
-import { compareRows, lastLines } from './read-archive.js';
-import { otherSessions, previewRestore, type RestorePreview } from './restore-preview.js';
-import { type RestoreSource, resolveSource } from './restore-source.js';
-import { NESTED_BEGIN_WARNING, SEQUENCES_SQL } from './restore-sql.js';
+import { lastLines } from './read-archive.js';
+import { postChecks } from './restore-checks.js';
+import { otherSessions, previewRestore, type RestorePreview, type Session } from './restore-preview.js';
+import { openRestoreSession, type RestoreSession } from './restore-session.js';
+import { type RestoreSource, resolveSource, type SourceRows } from './restore-source.js';
+import type { DatabaseIdentity } from './snapshot.js';
+import { type WritesSinceOptions, writesSince } from './writes-since.js';
 
 export type RestoreEvent =
   | { type: 'preview'; preview: RestorePreview }
@@ -30,8 +36,11 @@ export type RestoreEvent =
   | { type: 'safety-backup' }
   | { type: 'safety-backup-progress'; event: CreateEvent }
   | { type: 'safety-backup-done'; id: string; size: number }
+  | { type: 'writes-blocked' }
+  | { type: 'connections-blocked' }
   | { type: 'sessions-terminated'; pids: number[] }
   | { type: 'restoring' }
+  | { type: 'connections-reopened' }
   | { type: 'restored'; ms: number }
   | { type: 'checked'; tables: number; sequences: number };
 
@@ -48,8 +57,14 @@ export interface RestoreOptions extends PreviewOnlyOptions {
   passwordHash?: string | undefined;
   countdownSeconds?: number;
   terminateSessions?: boolean;
-  /** lock_timeout of the drops at the start of the restore transaction (default 10 s) */
+  /** lock_timeout of the write block and of the drops at the start of the restore (default 10 s) */
   lockTimeoutMs?: number;
+  /**
+   * Restore only when it is proven, with writes and then new connections blocked, that nothing but
+   * `ownTransactionIds` wrote since this backup snapshot (deploy's `if-no-writes`); otherwise
+   * RESTORE_NOT_PROVEN and nothing is changed.
+   */
+  onlyIfNoWritesSince?: WritesSinceOptions;
   onEvent?: (event: RestoreEvent) => void;
 }
 
@@ -75,7 +90,7 @@ export interface PreviewOnlyOptions {
 
 /** The preview alone (`restore --preview`): nothing is changed. */
 export async function restorePreview(options: PreviewOnlyOptions): Promise<RestorePreview> {
-  const { client, checked } = await preflight(options, 'pgwarden restore (preview)');
+  const { client, checked } = await preflight(options, 'pgwarden preview');
   await client.end().catch(() => undefined);
   return checked.preview;
 }
@@ -114,7 +129,7 @@ export function refusal(preview: RestorePreview): PgwardenError | undefined {
 export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   const emit = options.onEvent ?? (() => undefined);
   const started = Date.now();
-  const { source, client, checked: pre } = await preflight(options, 'pgwarden restore');
+  const { source, client, checked: pre } = await preflight(options, BLOCK_OWNER_PREFIX);
   try {
     const { preview, tools, rows, identity } = pre;
     emit({ type: 'preview', preview });
@@ -125,18 +140,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
     checkConfirmation(answer, identity.name, options.passwordHash);
 
     const sessions = await otherSessions(client);
-    if (sessions.length > 0 && !options.terminateSessions) {
-      throw new PgwardenError(
-        'SESSIONS_CONNECTED',
-        `restore refused, nothing was changed: ${sessions.length} other session(s) are connected to "${identity.name}" (${sessions
-          .slice(0, 5)
-          .map((s) => `pid ${s.pid} ${s.user ?? '?'}${s.application ? ` ${s.application}` : ''}`)
-          .join(', ')})`,
-        {
-          hint: 'Stop the application first, or add --terminate-sessions to disconnect them just before the restore.',
-        },
-      );
-    }
+    if (sessions.length > 0 && !options.terminateSessions) throw sessionsConnected(sessions, identity.name);
 
     for (let s = options.countdownSeconds ?? 5; s > 0; s--) {
       emit({ type: 'countdown', seconds: s });
@@ -144,6 +148,48 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
       if (options.signal?.aborted)
         throw new PgwardenError('INTERRUPTED', 'restore cancelled during the countdown: nothing was changed');
     }
+    return await guardedRestore({ options, emit, started, source, client, tools, rows, identity, preview });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+interface GuardedRestore {
+  options: RestoreOptions;
+  emit: (event: RestoreEvent) => void;
+  started: number;
+  source: RestoreSource;
+  /** pgwarden's control session on the target, opened before anything changes */
+  client: pg.Client;
+  tools: ClientTools;
+  rows: SourceRows;
+  identity: DatabaseIdentity;
+  preview: RestorePreview;
+}
+
+/**
+ * The order that loses no committed write: block writes (the restore's own session locks every
+ * table), take the verified safety backup (so every write committed before the lock is in it),
+ * block new connections and end the remaining sessions, check that nothing escaped the lock,
+ * replace the database in the locked session's transaction, check it, reopen.
+ */
+async function guardedRestore(g: GuardedRestore): Promise<RestoreResult> {
+  const { options, emit, client, tools, identity } = g;
+  const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+  const serverMajor = Math.floor(identity.serverVersionNum / 10000);
+  const nothingChanged = (error: unknown, what: string): never => {
+    if (options.signal?.aborted)
+      throw new PgwardenError('INTERRUPTED', `restore interrupted ${what}: nothing was changed`);
+    throw error;
+  };
+
+  const session = await blockWrites(g, serverMajor, lockTimeoutMs).catch((error: unknown) =>
+    nothingChanged(error, 'while blocking writes'),
+  );
+  try {
+    emit({ type: 'writes-blocked' });
+    const proof = options.onlyIfNoWritesSince;
+    if (proof) await requireNoWrites(client, proof, 'while writes are blocked');
 
     emit({ type: 'safety-backup' });
     let safety: BackupResult;
@@ -159,7 +205,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
         ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (error) {
-      if (error instanceof PgwardenError && error.code === 'INTERRUPTED') {
+      if (options.signal?.aborted || (error instanceof PgwardenError && error.code === 'INTERRUPTED')) {
         throw new PgwardenError(
           'INTERRUPTED',
           'restore interrupted during the safety backup: nothing was changed',
@@ -175,57 +221,260 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
     emit({ type: 'safety-backup-done', id: safety.manifest.id, size: safety.manifest.size });
     const putBack = safetyCommand(safety.manifest.id, options.backupDir, identity.name);
 
-    if (options.terminateSessions) {
-      // the pids first, then the terminations: in one WHERE clause PostgreSQL may evaluate
-      // pg_terminate_backend before the test that excludes this very session
-      const pids = (await otherSessions(client)).map((session) => session.pid);
-      if (pids.length > 0) {
-        await client.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
-        emit({ type: 'sessions-terminated', pids });
-      }
-    }
-
-    emit({ type: 'restoring' });
-    const restoreStarted = Date.now();
-    await runRestoreTransaction(
-      tools,
-      options.databaseUrl,
-      source,
-      options.lockTimeoutMs ?? 10_000,
-      options.signal,
-    ).catch((error: unknown) => {
-      const e = error instanceof PgwardenError ? error : new PgwardenError('RESTORE_FAILED', String(error));
-      throw new PgwardenError(e.code, `${e.message}`, {
-        hint: `The restore ran in one transaction and was rolled back: "${identity.name}" is as it was. Safety backup ${safety.manifest.id} holds the state before; to put it back if ever needed: ${putBack}`,
-        details: { safetyBackup: safety.manifest.id, restoreCommand: putBack },
-      });
-    });
-    emit({ type: 'restored', ms: Date.now() - restoreStarted });
-
-    const checked = await postChecks(options.databaseUrl, rows.tables);
-    if (checked.problems.length > 0) {
-      throw new PgwardenError(
-        'RESTORE_CHECK_FAILED',
-        `the restore finished, but the checks found problems: ${checked.problems.join('; ')}`,
-        {
-          hint: `To go back to the state before the restore: ${putBack}`,
-          details: { problems: checked.problems, safetyBackup: safety.manifest.id, restoreCommand: putBack },
-        },
+    let sequencesChecked = 0;
+    const admin = await connectMaintenance(options.databaseUrl, `${BLOCK_OWNER_PREFIX} (admin)`);
+    try {
+      const block = await blockConnections(
+        admin,
+        identity.name,
+        `restore of ${g.preview.source.id ?? g.source.path}`,
       );
+      emit({ type: 'connections-blocked' });
+      try {
+        await endOtherSessions(g, session.pid);
+        await requireNothingEscaped(client, session.pid, snapshotOf(safety.manifest));
+        if (proof) await requireNoWrites(client, proof, 'with new connections blocked');
+
+        emit({ type: 'restoring' });
+        const restoreStarted = Date.now();
+        await session
+          .replace(
+            Readable.from(scriptOf(g.source, tools, options.databaseUrl, options.signal)),
+            lockTimeoutMs,
+          )
+          .catch(async (error: unknown) => {
+            await session.close();
+            if (options.signal?.aborted) {
+              throw new PgwardenError(
+                'INTERRUPTED',
+                'restore interrupted: the transaction was rolled back, nothing was changed',
+                { hint: `Safety backup ${safety.manifest.id} holds the state before.` },
+              );
+            }
+            const e =
+              error instanceof PgwardenError ? error : new PgwardenError('RESTORE_FAILED', String(error));
+            throw new PgwardenError(e.code, `restore failed and was rolled back: ${e.message}`, {
+              hint: `The restore ran in one transaction: "${identity.name}" is as it was. Safety backup ${safety.manifest.id} holds the state before; to put it back if ever needed: ${putBack}`,
+              details: { safetyBackup: safety.manifest.id, restoreCommand: putBack },
+            });
+          });
+        emit({ type: 'restored', ms: Date.now() - restoreStarted });
+
+        // still alone on the database: no write after the restore can disturb the counts
+        const checked = await postChecks(client, g.rows.tables);
+        if (checked.problems.length > 0) {
+          throw new PgwardenError(
+            'RESTORE_CHECK_FAILED',
+            `the restore finished, but the checks found problems: ${checked.problems.join('; ')}`,
+            {
+              hint: `To go back to the state before the restore: ${putBack}`,
+              details: {
+                problems: checked.problems,
+                safetyBackup: safety.manifest.id,
+                restoreCommand: putBack,
+              },
+            },
+          );
+        }
+        emit({ type: 'checked', tables: g.rows.tables.length, sequences: checked.sequences });
+        sequencesChecked = checked.sequences;
+      } finally {
+        await block.unblock();
+        emit({ type: 'connections-reopened' });
+      }
+    } finally {
+      await admin.end().catch(() => undefined);
     }
-    emit({ type: 'checked', tables: rows.tables.length, sequences: checked.sequences });
     return {
-      source: preview.source,
+      source: g.preview.source,
       database: identity.name,
       safetyBackup: { id: safety.manifest.id, path: safety.path },
-      tables: rows.tables.length,
-      rows: rows.tables.reduce((n, t) => n + t.rows, 0),
-      sequencesChecked: checked.sequences,
-      ms: Date.now() - started,
+      tables: g.rows.tables.length,
+      rows: g.rows.tables.reduce((n, t) => n + t.rows, 0),
+      sequencesChecked,
+      ms: Date.now() - g.started,
     };
   } finally {
-    await client.end().catch(() => undefined);
+    await session.close();
   }
+}
+
+/**
+ * Opens the restore's session and blocks writes. Sessions in the way (an open transaction that
+ * wrote) make the lock wait time out: with --terminate-sessions they are ended and it is tried
+ * again, a few times.
+ */
+async function blockWrites(
+  g: GuardedRestore,
+  serverMajor: number,
+  lockTimeoutMs: number,
+): Promise<RestoreSession> {
+  for (let attempt = 1; ; attempt++) {
+    if (g.options.terminateSessions) await terminateOthers(g, []);
+    const session = await openRestoreSession({
+      tools: g.tools,
+      url: g.options.databaseUrl,
+      serverMajor,
+      signal: g.options.signal,
+    });
+    try {
+      await session.blockWrites(lockTimeoutMs);
+      return session;
+    } catch (error) {
+      await session.close();
+      const busy =
+        error instanceof PgwardenError && (error.details as { lockTimeout?: boolean })?.lockTimeout;
+      if (!busy || !g.options.terminateSessions || attempt >= 3) {
+        throw new PgwardenError(
+          'RESTORE_FAILED',
+          `restore stopped before any change: writes to "${g.identity.name}" could not be blocked: ${(error as Error).message}`,
+          {
+            hint: busy
+              ? 'Sessions hold locks on its tables (long transactions?): stop them, or add --terminate-sessions.'
+              : 'Nothing was changed.',
+          },
+        );
+      }
+    }
+  }
+}
+
+/** Ends every other client session of the database (not `keep`); emits their pids. */
+async function terminateOthers(g: GuardedRestore, keep: number[]): Promise<number[]> {
+  // the pids first, then the terminations: in one WHERE clause PostgreSQL may evaluate
+  // pg_terminate_backend before the test that excludes this very session
+  const pids = (await otherSessions(g.client)).map((s) => s.pid).filter((pid) => !keep.includes(pid));
+  if (pids.length === 0) return [];
+  await g.client.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
+  g.emit({ type: 'sessions-terminated', pids });
+  return pids;
+}
+
+/**
+ * With new connections blocked: ends the sessions that connected since (with --terminate-sessions;
+ * without it, their presence stops the restore) and waits until they are gone, so the restore is
+ * alone on the database.
+ */
+async function endOtherSessions(g: GuardedRestore, sessionPid: number): Promise<void> {
+  const keep = [sessionPid];
+  const others = (await otherSessions(g.client)).filter((s) => !keep.includes(s.pid));
+  if (others.length === 0) return;
+  if (!g.options.terminateSessions) throw sessionsConnected(others, g.identity.name, 'during the restore');
+  await terminateOthers(g, keep);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const left = (await otherSessions(g.client)).filter((s) => !keep.includes(s.pid));
+    if (left.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new PgwardenError(
+        'SESSIONS_CONNECTED',
+        `restore stopped before any change: ${left.length} session(s) did not end after pg_terminate_backend (pids ${left.map((s) => s.pid).join(', ')})`,
+      );
+    }
+    await sleep(50);
+  }
+}
+
+function sessionsConnected(sessions: Session[], database: string, when = ''): PgwardenError {
+  return new PgwardenError(
+    'SESSIONS_CONNECTED',
+    `restore refused, nothing was changed: ${sessions.length} other session(s) are connected to "${database}"${when ? ` ${when}` : ''} (${sessions
+      .slice(0, 5)
+      .map((s) => `pid ${s.pid} ${s.user ?? '?'}${s.application ? ` ${s.application}` : ''}`)
+      .join(', ')})`,
+    {
+      hint: 'Stop the application first, or add --terminate-sessions to disconnect them just before the restore.',
+    },
+  );
+}
+
+/**
+ * Nothing may have escaped the write block: every table holding rows is locked by the restore's
+ * session (a table created after the lock was taken could hold writes the safety backup lacks),
+ * and no large object was written after the safety backup's snapshot.
+ */
+async function requireNothingEscaped(
+  client: pg.Client,
+  sessionPid: number,
+  snapshot: string | null,
+): Promise<void> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS name
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+        AND NOT EXISTS (SELECT 1 FROM pg_locks l
+                         WHERE l.pid = $1 AND l.locktype = 'relation' AND l.relation = c.oid
+                           AND l.mode = 'ExclusiveLock' AND l.granted)`,
+    [sessionPid],
+  );
+  const findings = rows.map((r) => `${r.name}: created while the restore held the write block`);
+  if (snapshot) {
+    const objects = await writesSince(client, { snapshot, tables: [], ignore: [] }).catch(() => undefined);
+    findings.push(...(objects?.findings.filter((f) => f.includes('large object')) ?? []));
+  }
+  if (findings.length > 0) {
+    throw new PgwardenError(
+      'RESTORE_FAILED',
+      `restore stopped before any change: writes may have escaped the block, so the safety backup may lack them: ${findings.join('; ')}`,
+      { hint: 'Nothing was changed; run the restore again (with the application stopped).' },
+    );
+  }
+}
+
+/** The backup's transaction snapshot, when its manifest records one. */
+export function snapshotOf(manifest: { snapshot: object }): string | null {
+  return (manifest.snapshot as { txid?: string | null }).txid ?? null;
+}
+
+/** Refuses (RESTORE_NOT_PROVEN) unless it is proven that only `proof.ownTransactionIds` wrote since the backup. */
+async function requireNoWrites(client: pg.Client, proof: WritesSinceOptions, when: string): Promise<void> {
+  const found = await writesSince(client, proof);
+  if (found.proven) return;
+  throw new PgwardenError(
+    'RESTORE_NOT_PROVEN',
+    `not restored: it cannot be proven that nothing but the migrations wrote since the backup (checked ${when}): ${found.findings.join('; ')}`,
+    { details: { findings: found.findings } },
+  );
+}
+
+/**
+ * What psql runs after the database is emptied: the plain dump (gunzipped), or the script
+ * `pg_restore -f -` prints for an archive — read through pgwarden, so pg_restore dies with it, and
+ * ending in an error (no COMMIT is sent) when pg_restore does not finish cleanly.
+ */
+async function* scriptOf(
+  source: RestoreSource,
+  tools: ClientTools,
+  url: string | undefined,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Buffer> {
+  if (source.kind === 'plain' || source.kind === 'plain-gzip') {
+    const file = createReadStream(source.path, { highWaterMark: 1 << 20 });
+    yield* source.kind === 'plain-gzip' ? file.pipe(createGunzip()) : file;
+    return;
+  }
+  const pgRestore = spawn(tools.pgRestore, ['--file=-', source.path], {
+    env: libpqEnv(undefined),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(signal ? { signal } : {}),
+  });
+  let stderr = '';
+  pgRestore.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    if (stderr.length < 64_000) stderr += chunk;
+  });
+  const exit = exitOf(pgRestore, tools.pgRestore);
+  try {
+    yield* pgRestore.stdout;
+  } finally {
+    if (pgRestore.exitCode === null) pgRestore.kill('SIGTERM');
+  }
+  const { code, signal: killed } = await exit;
+  if (code !== 0 || killed !== null)
+    throw new PgwardenError(
+      'RESTORE_FAILED',
+      `pg_restore could not read the archive: ${lastLines(stderr, url)}`,
+    );
 }
 
 function checkConfirmation(answer: Confirmation, database: string, passwordHash: string | undefined): void {
@@ -266,102 +515,6 @@ export function safetyCommand(id: string, dir: string, database: string): string
   return `pgwarden restore ${quote(id)} --backup-dir ${quote(dir)} --confirm ${quote(database)} --database-url "$DATABASE_URL"`;
 }
 
-/**
- * psql reads pgwarden's preamble, then the archive's script (`pg_restore --single-transaction
- * -f -`, which ends with COMMIT) or the plain dump followed by COMMIT — all in one transaction.
- * If pg_restore or the file stops early, no COMMIT arrives and the server rolls everything back.
- */
-async function runRestoreTransaction(
-  tools: ClientTools,
-  url: string | undefined,
-  source: RestoreSource,
-  lockTimeoutMs: number,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  const target = url ? forLibpq(url) : { url: undefined, password: undefined };
-  const psqlArgs = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--no-password', '--output=/dev/null'];
-  if (target.url) psqlArgs.push(`--dbname=${target.url}`);
-  const psql = spawn(tools.psql, psqlArgs, {
-    env: libpqEnv(target.password),
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
-  psql.stdin.on('error', () => undefined);
-  let psqlErr = '';
-  psql.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    if (psqlErr.length < 64_000) psqlErr += chunk;
-  });
-  const psqlDone = exitOf(psql, tools.psql);
-  const abort = () => psql.kill('SIGTERM');
-  signal?.addEventListener('abort', abort, { once: true });
-  try {
-    // first everything the archive recreates is dropped, in the same transaction as the archive's
-    // script: objects created after the backup do not survive next to the restored ones
-    psql.stdin.write(emptyDatabaseSql(lockTimeoutMs));
-    let feeder: { ok: Promise<boolean>; describe(): string };
-    if (source.kind === 'plain' || source.kind === 'plain-gzip') {
-      const file = createReadStream(source.path, { highWaterMark: 1 << 20 });
-      const stream = source.kind === 'plain-gzip' ? file.pipe(createGunzip()) : file;
-      let failure = '';
-      const ok = new Promise<boolean>((resolve) => {
-        const fail = (error: Error) => {
-          failure = error.message;
-          psql.kill('SIGTERM');
-          resolve(false);
-        };
-        file.on('error', fail);
-        stream.on('error', fail);
-        stream.on('end', () => {
-          psql.stdin.end('\nCOMMIT;\n');
-          resolve(true);
-        });
-        stream.pipe(psql.stdin, { end: false });
-      });
-      feeder = { ok, describe: () => `reading ${source.path} failed: ${failure}` };
-    } else {
-      const pgRestore = spawn(tools.pgRestore, ['--single-transaction', '--file=-', source.path], {
-        env: libpqEnv(undefined),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let restoreErr = '';
-      pgRestore.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        if (restoreErr.length < 64_000) restoreErr += chunk;
-      });
-      signal?.addEventListener('abort', () => pgRestore.kill('SIGTERM'), { once: true });
-      pgRestore.stdout.pipe(psql.stdin, { end: false });
-      const ok = exitOf(pgRestore, tools.pgRestore).then((exit) => {
-        if (exit.code === 0 && exit.signal === null) {
-          psql.stdin.end();
-          return true;
-        }
-        psql.kill('SIGTERM');
-        return false;
-      });
-      feeder = { ok, describe: () => `pg_restore could not read the archive: ${lastLines(restoreErr, url)}` };
-    }
-    const [fed, exit] = await Promise.all([feeder.ok, psqlDone]);
-    if (signal?.aborted) {
-      throw new PgwardenError(
-        'INTERRUPTED',
-        'restore interrupted: the transaction was rolled back, nothing was changed',
-      );
-    }
-    if (!fed)
-      throw new PgwardenError('RESTORE_FAILED', `restore failed and was rolled back: ${feeder.describe()}`);
-    if (exit.code !== 0 || exit.signal !== null) {
-      const messages = psqlErr
-        .split('\n')
-        .filter((line) => !line.includes(NESTED_BEGIN_WARNING))
-        .join('\n');
-      throw new PgwardenError(
-        'RESTORE_FAILED',
-        `restore failed and was rolled back: psql: ${lastLines(messages, url)}`,
-      );
-    }
-  } finally {
-    signal?.removeEventListener('abort', abort);
-  }
-}
-
 function exitOf(child: ReturnType<typeof spawn>, program: string) {
   return new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.on('error', (error: NodeJS.ErrnoException) =>
@@ -369,42 +522,4 @@ function exitOf(child: ReturnType<typeof spawn>, program: string) {
     );
     child.on('close', (code, signal) => resolve({ code, signal }));
   });
-}
-
-/** Rows per table equal the backup's; no sequence behind its column; ANALYZE. */
-async function postChecks(
-  url: string | undefined,
-  expected: readonly TableRows[],
-): Promise<{ problems: string[]; sequences: number }> {
-  const client: pg.Client = await connect({ url, applicationName: 'pgwarden restore (checks)' });
-  try {
-    const counted: TableRows[] = [];
-    for (const t of expected) {
-      const q = `${client.escapeIdentifier(t.schema)}.${client.escapeIdentifier(t.name)}`;
-      const r = await client
-        .query<{ n: string }>(`SELECT count(*)::text AS n FROM ${q}`)
-        .catch(() => undefined);
-      if (r) counted.push({ ...t, rows: Number(r.rows[0]!.n) });
-    }
-    const problems = compareRows(expected, counted, 'after the restore');
-    const sequences = (await client.query<{ sequence: string; table: string; column: string }>(SEQUENCES_SQL))
-      .rows;
-    for (const s of sequences) {
-      const { rows } = await client.query<{ behind: boolean; max: string | null; last: string }>(
-        `SELECT (SELECT max(${s.column}) FROM ${s.table})::text AS max, last_value::text AS last,
-                coalesce((SELECT max(${s.column}) FROM ${s.table}) >= CASE WHEN is_called THEN last_value + 1 ELSE last_value END, false) AS behind
-           FROM ${s.sequence}`,
-      );
-      const row = rows[0];
-      if (row?.behind) {
-        problems.push(
-          `sequence ${s.sequence} (last value ${row.last}) is behind ${s.table}.${s.column} (max ${row.max}); fix: SELECT setval('${s.sequence}', ${row.max});`,
-        );
-      }
-    }
-    await client.query('ANALYZE');
-    return { problems, sequences: sequences.length };
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }

@@ -1,13 +1,17 @@
 /**
- * The SQL that empties a database, in an open transaction (the caller commits, or continues in
+ * The SQL that empties a database, in a transaction it opens (the caller commits, or continues in
  * it): extensions, publications, event triggers, every non-system schema, large objects; the
  * public schema is dropped and recreated at once with its owner, privileges and comment. Restore
  * runs it before the archive's script (so objects created after the backup do not survive); drift
  * runs it on a shadow database it found empty, to leave it empty again.
  */
 export function emptyDatabaseSql(lockTimeoutMs: number): string {
-  return `BEGIN;
-SET LOCAL lock_timeout = ${Math.max(0, Math.round(lockTimeoutMs))};
+  return `BEGIN;\n${emptyDatabaseStatements(lockTimeoutMs)}`;
+}
+
+/** The same statements for a transaction the caller has already opened (restore's own session). */
+export function emptyDatabaseStatements(lockTimeoutMs: number): string {
+  return `SET LOCAL lock_timeout = ${Math.max(0, Math.round(lockTimeoutMs))};
 SET LOCAL client_min_messages = warning;
 DO $pgwarden_empty$
 DECLARE

@@ -56,6 +56,10 @@ export const ERROR_CODES = {
   },
   RESTORE_FAILED: { class: 'failure', title: 'The restore failed and was rolled back' },
   RESTORE_CHECK_FAILED: { class: 'failure', title: 'The restored database does not match the backup' },
+  RESTORE_NOT_PROVEN: {
+    class: 'failure',
+    title: 'Not restored: writes since the backup other than the migrations could not be ruled out',
+  },
   DEPLOY_WINDOW_CLOSED: { class: 'failure', title: 'Outside the deploy windows, or in a deploy freeze' },
   LINT_GATE: { class: 'failure', title: 'Lint errors in pending migrations stopped the deploy' },
   HEALTH_CHECK_FAILED: { class: 'failure', title: 'The health check failed; the app was not started' },

@@ -197,14 +197,20 @@ function restoreEventLine(
   event: Exclude<RestoreEvent, { type: 'preview' | 'countdown' | 'safety-backup-progress' }>,
 ): string {
   switch (event.type) {
+    case 'writes-blocked':
+      return 'writes blocked: every table is locked by the restore (reads go on)';
     case 'safety-backup':
       return 'taking a safety backup of the current state…';
     case 'safety-backup-done':
       return `safety backup ${event.id} (${formatBytes(event.size)}) verified`;
     case 'sessions-terminated':
       return `disconnected ${event.pids.length} session(s): pid ${event.pids.join(', ')}`;
+    case 'connections-blocked':
+      return 'new connections blocked (ALLOW_CONNECTIONS false until the restore ends)';
     case 'restoring':
       return 'restoring in one transaction…';
+    case 'connections-reopened':
+      return 'connections allowed again';
     case 'restored':
       return `restored in ${seconds(event.ms)}; checking…`;
     case 'checked':
