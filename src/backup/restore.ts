@@ -509,10 +509,13 @@ function checkConfirmation(answer: Confirmation, database: string, passwordHash:
   }
 }
 
-/** The command that restores the safety backup, ready to paste. */
+/**
+ * The command that restores a backup, ready to paste. It names no database URL: the URL (with its
+ * password) would land in the argv of the pasted command; DATABASE_URL from the environment is used.
+ */
 export function safetyCommand(id: string, dir: string, database: string): string {
   const quote = (s: string) => (/^[A-Za-z0-9_./:=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  return `pgwarden restore ${quote(id)} --backup-dir ${quote(dir)} --confirm ${quote(database)} --database-url "$DATABASE_URL"`;
+  return `pgwarden restore ${quote(id)} --backup-dir ${quote(dir)} --confirm ${quote(database)}`;
 }
 
 function exitOf(child: ReturnType<typeof spawn>, program: string) {

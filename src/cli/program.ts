@@ -1,5 +1,6 @@
 /** The CLI: global options, commands, and the single place errors become exit codes. */
 import { Command } from 'commander';
+import { onNotice } from '../db/notices.js';
 import { VERSION } from '../version.js';
 import { registerBackupCommands } from './commands/backup.js';
 import { registerDeploy } from './commands/deploy.js';
@@ -45,11 +46,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerDoctor(program, io, setExit);
   registerDrift(program, io, setExit);
   registerInit(program, io, setExit);
+  const stopNotices = onNotice((text) => io.stderr.write(`pgwarden: warning: ${text}\n`));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
     const globals = program.opts();
     return reportError(error, io, { json: globals.json === true, verbose: globals.verbose === true });
+  } finally {
+    stopNotices();
   }
 }

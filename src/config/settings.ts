@@ -122,3 +122,42 @@ export function retentionDays(
   }
   return config.backup?.retentionDays ?? DEFAULT_RETENTION_DAYS;
 }
+
+/** How backups are taken: `backup create`'s options, else the config's `backup` section. */
+export interface BackupSettings {
+  format?: 'custom' | 'directory' | undefined;
+  jobs?: number | undefined;
+  compression?: string | undefined;
+  globals?: boolean | undefined;
+  lockWaitTimeoutMs?: number | undefined;
+}
+
+export interface BackupFlags {
+  format?: string | undefined;
+  jobs?: string | undefined;
+  compress?: string | undefined;
+  globals?: boolean | undefined;
+  lockWaitTimeout?: string | undefined;
+}
+
+/** The backup settings from flags, then `backup.*` in the config (deploy's pre-deploy backup passes no flags). */
+export function backupSettings(flags: BackupFlags, config: Config, problems: Problems): BackupSettings {
+  const b = config.backup ?? {};
+  const format = flags.format ?? b.format;
+  if (format !== undefined && format !== 'custom' && format !== 'directory') {
+    problems.list.push(`--format must be custom or directory, not "${format}"`);
+  }
+  const jobs =
+    flags.jobs === undefined ? b.jobs : problems.collect(() => wholeNumber(flags.jobs!, '--jobs', 1));
+  const lockWait =
+    flags.lockWaitTimeout !== undefined
+      ? problems.collect(() => parseDuration(flags.lockWaitTimeout!, '--lock-wait-timeout'))
+      : b.lockWaitTimeout;
+  return {
+    format: format === 'custom' || format === 'directory' ? format : undefined,
+    jobs,
+    compression: flags.compress ?? b.compression,
+    globals: flags.globals ?? b.globals,
+    lockWaitTimeoutMs: lockWait,
+  };
+}

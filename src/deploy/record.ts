@@ -71,7 +71,10 @@ export async function recordDeploy(client: pg.Client, record: DeployRecord, acto
   return Number(rows[0]!.id);
 }
 
-/** The schema fingerprint recorded by the last deploy that changed or checked the schema, if any. */
+/**
+ * The schema fingerprint recorded by the last deploy, if any: a failed deploy records one too
+ * (the schema as its applied migrations left it), except when it was refused for drift.
+ */
 export async function lastFingerprint(client: pg.Client): Promise<string | undefined> {
   const { rows } = await client.query<{ ok: boolean }>(
     `SELECT to_regclass('pgwarden.deploys') IS NOT NULL AS ok`,
@@ -79,7 +82,7 @@ export async function lastFingerprint(client: pg.Client): Promise<string | undef
   if (!rows[0]?.ok) return undefined;
   const last = await client.query<{ f: string }>(
     `SELECT schema_fingerprint AS f FROM pgwarden.deploys
-      WHERE schema_fingerprint IS NOT NULL AND result IN ('started', 'up-to-date', 'restored')
+      WHERE schema_fingerprint IS NOT NULL
       ORDER BY deploy_id DESC LIMIT 1`,
   );
   return last.rows[0]?.f;

@@ -367,9 +367,9 @@ describe('deploy recovery of partly applied migrations', () => {
     const p = project({ '001_users.sql': USERS, '002_partial.sql': PARTIAL });
     const result = await deploy(p, db.url, ['--restore-on-failure', 'never']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('not restored (restoreOnFailure is never)');
+    expect(result.stderr).toContain('not restored: restoreOnFailure is never');
     expect(result.stderr).toMatch(
-      /To restore the pre-deploy backup: pgwarden restore \d{8}T\d{6}Z-pgwarden_test_\w+ --backup-dir /,
+      /To restore the pre-deploy backup \(a safety backup of the current state is taken first\): pgwarden restore \d{8}T\d{6}Z-pgwarden_test_\w+ --backup-dir \S+ --confirm pgwarden_test_\w+ --terminate-sessions\n/,
     );
     expect(
       await sql(db.url, `SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'users_email_idx'`),
@@ -399,7 +399,7 @@ describe('deploy recovery of partly applied migrations', () => {
     const result = await run.done;
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
-      /not restored \(1 row\(s\) were written since the backup; a restore would discard them\)/,
+      /not restored: it cannot be proven that nothing but the migrations wrote since the backup \(checked while writes are blocked\): "public"\."users": 1 row\(s\) inserted or updated since the backup by other transactions/,
     );
     expect(await sql(db.url, `SELECT email FROM users`)).toEqual([
       { email: 'written-during-the-deploy@x.org' },

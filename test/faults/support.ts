@@ -4,6 +4,7 @@
  * children that outlived pgwarden, and to scan every argv for a secret), row fingerprints to prove
  * that nothing was lost, and polling.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -13,6 +14,7 @@ import {
   type StartClusterOptions,
   startCluster,
 } from '../../src/testing/disposable-cluster.js';
+import { pgProgram } from '../support/pg-shims.js';
 
 export interface OwnCluster {
   /** The running cluster (after `beforeAll`). */
@@ -229,4 +231,21 @@ export function startWriter(url: string, table: string, everyMs = 50): Writer {
       return { acked, failures };
     },
   };
+}
+
+/** The ids of `table` in a backup archive, read with pg_restore (not through pgwarden). */
+export function idsInArchive(path: string, table: string): Set<number> {
+  const out = spawnSync(pgProgram('pg_restore'), ['--data-only', `--table=${table}`, '--file=-', path], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  if (out.status !== 0) throw new Error(`pg_restore failed: ${out.stderr}`);
+  const ids = new Set<number>();
+  let inCopy = false;
+  for (const line of out.stdout.split('\n')) {
+    if (line.startsWith('COPY ')) inCopy = true;
+    else if (line === '\\.') inCopy = false;
+    else if (inCopy && line) ids.add(Number(line.split('\t')[0]));
+  }
+  return ids;
 }

@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { resolveBackupDir } from '../../backup/store.js';
 import { loadConfig } from '../../config/load.js';
-import { migrateTimeouts, Problems, retentionDays } from '../../config/settings.js';
-import type { DeployEvent, RestorePolicy } from '../../deploy/deploy.js';
+import { backupSettings, migrateTimeouts, Problems, retentionDays } from '../../config/settings.js';
+import type { DeployEvent, Recovery, RestorePolicy } from '../../deploy/deploy.js';
 import { EXIT } from '../../errors/codes.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
 import type { CliIo, GlobalOptions } from '../io.js';
@@ -41,6 +41,7 @@ export async function runDeploy(
   if (databaseUrl) problems.collect(() => checkUrl(databaseUrl));
   const timeouts = migrateTimeouts(options, env, config, problems);
   const days = retentionDays(undefined, env, config, problems);
+  const backup = backupSettings({}, config, problems);
   const policy =
     options.restoreOnFailure ??
     env.PGWARDEN_RESTORE_ON_FAILURE ??
@@ -104,6 +105,7 @@ export async function runDeploy(
         env,
         configured: config.backup?.dir,
       }),
+      backup,
       retentionDays: days,
       keep: config.backup?.keep,
       timeouts,
@@ -122,11 +124,11 @@ export async function runDeploy(
         `${JSON.stringify({ result: outcome.result, deployId: outcome.deployId, migrations: outcome.migrations, backupId: outcome.backupId })}\n`,
       );
   } catch (error) {
-    const restoreCommand = (error as { restoreCommand?: string }).restoreCommand;
-    if (restoreCommand && error instanceof PgwardenError) {
+    const recovery = (error as { recovery?: Recovery }).recovery;
+    if (recovery && error instanceof PgwardenError) {
       throw new PgwardenError(error.code, error.message, {
-        hint: `To restore the pre-deploy backup: ${restoreCommand}`,
-        details: { restoreCommand },
+        hint: `Two ways out. To restore the pre-deploy backup (a safety backup of the current state is taken first): ${recovery.restoreCommand}\n  Or, ${recovery.resume}.`,
+        details: { ...recovery },
       });
     }
     throw error;

@@ -1,0 +1,56 @@
+/**
+ * The migrate step, under the migration lock the deploy already holds: the runner applies the
+ * pending migrations; the deploy keeps which ones it applied (also when a later one fails), the
+ * runner's transaction ids (the deploy's own writes, for the recovery's proof), and, on failure,
+ * which migrations were left partly applied.
+ */
+import { type LockedSession, migrateLocked } from '../../migrate/migrate.js';
+import { computeStatus, readStatusInputs } from '../../migrate/status.js';
+import type { DeployRun } from '../context.js';
+
+export async function migrateStep(run: DeployRun, session: LockedSession): Promise<void> {
+  const { options } = run;
+  const t = Date.now();
+  try {
+    await migrateLocked(session, {
+      cwd: options.cwd,
+      databaseUrl: options.databaseUrl,
+      ...options.migrations,
+      timeouts: options.timeouts,
+      onEvent: (event) => {
+        if (event.type === 'migration-done') run.migrated.push(event.id);
+        options.onEvent?.({ type: 'migrate', event });
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    run.step('migrate', 'ok', `applied ${run.migrated.length}: ${run.migrated.join(', ')}`, t);
+  } catch (error) {
+    run.step('migrate', 'fail', error instanceof Error ? error.message.split('\n')[0]! : String(error), t);
+    const { client, source } = session.target;
+    const status = await readStatusInputs(client, source).catch(() => undefined);
+    if (status) {
+      run.partial = computeStatus(status)
+        .entries.filter((e) => e.state === 'partial')
+        .map((e) => e.id);
+      run.historyTable = splitQualified(status.history.table);
+    }
+    throw error;
+  } finally {
+    run.transactionIds = transactionIdsOf(session);
+  }
+}
+
+/**
+ * `schema.name` as the history adapters display it, split at the first dot. A schema name holding
+ * a dot would be misread; the history table is then not left out of the recovery's proof, which
+ * fails safe (no automatic restore).
+ */
+function splitQualified(table: string): { schema: string; name: string } {
+  const dot = table.indexOf('.');
+  return { schema: table.slice(0, dot), name: table.slice(dot + 1) };
+}
+
+/** The runner's collector of the transaction ids it committed migration SQL in. */
+function transactionIdsOf(session: LockedSession): string[] {
+  return [...((session as { transactionIds?: readonly string[] }).transactionIds ?? [])];
+}
