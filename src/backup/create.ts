@@ -460,7 +460,7 @@ async function reserveBackup(dir: string, database: string, format: ArchiveForma
       return id;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
-        throw fsError(error, partial, 'create the backup file');
+        throw fsError(error, partial, 'create the backup file', 'write');
     }
   }
 }

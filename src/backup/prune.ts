@@ -142,7 +142,7 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
           await rm(path, { recursive: true, force: true });
         } catch (error) {
           throw new PgwardenError(
-            'PATH_UNREADABLE',
+            'PATH_UNWRITABLE',
             `prune stopped: cannot delete ${path} (${(error as NodeJS.ErrnoException).code})`,
             {
               hint: 'Nothing after it was deleted; fix the permission and run prune again.',

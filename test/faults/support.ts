@@ -230,3 +230,18 @@ export function startWriter(url: string, table: string, everyMs = 50): Writer {
     },
   };
 }
+
+/** Whether process `pid` still runs (a zombie, dead but not yet reaped, does not count). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** The child guards of pgwarden running now (`node -e … pgwarden-child-guard <program> …`). */
+export function childGuards(): ProcessInfo[] {
+  return processes().filter((p) => p.argv.includes('pgwarden-child-guard'));
+}

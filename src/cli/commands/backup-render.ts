@@ -53,7 +53,7 @@ function createEventLine(event: Exclude<CreateEvent, { type: 'bytes' }>, cwd: st
     case 'dir-created':
       return `created the backup directory ${shortPath(event.dir, cwd)} (mode 0700)`;
     case 'dir-open':
-      return `warning: ${openDirAdvice(shortPath(event.dir, cwd) || '.', event.mode)}`;
+      return `warning: ${openDirAdvice(relative(cwd, event.dir) === '' ? '.' : shortPath(event.dir, cwd), event.mode)}`;
     case 'started':
       return `backing up ${event.database} (${event.tables} tables) with pg_dump ${event.pgDump} → ${event.id}`;
     case 'dumped':
