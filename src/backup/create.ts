@@ -132,7 +132,11 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
           tables: snapshot.tables.length,
           pgDump: tools.version,
         });
-        const counting = snapshot.count(options.signal).catch((error: unknown) => error as Error);
+        let countFailure: Error | undefined;
+        const counting = snapshot.count(options.signal).catch((error: unknown) => {
+          countFailure = error as Error;
+          return countFailure;
+        });
         const dumped = await dump(tools, options.databaseUrl, partial, {
           format,
           jobs,
@@ -142,6 +146,10 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
           serverVersionNum: identity.serverVersionNum,
           emit,
           signal: options.signal,
+        }).catch((error: unknown) => {
+          // a failed count ends the exporting transaction, and pg_dump then fails to import the
+          // snapshot: the count's error (a lock timeout, say) is the cause worth reporting
+          throw countFailure ?? error;
         });
         const counted = await counting;
         if (counted instanceof Error) throw counted;

@@ -55,6 +55,8 @@ describe('backup create', () => {
     expect(m.sha256).toBe(sha256(result.path));
     expect(m.verification).toMatchObject({ ok: true, method: 'full-read', problems: [] });
     expect(m.snapshot.walLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    // the snapshot's transaction ids: xmin:xmax:ids in progress
+    expect(m.snapshot.txid).toMatch(/^\d+:\d+:[\d,]*$/);
     const rows = Object.fromEntries(m.tables.map((t) => [`${t.schema}.${t.name}`, t.rows]));
     expect(rows).toEqual({
       'My Schema.Weird Name': 7,

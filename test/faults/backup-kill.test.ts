@@ -1,7 +1,7 @@
 /**
  * Faults: no child outlives pgwarden. `pgwarden backup create` is killed with SIGKILL (no handler
  * runs, nothing is cleaned up by pgwarden itself) while pg_dump streams a big table, and while
- * pg_dump sits silent waiting for a table lock. Within seconds no pg_dump and no child guard is
+ * pg_dump sits silent waiting for a table lock; `pgwarden deploy` during its pre-deploy backup. Within seconds no pg_dump and no child guard is
  * left, no pgwarden session is left on the server, and a migration's `LOCK TABLE … ACCESS
  * EXCLUSIVE` with a short lock_timeout gets its lock: nothing still holds the dump's locks.
  */
@@ -111,6 +111,32 @@ describe('kill -9 of pgwarden backup create', () => {
     expect(children.map(what)).toContain('pg_dump');
     await killAndCheck(pid, children, dir);
     expect((await done).code).toBe(null); // it was killed
+  }, 180_000);
+
+  it('of pgwarden deploy during its pre-deploy backup: the same, and no migration ran', async () => {
+    const project = tempDir({ 'migrations/001_add.sql': 'ALTER TABLE big ADD COLUMN note text;\n' });
+    const dir = join(project, 'backups');
+    const { child, done } = pgwardenProcess(['deploy', '--format', 'plain', '--', 'true'], {
+      cwd: project,
+      env: { DATABASE_URL: db.url },
+    });
+    const pid = child.pid!;
+    const children = await waitFor(
+      'the pre-deploy backup to be streaming the table',
+      () => {
+        const partial = existsSync(dir)
+          ? readdirSync(dir).find((n) => n.endsWith('.dump.partial'))
+          : undefined;
+        const size = partial ? statSync(join(dir, partial)).size : 0;
+        const found = descendantsOf(pid);
+        return size > 256 * 1024 && found.some((p) => what(p) === 'pg_dump') ? found : undefined;
+      },
+      120_000,
+    );
+    await killAndCheck(pid, children, dir);
+    expect((await done).code).toBe(null);
+    const columns = await sql(db.url, `SELECT 1 FROM information_schema.columns WHERE column_name = 'note'`);
+    expect(columns).toEqual([]);
   }, 180_000);
 
   it('while pg_dump waits silently for a lock: the guard ends it, the server ends the sessions', async () => {
