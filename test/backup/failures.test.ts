@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBackup } from '../../src/backup/create.js';
+import { BACKUP_TABLES_SQL } from '../faults/support.js';
 import { pgwarden } from '../support/cli.js';
 import { useTestDatabase } from '../support/database.js';
 import { tempDir } from '../support/files.js';
@@ -15,11 +16,7 @@ import { shimDir } from '../support/pg-shims.js';
 const db = useTestDatabase();
 
 beforeAll(async () => {
-  await db.query(`
-    CREATE TABLE big (id int, payload text);
-    INSERT INTO big SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 60000) g;
-    CREATE TABLE small (x int);
-    INSERT INTO small VALUES (1), (2), (3);`);
+  await db.query(BACKUP_TABLES_SQL);
 });
 
 describe('restore failing halfway', () => {

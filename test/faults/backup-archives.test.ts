@@ -17,6 +17,7 @@ import { pgwarden } from '../support/cli.js';
 import { useTestDatabase } from '../support/database.js';
 import { tempDir } from '../support/files.js';
 import { shimDir } from '../support/pg-shims.js';
+import { BACKUP_TABLES_SQL } from './support.js';
 
 const db = useTestDatabase();
 /** a directory holding one good, verified backup: each case works on a copy of it */
@@ -24,11 +25,7 @@ let pristine: string;
 let id: string;
 
 beforeAll(async () => {
-  await db.query(`
-    CREATE TABLE big (id int, payload text);
-    INSERT INTO big SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 60000) g;
-    CREATE TABLE small (x int);
-    INSERT INTO small VALUES (1), (2), (3);`);
+  await db.query(BACKUP_TABLES_SQL);
   pristine = join(tempDir(), 'backups');
   id = (await createBackup({ databaseUrl: db.url, dir: pristine })).manifest.id;
 });

@@ -21,6 +21,7 @@ import { PgwardenError } from '../../src/errors/pgwarden-error.js';
 import { CLI, type CliResult, pgwarden } from '../support/cli.js';
 import { useTestDatabase } from '../support/database.js';
 import { tempDir } from '../support/files.js';
+import { BACKUP_TABLES_SQL } from './support.js';
 
 const db = useTestDatabase();
 const mounts: string[] = [];
@@ -64,12 +65,8 @@ afterAll(() => {
 });
 
 beforeAll(async () => {
-  // about 4 MB of text: a dump of 2 MB or more, more than the small tmpfs holds
-  await db.query(`
-    CREATE TABLE big (id int, payload text);
-    INSERT INTO big SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 60000) g;
-    CREATE TABLE small (x int);
-    INSERT INTO small VALUES (1), (2), (3);`);
+  // a dump of 2 MB or more: more than the small tmpfs holds
+  await db.query(BACKUP_TABLES_SQL);
 });
 
 /** Names and SHA-256 of the files in `dir`. */

@@ -64,6 +64,20 @@ async function migrationGetsLock(): Promise<boolean> {
   }
 }
 
+/** Waits until pg_dump (a descendant of `pid`) streams table data into `dir`; the descendants then. */
+function streaming(pid: number, dir: string): Promise<ProcessInfo[]> {
+  return waitFor(
+    'pg_dump to be streaming the table',
+    () => {
+      const partial = existsSync(dir) ? readdirSync(dir).find((n) => n.endsWith('.dump.partial')) : undefined;
+      const size = partial ? statSync(join(dir, partial)).size : 0;
+      const found = descendantsOf(pid);
+      return size > 256 * 1024 && found.some((p) => what(p) === 'pg_dump') ? found : undefined;
+    },
+    120_000,
+  );
+}
+
 /** kill -9 of pgwarden, then: its children end, its sessions end, the dump's locks are gone. */
 async function killAndCheck(pid: number, children: ProcessInfo[], dir: string) {
   process.kill(pid, 'SIGKILL');
@@ -96,18 +110,7 @@ describe('kill -9 of pgwarden backup create', () => {
     });
     const pid = child.pid!;
     // pg_dump is running and the archive is growing: the dump is in the table's data
-    const children = await waitFor(
-      'pg_dump to be streaming the table',
-      () => {
-        const partial = existsSync(dir)
-          ? readdirSync(dir).find((n) => n.endsWith('.dump.partial'))
-          : undefined;
-        const size = partial ? statSync(join(dir, partial)).size : 0;
-        const found = descendantsOf(pid);
-        return size > 256 * 1024 && found.some((p) => what(p) === 'pg_dump') ? found : undefined;
-      },
-      120_000,
-    );
+    const children = await streaming(pid, dir);
     expect(children.map(what)).toContain('pg_dump');
     await killAndCheck(pid, children, dir);
     expect((await done).code).toBe(null); // it was killed
@@ -121,18 +124,7 @@ describe('kill -9 of pgwarden backup create', () => {
       env: { DATABASE_URL: db.url },
     });
     const pid = child.pid!;
-    const children = await waitFor(
-      'the pre-deploy backup to be streaming the table',
-      () => {
-        const partial = existsSync(dir)
-          ? readdirSync(dir).find((n) => n.endsWith('.dump.partial'))
-          : undefined;
-        const size = partial ? statSync(join(dir, partial)).size : 0;
-        const found = descendantsOf(pid);
-        return size > 256 * 1024 && found.some((p) => what(p) === 'pg_dump') ? found : undefined;
-      },
-      120_000,
-    );
+    const children = await streaming(pid, dir);
     await killAndCheck(pid, children, dir);
     expect((await done).code).toBe(null);
     const columns = await sql(db.url, `SELECT 1 FROM information_schema.columns WHERE column_name = 'note'`);
