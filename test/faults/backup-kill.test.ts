@@ -64,13 +64,20 @@ async function migrationGetsLock(): Promise<boolean> {
   }
 }
 
+/** The size of a file, or of the files of a directory archive. */
+function bytesUnder(path: string): number {
+  const info = statSync(path);
+  if (!info.isDirectory()) return info.size;
+  return readdirSync(path).reduce((n, name) => n + statSync(join(path, name)).size, 0);
+}
+
 /** Waits until pg_dump (a descendant of `pid`) streams table data into `dir`; the descendants then. */
 function streaming(pid: number, dir: string): Promise<ProcessInfo[]> {
   return waitFor(
     'pg_dump to be streaming the table',
     () => {
-      const partial = existsSync(dir) ? readdirSync(dir).find((n) => n.endsWith('.dump.partial')) : undefined;
-      const size = partial ? statSync(join(dir, partial)).size : 0;
+      const partial = existsSync(dir) ? readdirSync(dir).find((n) => n.endsWith('.partial')) : undefined;
+      const size = partial ? bytesUnder(join(dir, partial)) : 0;
       const found = descendantsOf(pid);
       return size > 256 * 1024 && found.some((p) => what(p) === 'pg_dump') ? found : undefined;
     },
@@ -103,18 +110,25 @@ async function killAndCheck(pid: number, children: ProcessInfo[], dir: string) {
 }
 
 describe('kill -9 of pgwarden backup create', () => {
-  it('in the middle of the dump of a big table: pg_dump ends with it and releases its locks', async () => {
-    const dir = join(tempDir(), 'backups');
-    const { child, done } = pgwardenProcess(['backup', 'create', '--backup-dir', dir], {
-      env: { DATABASE_URL: db.url },
-    });
-    const pid = child.pid!;
-    // pg_dump is running and the archive is growing: the dump is in the table's data
-    const children = await streaming(pid, dir);
-    expect(children.map(what)).toContain('pg_dump');
-    await killAndCheck(pid, children, dir);
-    expect((await done).code).toBe(null); // it was killed
-  }, 180_000);
+  it.each([
+    ['custom format, streamed through pgwarden', []],
+    ['directory format with --jobs 2, written by pg_dump', ['--format', 'directory', '--jobs', '2']],
+  ])(
+    'in the middle of the dump of a big table (%s): pg_dump ends with it and releases its locks',
+    async (_, extra) => {
+      const dir = join(tempDir(), 'backups');
+      const { child, done } = pgwardenProcess(['backup', 'create', '--backup-dir', dir, ...extra], {
+        env: { DATABASE_URL: db.url },
+      });
+      const pid = child.pid!;
+      // pg_dump is running and the archive is growing: the dump is in the table's data
+      const children = await streaming(pid, dir);
+      expect(children.map(what)).toContain('pg_dump');
+      await killAndCheck(pid, children, dir);
+      expect((await done).code).toBe(null); // it was killed
+    },
+    180_000,
+  );
 
   it('of pgwarden deploy during its pre-deploy backup: the same, and no migration ran', async () => {
     const project = tempDir({ 'migrations/001_add.sql': 'ALTER TABLE big ADD COLUMN note text;\n' });
