@@ -28,12 +28,13 @@ let db: { name: string; url: string };
 
 beforeAll(async () => {
   db = await own.createDatabase();
-  // `big` first (pg_dump locks tables in OID order): rows of ~10 MB of text each, stored small
-  // (TOAST compresses them), so the dump streams gigabytes for a minute while the table is cheap
-  // to make
+  // `big` first (pg_dump locks tables in OID order): 600 rows of ~10 MB of text each, stored
+  // small (TOAST compresses them to ~23 MB), so pg_dump streams 6 GB of COPY text — half a minute
+  // or more on an idle machine, the dump on today's main outlives the test's 10 s window by far —
+  // while the table takes seconds to make
   await sql(db.url, 'CREATE TABLE big (id int PRIMARY KEY, payload text)');
   await sql(db.url, 'ALTER TABLE big ALTER COLUMN payload SET COMPRESSION lz4').catch(() => undefined);
-  await sql(db.url, `INSERT INTO big SELECT g, repeat(md5(g::text), 300000) FROM generate_series(1, 250) g`);
+  await sql(db.url, `INSERT INTO big SELECT g, repeat(md5(g::text), 300000) FROM generate_series(1, 600) g`);
   await sql(db.url, 'CREATE TABLE zz_blocker (x int)');
 }, 300_000);
 
