@@ -1,9 +1,11 @@
 /**
  * What is in a backup directory: the backups (a manifest and its archive), and every other file
  * with what it is — unfinished `.partial` files, archives without a manifest, plain dumps, SQLite
- * files, anything else — so `list` can flag them and `prune` can clean what is safe to clean.
+ * files, invalid manifests (one that names a path outside the directory is one of them), anything
+ * else — so `list` can flag them and `prune` can clean what is safe to clean. A backup's flags say
+ * when its archive no longer is what the manifest describes (missing, another size, other files).
  */
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FileIdentity, identifyFile } from './archive.js';
 import { type Manifest, parseManifest } from './manifest.js';
@@ -13,7 +15,7 @@ export interface CatalogBackup {
   manifest: Manifest;
   /** absolute path of the archive */
   path: string;
-  /** problems seen without reading the archive: missing, size differs */
+  /** problems seen without reading the archive: missing, size differs, files differ */
   flags: string[];
 }
 
@@ -57,7 +59,7 @@ export async function readCatalog(dir: string): Promise<Catalog> {
         size: info.size,
         identity: undefined,
         partial: false,
-        reason: `unreadable manifest: ${(error as Error).message}`,
+        reason: `invalid manifest, left alone: ${(error as Error).message}`,
       });
       claimed.add(name);
       continue;
@@ -66,13 +68,7 @@ export async function readCatalog(dir: string): Promise<Catalog> {
     claimed.add(manifest.archive);
     if (manifest.globals) claimed.add(manifest.globals.file);
     const archive = join(dir, manifest.archive);
-    const flags: string[] = [];
-    const info = await stat(archive).catch(() => undefined);
-    if (!info) flags.push('archive missing');
-    else if (!info.isDirectory() && info.size !== manifest.size) {
-      flags.push(`size ${info.size} differs from the manifest's ${manifest.size} (truncated or changed)`);
-    }
-    backups.push({ manifest, path: archive, flags });
+    backups.push({ manifest, path: archive, flags: await archiveFlags(archive, manifest) });
   }
   backups.sort((a, b) => b.manifest.finishedAt.localeCompare(a.manifest.finishedAt));
   for (const name of names) {
@@ -95,6 +91,37 @@ export async function readCatalog(dir: string): Promise<Catalog> {
     });
   }
   return { dir, backups, others };
+}
+
+/** What differs between the archive on disk and its manifest, from sizes and names only. */
+async function archiveFlags(path: string, manifest: Manifest): Promise<string[]> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) return ['archive missing'];
+  if (info.isDirectory() !== (manifest.format === 'directory'))
+    return [
+      `the archive is ${info.isDirectory() ? 'a directory' : 'not a directory'}, the manifest says ${manifest.format} format`,
+    ];
+  if (!info.isDirectory()) {
+    return info.size === manifest.size
+      ? []
+      : [`size ${info.size} differs from the manifest's ${manifest.size} (truncated or changed)`];
+  }
+  const expected = new Map(manifest.files.map((f) => [f.name, f.size]));
+  const flags: string[] = [];
+  let total = 0;
+  for (const name of (await readdir(path).catch(() => [])).sort()) {
+    const file = await stat(join(path, name)).catch(() => undefined);
+    if (!file?.isFile()) continue;
+    total += file.size;
+    const size = expected.get(name);
+    if (size === undefined) flags.push(`${name} is not in the manifest`);
+    else if (size !== file.size) flags.push(`${name}: size ${file.size} differs from the manifest's ${size}`);
+    expected.delete(name);
+  }
+  for (const name of expected.keys()) flags.push(`${name} missing from the archive`);
+  if (flags.length === 0 && total !== manifest.size)
+    flags.push(`size ${total} differs from the manifest's ${manifest.size} (truncated or changed)`);
+  return flags;
 }
 
 async function describeOther(

@@ -3,15 +3,22 @@
  * written to `<id>.partial`, read back in full and compared (unless verification is off), hashed,
  * made 0600, renamed atomically, and only then the manifest. Any failure removes the partial file,
  * so nothing that looks like a backup is left behind.
+ *
+ * pg_dump runs under the child guard (it dies with pgwarden) and, in the custom format, writes to
+ * its stdout: pgwarden streams that into the partial file, hashing and counting in the same pass
+ * (no second read for the checksum) and reporting progress. The directory format (`--jobs`) can
+ * only be written by pg_dump itself; it is hashed afterwards.
  */
 import { mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { type ClientTools, findClientTools } from '../db/client-tools.js';
 import { connect } from '../db/connect.js';
 import { forLibpq, libpqEnv } from '../db/libpq.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { gitCommit } from '../migrate/git.js';
-import { run } from '../util/process.js';
+import { connectionCheckSql, withConnectionCheck } from '../util/connection-check.js';
+import { runGuarded, spawnGuarded } from '../util/spawn-guarded.js';
 import type { TableRows } from './copy-counter.js';
 import { type BackupReason, type Manifest, type Verification, writeManifest } from './manifest.js';
 import { compareRows, lastLines, readArchiveRows } from './read-archive.js';
@@ -23,19 +30,22 @@ import {
   ensureBackupDir,
   fsError,
   fsyncPath,
-  GLOBALS_SUFFIX,
+  globalsName,
   listDir,
+  manifestName,
   PARTIAL,
   publish,
   removeQuietly,
   restrictMode,
   sha256File,
   sizeOf,
+  streamToFile,
 } from './store.js';
 
 export type CreateEvent =
   | { type: 'dir-created'; dir: string }
-  | { type: 'dir-tightened'; dir: string }
+  /** an existing backup directory others may read or enter: left as it is, with a warning */
+  | { type: 'dir-open'; dir: string; mode: number }
   | { type: 'started'; id: string; database: string; tables: number; pgDump: string }
   | { type: 'bytes'; bytes: number }
   | { type: 'dumped'; size: number; ms: number }
@@ -98,7 +108,7 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
     const compression = checkCompression(options.compression, tools.major);
     const made = await ensureBackupDir(options.dir);
     if (made.created) emit({ type: 'dir-created', dir: options.dir });
-    if (made.tightened) emit({ type: 'dir-tightened', dir: options.dir });
+    if (made.looseMode !== undefined) emit({ type: 'dir-open', dir: options.dir, mode: made.looseMode });
     const id = await reserveBackup(options.dir, identity.name, format);
     const archive = archiveName(id, format);
     const finalPath = join(options.dir, archive);
@@ -108,8 +118,12 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
       const startedAt = new Date();
       const lockWait = options.lockWaitTimeoutMs ?? DEFAULT_LOCK_WAIT_MS;
 
+      // if pgwarden dies, the server ends this session within a second even mid-count
+      const check = connectionCheckSql(identity.serverVersionNum);
+      if (check) await counter.query(check);
       const snapshot = await exportSnapshot(counter, lockWait);
       let tables: TableRows[];
+      let digest: { size: number; sha256: string } | undefined;
       try {
         emit({
           type: 'started',
@@ -118,19 +132,29 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
           tables: snapshot.tables.length,
           pgDump: tools.version,
         });
-        const counting = snapshot.count(options.signal).catch((error: unknown) => error as Error);
+        let countFailure: Error | undefined;
+        const counting = snapshot.count(options.signal).catch((error: unknown) => {
+          countFailure = error as Error;
+          return countFailure;
+        });
         const dumped = await dump(tools, options.databaseUrl, partial, {
           format,
           jobs,
           compression,
           snapshot: snapshot.facts.id,
           lockWait,
+          serverVersionNum: identity.serverVersionNum,
           emit,
           signal: options.signal,
+        }).catch((error: unknown) => {
+          // a failed count ends the exporting transaction, and pg_dump then fails to import the
+          // snapshot: the count's error (a lock timeout, say) is the cause worth reporting
+          throw countFailure ?? error;
         });
         const counted = await counting;
         if (counted instanceof Error) throw counted;
         tables = counted;
+        digest = dumped.digest;
         emit({ type: 'dumped', size: dumped.size, ms: dumped.ms });
       } finally {
         await snapshot.close();
@@ -159,10 +183,10 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
         }
       }
       await restrictMode(partial);
-      if (format === 'custom') await fsyncPath(partial); // pg_dump syncs too (PG 10+); cheap to be sure
-      const digest = await digestArchive(partial);
+      if (format === 'custom') await fsyncPath(partial);
+      const hashed = digest ? { ...digest, files: [] } : await digestArchive(partial);
       const globals = options.globals
-        ? await dumpGlobals(tools, options.databaseUrl, options.dir, id, emit)
+        ? await dumpGlobals(tools, options.databaseUrl, options.dir, id, identity.serverVersionNum, emit)
         : null;
       const commit = (await gitCommit(options.cwd ?? process.cwd())) ?? null;
       await publish(partial, finalPath);
@@ -183,12 +207,13 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
         pgDumpVersion: tools.version,
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
-        size: digest.size,
-        sha256: digest.sha256,
-        files: format === 'directory' ? digest.files : [],
+        size: hashed.size,
+        sha256: hashed.sha256,
+        files: format === 'directory' ? hashed.files : [],
         compression: compression ?? null,
         gitCommit: commit,
         snapshot: {
+          txid: snapshot.facts.txid,
           walLsn: snapshot.facts.walLsn,
           writes: snapshot.facts.writes,
           statsReset: snapshot.facts.statsReset,
@@ -200,14 +225,24 @@ export async function createBackup(options: CreateBackupOptions): Promise<Backup
       try {
         await writeManifest(options.dir, manifest);
       } catch (error) {
+        // nothing of the backup may stay: not the archive, the globals, or a manifest renamed
+        // into place whose directory could not be synced
         await removeQuietly(finalPath);
         if (globals) await removeQuietly(join(options.dir, globals.file));
-        throw fsError(error, options.dir, 'write the backup manifest');
+        await removeQuietly(join(options.dir, manifestName(id)));
+        throw fsError(
+          error,
+          options.dir,
+          'write the backup manifest',
+          'write',
+          'Nothing was published: the archive was removed. Free space (or fix the directory) and run the backup again.',
+        );
       }
       return { manifest, path: finalPath };
     } catch (error) {
       await removeQuietly(partial);
-      await removeQuietly(join(options.dir, `${id}${GLOBALS_SUFFIX}`));
+      await removeQuietly(join(options.dir, globalsName(id)));
+      await removeQuietly(join(options.dir, `${globalsName(id)}${PARTIAL}`));
       throw error;
     }
   } finally {
@@ -246,8 +281,16 @@ interface DumpOptions {
   compression: string | undefined;
   snapshot: string;
   lockWait: number;
+  serverVersionNum: number;
   emit: (event: CreateEvent) => void;
   signal: AbortSignal | undefined;
+}
+
+interface Dumped {
+  size: number;
+  ms: number;
+  /** size and SHA-256 taken while streaming (custom format); the directory format is hashed later */
+  digest: { size: number; sha256: string } | undefined;
 }
 
 async function dump(
@@ -255,11 +298,12 @@ async function dump(
   url: string | undefined,
   partial: string,
   options: DumpOptions,
-): Promise<{ size: number; ms: number }> {
+): Promise<Dumped> {
   const target = url ? forLibpq(url) : { url: undefined, password: undefined };
+  const streamed = options.format === 'custom';
   const args = [
     `--format=${options.format}`,
-    `--file=${partial}`,
+    ...(streamed ? [] : [`--file=${partial}`]),
     `--snapshot=${options.snapshot}`,
     `--lock-wait-timeout=${options.lockWait}ms`,
     '--no-password',
@@ -268,28 +312,65 @@ async function dump(
   if (options.compression !== undefined) args.push(`--compress=${options.compression}`);
   if (target.url) args.push(`--dbname=${target.url}`);
   const started = Date.now();
-  const progress = setInterval(() => {
-    sizeOf(partial).then(
-      (bytes) => options.emit({ type: 'bytes', bytes }),
-      () => undefined,
-    );
-  }, 500);
-  let result: Awaited<ReturnType<typeof run>>;
-  try {
-    result = await run(tools.pgDump, args, {
-      env: libpqEnv(target.password),
-      ...(options.signal ? { signal: options.signal } : {}),
+  const child = spawnGuarded(tools.pgDump, args, {
+    env: withConnectionCheck(libpqEnv(target.password), options.serverVersionNum),
+    stdio: ['ignore', streamed ? 'pipe' : 'ignore', 'pipe'],
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    if (stderr.length < 64_000) stderr += chunk;
+  });
+  const onBytes = (bytes: number) => options.emit({ type: 'bytes', bytes });
+  let progress: NodeJS.Timeout | undefined;
+  let written: Promise<{ size: number; sha256: string } | Error | undefined> = Promise.resolve(undefined);
+  if (streamed) {
+    written = streamToFile(child.stdout as Readable, partial, onBytes).catch((error: unknown) => {
+      child.kill('SIGTERM'); // the file cannot take more: pg_dump stops too
+      return error as Error;
     });
-  } finally {
-    clearInterval(progress);
+  } else {
+    progress = setInterval(() => sizeOf(partial).then(onBytes, () => undefined), 500);
   }
+  const [exit, stored] = await Promise.all([
+    child.exited.catch((error: unknown) => error as NodeJS.ErrnoException),
+    written,
+  ]).finally(() => clearInterval(progress));
   if (options.signal?.aborted)
     throw new PgwardenError('INTERRUPTED', 'interrupted: the backup was stopped, nothing was published');
-  if (result.code !== 0 || result.signal !== null) throw dumpFailure(result, url);
-  const size = await sizeOf(partial).catch((error: unknown) => {
-    throw fsError(error, partial, 'read the new archive');
-  });
-  return { size, ms: Date.now() - started };
+  if (exit instanceof Error) throw toolFailure(exit, tools.pgDump);
+  if (stored instanceof Error) throw writeFailure(stored, partial);
+  if (exit.code !== 0 || exit.signal !== null) throw dumpFailure({ ...exit, stderr }, url);
+  const size =
+    stored?.size ??
+    (await sizeOf(partial).catch((error: unknown) => {
+      throw fsError(error, partial, 'read the new archive');
+    }));
+  return { size, ms: Date.now() - started, digest: stored };
+}
+
+/** A program that could not be started (removed since it was found, not executable). */
+function toolFailure(error: NodeJS.ErrnoException, program: string): PgwardenError {
+  return new PgwardenError(
+    'TOOL_MISSING',
+    `${program} could not be started (${error.code ?? error.message})`,
+    {
+      hint: 'Install the PostgreSQL client programs or point PG_BIN at their directory.',
+      cause: error,
+    },
+  );
+}
+
+/** pgwarden could not write the archive it streams: a full disk, the file-size limit, an I/O error. */
+function writeFailure(error: unknown, partial: string): PgwardenError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const hint =
+    code === 'ENOSPC'
+      ? 'The disk of the backup directory is full; free space or point --backup-dir elsewhere. Nothing was published.'
+      : code === 'EFBIG'
+        ? 'The file-size limit (ulimit -f) was reached; raise it or use --format directory. Nothing was published.'
+        : 'Nothing was published. Fix the cause and run the backup again.';
+  return fsError(error, partial, 'write the backup', 'write', hint);
 }
 
 function dumpFailure(
@@ -298,11 +379,14 @@ function dumpFailure(
 ) {
   const how = result.signal ? `was killed by ${result.signal}` : `exited with ${result.code}`;
   const text = lastLines(result.stderr, url);
+  let code: 'BACKUP_FAILED' | 'DISK_SPACE' | 'PATH_UNWRITABLE' = 'BACKUP_FAILED';
   let hint = 'Nothing was published. Fix the cause and run the backup again.';
   if (result.signal === 'SIGXFSZ' || /File too large/i.test(result.stderr)) {
+    code = 'PATH_UNWRITABLE';
     hint =
       'The file-size limit (ulimit -f) was reached; raise it or use --format directory. Nothing was published.';
   } else if (/No space left on device/i.test(result.stderr)) {
+    code = 'DISK_SPACE';
     hint =
       'The disk of the backup directory is full; free space or point --backup-dir elsewhere. Nothing was published.';
   } else if (
@@ -311,7 +395,7 @@ function dumpFailure(
     hint =
       'pg_dump could not get a table lock within --lock-wait-timeout: DDL holds or waits for it. Retry when it is done.';
   }
-  return new PgwardenError('BACKUP_FAILED', `pg_dump ${how}: ${text}`, { hint });
+  return new PgwardenError(code, `pg_dump ${how}: ${text}`, { hint });
 }
 
 /** Roles and tablespaces (pg_dumpall --globals-only --no-role-passwords), or null with a note when not permitted. */
@@ -320,20 +404,25 @@ async function dumpGlobals(
   url: string | undefined,
   dir: string,
   id: string,
+  serverVersionNum: number,
   emit: (event: CreateEvent) => void,
 ): Promise<Manifest['globals']> {
   if (!tools.pgDumpall) {
     emit({ type: 'globals-skipped', reason: `no pg_dumpall next to ${tools.pgDump}` });
     return null;
   }
-  const file = `${id}${GLOBALS_SUFFIX}`;
+  const file = globalsName(id);
   const path = join(dir, file);
   const partial = `${path}${PARTIAL}`;
   const target = url ? forLibpq(url) : { url: undefined, password: undefined };
   const args = ['--globals-only', '--no-role-passwords', '--no-password', `--file=${partial}`];
   if (target.url) args.push(`--dbname=${target.url}`);
-  const result = await run(tools.pgDumpall, args, { env: libpqEnv(target.password) });
-  if (result.code !== 0) {
+  const result = await runGuarded(tools.pgDumpall, args, {
+    env: withConnectionCheck(libpqEnv(target.password), serverVersionNum),
+  }).catch((error: unknown) => {
+    throw toolFailure(error as NodeJS.ErrnoException, tools.pgDumpall!);
+  });
+  if (result.code !== 0 || result.signal !== null) {
     await removeQuietly(partial);
     emit({ type: 'globals-skipped', reason: lastLines(result.stderr, url) });
     return null;
@@ -379,7 +468,7 @@ async function reserveBackup(dir: string, database: string, format: ArchiveForma
       return id;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
-        throw fsError(error, partial, 'create the backup file');
+        throw fsError(error, partial, 'create the backup file', 'write');
     }
   }
 }

@@ -13,8 +13,12 @@ export interface ListedBackup {
   size: number;
   reason: string;
   pinned: boolean;
-  /** 'yes' verified and good; 'failed' the last verification failed; 'no' never verified */
-  verified: 'yes' | 'no' | 'failed';
+  /**
+   * 'yes' verified, and the archive is still what was verified (no flag about it); 'changed'
+   * verified, but the archive is missing or differs since (see flags); 'failed' the last
+   * verification failed; 'no' never verified
+   */
+  verified: 'yes' | 'no' | 'failed' | 'changed';
   verifiedBy: 'full-read' | 'restore-test' | null;
   database: string;
   format: string;
@@ -63,6 +67,9 @@ export function describeCatalog(catalog: Catalog, database: string | null, now: 
     const all = [...flags];
     if (database !== null && m.database.name !== database)
       all.push(`a backup of another database ("${m.database.name}")`);
+    // verified means verified and intact: never "yes" beside a flag about the archive
+    const verified =
+      m.verification === null ? 'no' : !m.verification.ok ? 'failed' : flags.length > 0 ? 'changed' : 'yes';
     return {
       id: m.id,
       finishedAt: m.finishedAt,
@@ -70,8 +77,8 @@ export function describeCatalog(catalog: Catalog, database: string | null, now: 
       size: m.size,
       reason: m.reason,
       pinned: m.pinned,
-      verified: m.verification === null ? 'no' : m.verification.ok ? 'yes' : 'failed',
-      verifiedBy: m.verification?.ok ? m.verification.method : null,
+      verified,
+      verifiedBy: verified === 'yes' ? m.verification!.method : null,
       database: m.database.name,
       format: m.format,
       tables: m.tables.length,

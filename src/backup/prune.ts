@@ -1,9 +1,12 @@
 /**
  * `backup prune`: retention by age and/or count where only verified backups count. The newest
- * verified backup and pinned backups are never deleted; unverified backups and unfinished
- * `.partial` files are cleaned once they are a day old (younger ones may still be in progress);
- * files that are not pgwarden's are never touched. Deletion removes the data first and the
- * manifest last, and stops at the first error.
+ * verified backup is never deleted; a pinned backup is kept while its pin is younger than the
+ * retention period (pinned at creation: a pre-deploy backup whose deploy never finished is
+ * released by policy, not kept forever; without an age limit, pins hold). Unverified backups and
+ * unfinished `.partial` files are cleaned once they are a day old (younger ones may still be in
+ * progress); files that are not pgwarden's — invalid manifests included, and whatever they name —
+ * are never touched. Deletion removes the data first and the manifest last, and stops at the
+ * first error.
  */
 
 import { rm } from 'node:fs/promises';
@@ -70,11 +73,14 @@ export function planPrune(catalog: Catalog, policy: PrunePolicy, now: Date): Pru
       continue;
     }
     verifiedSeen++;
+    const tooOld = days > 0 && age > days * DAY;
+    // the pin dates from the backup's creation: it expires with the retention period
+    const expired = m.pinned && tooOld ? `${pinExpired(m.reason)}; ` : '';
     if (verifiedSeen === 1) plan.keep.push(decision('newest verified backup (never deleted)'));
-    else if (m.pinned) plan.keep.push(decision(`pinned (${m.reason})`));
+    else if (m.pinned && !tooOld) plan.keep.push(decision(`pinned (${m.reason})`));
     else if (policy.keep !== undefined && verifiedSeen > policy.keep)
-      plan.delete.push(decision(`beyond the ${policy.keep} newest verified backups`));
-    else if (days > 0 && age > days * DAY) plan.delete.push(decision(`older than ${days} days`));
+      plan.delete.push(decision(`${expired}beyond the ${policy.keep} newest verified backups`));
+    else if (tooOld) plan.delete.push(decision(`${expired}older than ${days} days`));
     else plan.keep.push(decision('within retention'));
   }
   for (const other of catalog.others) {
@@ -94,6 +100,13 @@ export function planPrune(catalog: Catalog, policy: PrunePolicy, now: Date): Pru
     (age > DAY ? plan.delete : plan.keep).push(decision);
   }
   return plan;
+}
+
+/** Why a pin no longer holds, in words. */
+function pinExpired(reason: string): string {
+  return reason === 'pre-deploy'
+    ? 'pin expired (pre-deploy backup of a deploy that never finished)'
+    : `pin expired (${reason} backup pinned longer than the retention period)`;
 }
 
 export interface PruneOptions extends PrunePolicy {
@@ -129,7 +142,7 @@ export async function pruneBackups(options: PruneOptions): Promise<PruneResult> 
           await rm(path, { recursive: true, force: true });
         } catch (error) {
           throw new PgwardenError(
-            'PATH_UNREADABLE',
+            'PATH_UNWRITABLE',
             `prune stopped: cannot delete ${path} (${(error as NodeJS.ErrnoException).code})`,
             {
               hint: 'Nothing after it was deleted; fix the permission and run prune again.',

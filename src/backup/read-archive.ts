@@ -4,7 +4,6 @@
  * `pg_restore --list` is not: a truncated or corrupted archive lists fine but fails here. A plain
  * SQL dump is counted straight from the file (gunzipped on the fly when compressed).
  */
-import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
@@ -13,6 +12,7 @@ import { scrub } from '../db/connect.js';
 import { libpqEnv } from '../db/libpq.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { loadParser } from '../sql/parser.js';
+import { spawnGuarded } from '../util/spawn-guarded.js';
 import type { ArchiveKind } from './archive.js';
 import { type CopyCounts, countCopyRows, displayTable, type TableRows, tableKey } from './copy-counter.js';
 
@@ -30,29 +30,26 @@ export async function readArchiveRows(
   // the counter must be reading before pg_restore can exit: Node discards the output of a child
   // that exited while nobody listened to it, so the parser it needs is loaded first
   await loadParser();
-  const child = spawn(tools.pgRestore, ['--data-only', '--file', '-', path], {
+  const child = spawnGuarded(tools.pgRestore, ['--data-only', '--file', '-', path], {
     env: libpqEnv(undefined),
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.signal ? { signal: options.signal } : {}),
   });
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     if (stderr.length < 64_000) stderr += chunk;
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.name === 'AbortError') return;
-      reject(
-        error.code === 'ENOENT'
-          ? new PgwardenError('TOOL_MISSING', `${tools.pgRestore} was not found`, {
-              hint: 'Install the PostgreSQL client programs or point PG_BIN at their directory.',
-            })
-          : error,
-      );
-    });
-    child.on('close', (code, signal) => resolve({ code, signal }));
+  const exited = child.exited.catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'ENOENT'
+      ? new PgwardenError('TOOL_MISSING', `${tools.pgRestore} was not found`, {
+          hint: 'Install the PostgreSQL client programs or point PG_BIN at their directory.',
+        })
+      : error;
   });
-  const counting = countCopyRows(child.stdout, options).catch((error: unknown) => error as Error);
+  const counting = countCopyRows(child.stdout!, options).catch((error: unknown) => {
+    child.kill('SIGTERM'); // nobody reads its output any more: it must not block on a full pipe
+    return error as Error;
+  });
   const [exit, counts] = await Promise.all([exited, counting]);
   if (options.signal?.aborted)
     throw new PgwardenError('INTERRUPTED', 'interrupted while reading the archive');

@@ -2,7 +2,9 @@
  * The snapshot a backup is taken in: one REPEATABLE READ transaction exports it
  * (`pg_export_snapshot()`), pg_dump imports it (`--snapshot`), and the same transaction counts the
  * rows of every table pg_dump will dump — so the manifest's counts are exactly the archive's.
- * The exporting transaction stays open until the dump has finished.
+ * The exporting transaction stays open until the dump has finished. It also records the
+ * snapshot's transaction ids (`txid_current_snapshot()`): a row whose xmin is not visible in it was
+ * written after the backup.
  */
 import type pg from 'pg';
 import { PgwardenError } from '../errors/pgwarden-error.js';
@@ -19,6 +21,8 @@ export interface DatabaseIdentity {
 
 export interface SnapshotFacts {
   id: string;
+  /** txid_current_snapshot()::text, e.g. "1234:1240:1236,1238" (xmin:xmax:ids in progress) */
+  txid: string;
   walLsn: string | null;
   writes: number;
   statsReset: string | null;
@@ -95,8 +99,8 @@ export async function exportSnapshot(client: pg.Client, lockTimeoutMs: number): 
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
     await client.query(`SET LOCAL lock_timeout = ${Math.max(0, Math.round(lockTimeoutMs))}`);
-    const { rows } = await client.query<{ id: string; lsn: string | null }>(
-      `SELECT pg_export_snapshot() AS id,
+    const { rows } = await client.query<{ id: string; txid: string; lsn: string | null }>(
+      `SELECT pg_export_snapshot() AS id, txid_current_snapshot()::text AS txid,
               (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text AS lsn`,
     );
     const writes = await client.query<{ writes: number; stats_reset: string | null }>(WRITES_SQL);
@@ -104,6 +108,7 @@ export async function exportSnapshot(client: pg.Client, lockTimeoutMs: number): 
     return {
       facts: {
         id: rows[0]!.id,
+        txid: rows[0]!.txid,
         walLsn: rows[0]!.lsn,
         writes: Number(writes.rows[0]?.writes ?? 0),
         statsReset: writes.rows[0]?.stats_reset ?? null,

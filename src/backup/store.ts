@@ -1,12 +1,16 @@
 /**
- * The backup directory: where it is (option, BACKUP_DIR, config, ./backups), its mode (0700; files
- * 0600), the names inside (`<id>.dump` or `<id>.dir/`, `<id>.manifest.json`, `<id>.globals.sql`,
- * `*.partial` while being written), and the durable file operations: fsync, atomic rename, hashes.
+ * The backup directory: where it is (option, BACKUP_DIR, config, ./backups), its mode (0700 when
+ * pgwarden creates it; an existing one is never chmodded, only reported; files 0600), the names
+ * inside (`<id>.dump` or `<id>.dir/`, `<id>.manifest.json`, `<id>.globals.sql`, `*.partial` while
+ * being written; each a single path component), and the durable file operations: fsync, atomic
+ * rename, hashes.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 
 export const DEFAULT_BACKUP_DIR = 'backups';
@@ -24,6 +28,19 @@ export function manifestName(id: string): string {
   return `${id}${MANIFEST_SUFFIX}`;
 }
 
+export function globalsName(id: string): string {
+  return `${id}${GLOBALS_SUFFIX}`;
+}
+
+/**
+ * Whether `name` is one plain entry of a directory — not empty, not `.` or `..`, without a slash,
+ * a backslash or a NUL — so that joined to the backup directory it names a file inside it.
+ */
+export function isPlainName(name: string): boolean {
+  if (name === '' || name === '.' || name === '..') return false;
+  return !name.includes('/') && !name.includes('\\') && !name.includes('\0');
+}
+
 /** The backup directory from the option, BACKUP_DIR, the config, else ./backups — relative to cwd. */
 export function resolveBackupDir(options: {
   cwd: string;
@@ -35,39 +52,64 @@ export function resolveBackupDir(options: {
   return resolve(options.cwd, chosen);
 }
 
+/** What `ensureBackupDir` found or did, for a progress note or a warning. */
+export interface BackupDirState {
+  /** pgwarden created it now (mode 0700) */
+  created: boolean;
+  /**
+   * The permission bits (with setuid/setgid/sticky) of an existing directory that others may read
+   * or enter (any group or other bit): pgwarden leaves them alone and warns. Undefined otherwise.
+   */
+  looseMode: number | undefined;
+}
+
 /**
- * Creates the directory with mode 0700 when missing; tightens an existing one that others may read
- * (backups hold the data). Returns what it did, for a progress note.
+ * Makes sure the backup directory exists. A missing one is created with mode 0700 (missing parents
+ * too; existing parents are left as they are). An existing one is never changed — it may be a
+ * shared directory, a symlink to one, or the project itself: pgwarden only reports a mode that
+ * lets others in (`looseMode`); the files it writes there are 0600 whatever the directory's mode.
  */
-export async function ensureBackupDir(dir: string): Promise<{ created: boolean; tightened: boolean }> {
-  let created = false;
-  try {
-    const info = await stat(dir);
-    if (!info.isDirectory()) {
-      throw new PgwardenError('PATH_UNREADABLE', `${dir}: the backup directory is not a directory`, {
-        hint: 'Point --backup-dir / BACKUP_DIR at a directory.',
-      });
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw fsError(error, dir, 'use the backup directory');
+export async function ensureBackupDir(dir: string): Promise<BackupDirState> {
+  let info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw fsError(error, dir, 'use the backup directory');
+  });
+  if (!info) {
+    let first: string | undefined;
     try {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      created = true;
-    } catch (inner) {
-      throw fsError(inner, dir, 'create the backup directory');
-    }
-  }
-  const mode = (await stat(dir)).mode & 0o777;
-  if (mode & 0o077) {
-    try {
-      await chmod(dir, mode & 0o700);
+      first = await mkdir(dir, { recursive: true, mode: 0o700 });
     } catch (error) {
-      throw fsError(error, dir, 'restrict the backup directory to its owner (mode 0700)');
+      throw fsError(error, dir, 'create the backup directory', 'write');
     }
-    return { created, tightened: true };
+    info = await stat(dir);
+    // `first` is undefined when another process created it meanwhile: then it is not ours
+    if (first !== undefined) return { created: true, looseMode: undefined };
   }
-  return { created, tightened: false };
+  if (!info.isDirectory()) {
+    throw new PgwardenError('PATH_UNREADABLE', `${dir}: the backup directory is not a directory`, {
+      hint: 'Point --backup-dir / BACKUP_DIR at a directory.',
+    });
+  }
+  const mode = info.mode & 0o7777;
+  return { created: false, looseMode: mode & 0o077 ? mode : undefined };
+}
+
+/** A mode as `chmod` writes it: 0700, 1777. */
+export function octalMode(mode: number): string {
+  return mode.toString(8).padStart(4, '0');
+}
+
+/**
+ * What to say about an existing backup directory that others may read or enter (`shown` is its
+ * path as the user knows it): what the mode allows, that pgwarden leaves it, and the two ways out.
+ */
+export function openDirAdvice(shown: string, mode: number): string {
+  const who = mode & 0o007 ? 'every user' : 'its group';
+  return (
+    `the backup directory ${shown} has mode ${octalMode(mode)}: ${who} can list it (the backups in it are 0600). ` +
+    `pgwarden does not change a directory it did not create. If it holds only backups, run chmod 700 ${shown}; ` +
+    'if it is shared (like /tmp or the project), point --backup-dir / BACKUP_DIR at a directory of its own'
+  );
 }
 
 /** The entries of the directory, or PATH_NOT_FOUND when it does not exist. */
@@ -84,8 +126,17 @@ export async function listDir(dir: string): Promise<string[]> {
   }
 }
 
-/** A PgwardenError for a failed file operation: what, where, and the errno in words. */
-export function fsError(error: unknown, path: string, doing: string): PgwardenError {
+/**
+ * A PgwardenError for a failed file operation: what, where, and the errno in words. A full disk is
+ * DISK_SPACE; other failures are PATH_UNWRITABLE when writing, PATH_UNREADABLE when reading.
+ */
+export function fsError(
+  error: unknown,
+  path: string,
+  doing: string,
+  access: 'read' | 'write' = 'read',
+  hint?: string,
+): PgwardenError {
   const e = error as NodeJS.ErrnoException;
   if (e instanceof PgwardenError) return e;
   const why =
@@ -93,15 +144,15 @@ export function fsError(error: unknown, path: string, doing: string): PgwardenEr
       ? 'the disk is full'
       : e.code === 'EACCES' || e.code === 'EPERM'
         ? 'permission denied'
-        : e.code === 'EFBIG'
-          ? 'the file-size limit was reached'
-          : (e.message ?? String(error));
+        : e.code === 'EROFS'
+          ? 'read-only file system'
+          : e.code === 'EFBIG'
+            ? 'the file-size limit was reached (File too large)'
+            : (e.message ?? String(error));
   return new PgwardenError(
-    e.code === 'ENOSPC' ? 'DISK_SPACE' : 'PATH_UNREADABLE',
+    e.code === 'ENOSPC' ? 'DISK_SPACE' : access === 'write' ? 'PATH_UNWRITABLE' : 'PATH_UNREADABLE',
     `cannot ${doing}: ${path}: ${why}`,
-    {
-      cause: error,
-    },
+    { cause: error, ...(hint ? { hint } : {}) },
   );
 }
 
@@ -121,12 +172,23 @@ export async function publish(from: string, to: string): Promise<void> {
   await fsyncPath(dirname(to));
 }
 
-/** Writes a small file (mode 0600) atomically: a temporary name, fsync, rename, fsync of the directory. */
+/**
+ * Writes a small file (mode 0600) atomically: a temporary name, fsync, rename, fsync of the
+ * directory. When any step before the rename fails (a full disk), the temporary file is removed:
+ * the target is then untouched and nothing else is left.
+ */
 export async function writeFileAtomic(path: string, data: string): Promise<void> {
   const temp = `${path}${PARTIAL}`;
-  await writeFile(temp, data, { mode: 0o600 });
-  await fsyncPath(temp);
-  await publish(temp, path);
+  try {
+    await rm(temp, { force: true }); // a leftover of a crash: its mode may not be ours
+    await writeFile(temp, data, { mode: 0o600, flag: 'wx' });
+    await fsyncPath(temp);
+    await rename(temp, path);
+  } catch (error) {
+    await removeQuietly(temp);
+    throw error;
+  }
+  await fsyncPath(dirname(path));
 }
 
 export interface FileDigest {
@@ -135,6 +197,38 @@ export interface FileDigest {
   size: number;
   sha256: string;
 }
+
+/**
+ * Writes a stream into `path` (an existing file, e.g. a reserved `.partial`; its mode is kept),
+ * taking the size and SHA-256 of what passes and telling `onBytes` the count every half second.
+ * Rejects on the first write error (ENOSPC, EFBIG…); the source is destroyed then.
+ */
+export async function streamToFile(
+  source: Readable,
+  path: string,
+  onBytes: (bytes: number) => void = () => undefined,
+): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  let told = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      const now = Date.now();
+      if (now - told >= PROGRESS_MS) {
+        told = now;
+        onBytes(size);
+      }
+      done(null, chunk);
+    },
+  });
+  await pipeline(source, tap, createWriteStream(path, { flags: 'w' }));
+  onBytes(size);
+  return { size, sha256: hash.digest('hex') };
+}
+
+const PROGRESS_MS = 500;
 
 export function sha256File(path: string): Promise<string> {
   return new Promise((resolvePromise, reject) => {

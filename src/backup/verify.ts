@@ -11,14 +11,15 @@ import { connect } from '../db/connect.js';
 import { forLibpq, libpqEnv, withDatabase } from '../db/libpq.js';
 import { createScratchDatabase, dropScratchDatabase, scratchName } from '../db/scratch-database.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
-import { run } from '../util/process.js';
+import { withConnectionCheck } from '../util/connection-check.js';
+import { runGuarded } from '../util/spawn-guarded.js';
 import { identifyFile, majorOf, minPgRestoreMajor } from './archive.js';
 import { readCatalog } from './catalog.js';
 import type { TableRows } from './copy-counter.js';
 import { verifyRows } from './create.js';
 import { type Manifest, readManifest, type Verification, writeManifest } from './manifest.js';
 import { compareRows, lastLines } from './read-archive.js';
-import { digestArchive } from './store.js';
+import { digestArchive, fsError } from './store.js';
 
 export interface VerifyCheck {
   name: 'archive' | 'checksum' | 'header' | 'rows' | 'restore-test';
@@ -144,7 +145,15 @@ export async function verifyBackup(options: VerifyOptions): Promise<VerifyResult
     pgRestoreVersion: tools.version,
     problems: checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`),
   };
-  await writeManifest(options.dir, { ...manifest, verification });
+  await writeManifest(options.dir, { ...manifest, verification }).catch((error: unknown) => {
+    throw fsError(
+      error,
+      options.dir,
+      'record the verification in the manifest',
+      'write',
+      `The checks above ${ok ? 'passed' : 'did not pass'}; only the record of them is missing. Run verify where the directory is writable to record it.`,
+    );
+  });
   return { id, ok, checks, verification };
 }
 
@@ -173,7 +182,10 @@ async function restoreTest(
     created = true;
     const scratchUrl = withDatabase(url, name);
     const target = forLibpq(scratchUrl);
-    const result = await run(
+    const versionNum = Number(
+      (await live.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v,
+    );
+    const result = await runGuarded(
       tools.pgRestore,
       [
         '--no-owner',
@@ -184,7 +196,7 @@ async function restoreTest(
         `--dbname=${target.url}`,
         path,
       ],
-      { env: libpqEnv(target.password) },
+      { env: withConnectionCheck(libpqEnv(target.password), versionNum) },
     );
     if (result.code !== 0)
       return [`pg_restore into the scratch database failed: ${lastLines(result.stderr, url)}`];

@@ -14,6 +14,10 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { class: 'usage', title: 'The configuration is invalid' },
   PATH_NOT_FOUND: { class: 'usage', title: 'A path given on the command line does not exist' },
   PATH_UNREADABLE: { class: 'usage', title: 'A file or directory cannot be read' },
+  PATH_UNWRITABLE: {
+    class: 'environment',
+    title: 'A file or directory cannot be written (permission denied, read-only file system)',
+  },
   FILE_NOT_UTF8: { class: 'usage', title: 'A SQL file is not valid UTF-8' },
   UNKNOWN_RULE: { class: 'usage', title: 'A rule id is not known' },
   DB_CONNECT: { class: 'environment', title: 'Cannot connect to the database' },

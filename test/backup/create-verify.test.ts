@@ -1,11 +1,11 @@
 /**
  * `backup create` and `backup verify` on a real server: the manifest (identity, versions, sha256,
  * exact row counts from the dump's own snapshot), modes 0600/0700, no partial file left, the
- * directory format with parallel jobs, globals, a full read that catches what `pg_restore --list`
- * does not, --restore-test, the lock-wait timeout, and bad input.
+ * directory format with parallel jobs, globals, --restore-test, the lock-wait timeout, and bad
+ * input. Damaged archives (truncated, cut short, bit-flipped…) are in test/faults/backup-archives.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,8 @@ describe('backup create', () => {
     expect(m.sha256).toBe(sha256(result.path));
     expect(m.verification).toMatchObject({ ok: true, method: 'full-read', problems: [] });
     expect(m.snapshot.walLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    // the snapshot's transaction ids: xmin:xmax:ids in progress
+    expect(m.snapshot.txid).toMatch(/^\d+:\d+:[\d,]*$/);
     const rows = Object.fromEntries(m.tables.map((t) => [`${t.schema}.${t.name}`, t.rows]));
     expect(rows).toEqual({
       'My Schema.Weird Name': 7,
@@ -200,46 +202,6 @@ describe('backup verify', () => {
     const result = await pgwarden(['backup', 'verify', '--backup-dir', dir, '--json'], { env: {} });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ id, ok: true });
-  });
-
-  it('fails (exit 1) on a truncated archive and records the failure in the manifest', async () => {
-    const d = join(tempDir(), 'backups');
-    const { manifest, path } = await createBackup({ databaseUrl: db.url, dir: d });
-    truncateSync(path, Math.floor(manifest.size / 2));
-    const result = await pgwarden(['backup', 'verify', manifest.id, '--backup-dir', d], { env: {} });
-    expect(result.code).toBe(1);
-    expect(result.stdout).toContain('✗ checksum: size');
-    expect((await readManifest(d, manifest.id)).verification).toMatchObject({ ok: false });
-    const list = await pgwarden(['backup', 'list', '--backup-dir', d, '--json'], { env: {} });
-    expect(JSON.parse(list.stdout).backups[0].verified).toBe('failed');
-  });
-
-  it('reads every data block: a dump cut short that pg_restore --list accepts fails the row check', async () => {
-    const d = join(tempDir(), 'backups');
-    const { manifest, path } = await createBackup({ databaseUrl: db.url, dir: d });
-    // the archive loses its end, and the manifest is made to agree (as if it had been hashed that way)
-    const cut = readFileSync(path).subarray(0, Math.floor(manifest.size * 0.6));
-    writeFileSync(path, cut);
-    const m = JSON.parse(readFileSync(join(d, `${manifest.id}.manifest.json`), 'utf8'));
-    m.size = cut.length;
-    m.sha256 = createHash('sha256').update(cut).digest('hex');
-    writeFileSync(join(d, `${manifest.id}.manifest.json`), JSON.stringify(m));
-    const result = await pgwarden(['backup', 'verify', manifest.id, '--backup-dir', d], { env: {} });
-    expect(result.code).toBe(1);
-    expect(result.stdout).toContain('✓ checksum');
-    expect(result.stdout).toMatch(/✗ rows: .*(truncated|could not read|end of file)/);
-  });
-
-  it('fails on flipped bytes (the checksum)', async () => {
-    const d = join(tempDir(), 'backups');
-    const { manifest, path } = await createBackup({ databaseUrl: db.url, dir: d });
-    const bytes = readFileSync(path);
-    const at = Math.floor(bytes.length * 0.7);
-    bytes[at] = bytes[at]! ^ 0xff;
-    writeFileSync(path, bytes);
-    const result = await pgwarden(['backup', 'verify', manifest.id, '--backup-dir', d], { env: {} });
-    expect(result.code).toBe(1);
-    expect(result.stdout).toContain('✗ checksum: SHA-256 differs');
   });
 
   it('an unknown id is bad input (exit 2)', async () => {

@@ -84,14 +84,47 @@ describe('planPrune', () => {
     expect(plan.delete.find((d) => d.id === 'bad-1')?.reason).toBe('failed verification, older than a day');
   });
 
-  it('with --keep 1 keeps only the newest verified backup; pinned backups stay whatever their age', () => {
+  it('with --keep 1 keeps only the newest verified backup; pinned backups stay within the retention', () => {
     const plan = planPrune(
-      catalog([backup('a', 100, { pinned: true }), backup('b', 50), backup('c', 2), backup('d', 1)]),
+      catalog([backup('a', 20, { pinned: true }), backup('b', 50), backup('c', 2), backup('d', 1)]),
       { keep: 1, retentionDays: 30 },
       NOW,
     );
     expect(ids(plan.keep)).toEqual(['a', 'd']);
     expect(ids(plan.delete)).toEqual(['b', 'c']);
+    expect(plan.keep.find((k) => k.id === 'a')?.reason).toBe('pinned (manual)');
+  });
+
+  it('releases a pin older than the retention period, saying why (a deploy that never finished)', () => {
+    const stale = backup('stale', 40, { pinned: true });
+    (stale.manifest as { reason: string }).reason = 'pre-deploy';
+    const plan = planPrune(
+      catalog([stale, backup('old-manual-pin', 35, { pinned: true }), backup('new', 1)]),
+      { retentionDays: 30 },
+      NOW,
+    );
+    expect(ids(plan.keep)).toEqual(['new']);
+    expect(plan.delete.map((d) => [d.id, d.reason])).toEqual([
+      [
+        'old-manual-pin',
+        'pin expired (manual backup pinned longer than the retention period); older than 30 days',
+      ],
+      ['stale', 'pin expired (pre-deploy backup of a deploy that never finished); older than 30 days'],
+    ]);
+    // with a count limit only, the pin still counts as released once past the retention
+    const counted = planPrune(catalog([stale, backup('new', 1)]), { retentionDays: 30, keep: 1 }, NOW);
+    expect(counted.delete.map((d) => d.reason)).toEqual([
+      'pin expired (pre-deploy backup of a deploy that never finished); beyond the 1 newest verified backups',
+    ]);
+  });
+
+  it('without an age limit, pins hold whatever their age', () => {
+    const plan = planPrune(
+      catalog([backup('a', 400, { pinned: true }), backup('b', 300), backup('c', 1)]),
+      { keep: 1 },
+      NOW,
+    );
+    expect(ids(plan.keep)).toEqual(['a', 'c']);
     expect(plan.keep.find((k) => k.id === 'a')?.reason).toBe('pinned (manual)');
   });
 

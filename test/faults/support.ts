@@ -249,3 +249,28 @@ export function idsInArchive(path: string, table: string): Set<number> {
   }
   return ids;
 }
+
+/** Whether process `pid` still runs (a zombie, dead but not yet reaped, does not count). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** The child guards of pgwarden running now (`node -e … pgwarden-child-guard <program> …`). */
+export function childGuards(): ProcessInfo[] {
+  return processes().filter((p) => p.argv.includes('pgwarden-child-guard'));
+}
+
+/**
+ * Two tables for backup faults: `big` (60,000 rows, about 4 MB of text: a dump of 2 MB or more,
+ * long enough to be cut, killed or to fill a small disk) and `small` (3 rows).
+ */
+export const BACKUP_TABLES_SQL = `
+  CREATE TABLE big (id int, payload text);
+  INSERT INTO big SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 60000) g;
+  CREATE TABLE small (x int);
+  INSERT INTO small VALUES (1), (2), (3);`;

@@ -6,6 +6,7 @@ import type { BackupList } from '../../backup/list.js';
 import type { PruneResult } from '../../backup/prune.js';
 import type { RestoreEvent } from '../../backup/restore.js';
 import type { RestorePreview } from '../../backup/restore-preview.js';
+import { openDirAdvice } from '../../backup/store.js';
 import type { VerifyCheck } from '../../backup/verify.js';
 import { formatBytes } from '../../lint/describe.js';
 
@@ -51,8 +52,8 @@ function createEventLine(event: Exclude<CreateEvent, { type: 'bytes' }>, cwd: st
   switch (event.type) {
     case 'dir-created':
       return `created the backup directory ${shortPath(event.dir, cwd)} (mode 0700)`;
-    case 'dir-tightened':
-      return `note: ${shortPath(event.dir, cwd)} was readable by others; set it to mode 0700`;
+    case 'dir-open':
+      return `warning: ${openDirAdvice(relative(cwd, event.dir) === '' ? '.' : shortPath(event.dir, cwd), event.mode)}`;
     case 'started':
       return `backing up ${event.database} (${event.tables} tables) with pg_dump ${event.pgDump} → ${event.id}`;
     case 'dumped':
@@ -76,7 +77,13 @@ export function renderBackupList(list: BackupList, cwd: string): string {
       formatAge(b.ageMs),
       formatBytes(b.size),
       b.reason + (b.pinned ? ' (pinned)' : ''),
-      b.verified === 'yes' ? `yes (${b.verifiedBy})` : b.verified === 'failed' ? 'FAILED' : 'no',
+      b.verified === 'yes'
+        ? `yes (${b.verifiedBy})`
+        : b.verified === 'failed'
+          ? 'FAILED'
+          : b.verified === 'changed'
+            ? 'NO (changed since)'
+            : 'no',
       b.database,
     ]);
     lines.push(...table(['ID', 'AGE', 'SIZE', 'REASON', 'VERIFIED', 'DATABASE'], rows));

@@ -1,13 +1,14 @@
 /**
  * `backup-dir`: the backup directory exists and takes a file (one is written and removed), or —
  * when it does not exist yet — its nearest existing parent is a directory it can be created in.
- * The evidence says the mode and the free space, so a full disk shows before the deploy.
+ * The evidence says the mode and the free space, so a full disk shows before the deploy. A
+ * directory others may list is a warning (pgwarden never changes the mode of one it did not create).
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, open, rm, stat, statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { PARTIAL } from '../../backup/store.js';
+import { octalMode, openDirAdvice, PARTIAL } from '../../backup/store.js';
 import { formatBytes } from '../../lint/describe.js';
 import { displayPath } from '../../migrate/source.js';
 import type { CheckOutcome, DoctorCheck, DoctorContext } from '../types.js';
@@ -115,18 +116,20 @@ export const backupDirCheck: DoctorCheck = {
       return {
         status: 'fail',
         summary: `cannot write in ${dir}: ${failed}`,
-        evidence: [`mode ${(info.mode & 0o777).toString(8).padStart(4, '0')}, owner uid ${info.uid}`],
+        evidence: [`mode ${octalMode(info.mode & 0o7777)}, owner uid ${info.uid}`],
         fix: `Give the user that runs pgwarden write access to it, or ${ELSEWHERE}.`,
       };
     }
-    const mode = info.mode & 0o777;
-    return {
-      status: 'pass',
-      summary: `${dir} is writable`,
-      evidence: [
-        `mode ${mode.toString(8).padStart(4, '0')}${mode & 0o077 ? ' (others may read it; backup create tightens it to 0700)' : ''}`,
-        await freeSpace(ctx.backupDir),
-      ],
-    };
+    const mode = info.mode & 0o7777;
+    const evidence = [`mode ${octalMode(mode)}, owner uid ${info.uid}`, await freeSpace(ctx.backupDir)];
+    if (mode & 0o077) {
+      return {
+        status: 'warn',
+        summary: `${dir} is writable, but others may list it (mode ${octalMode(mode)})`,
+        evidence,
+        fix: `${openDirAdvice(dir, mode)}.`,
+      };
+    }
+    return { status: 'pass', summary: `${dir} is writable`, evidence };
   },
 };
