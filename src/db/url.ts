@@ -50,8 +50,8 @@ const FIELDS = {
  * problem otherwise. `name` says where it came from in messages (e.g. `--shadow-url`).
  */
 export function parseDatabaseUrl(text: string, name = 'the database URL'): DatabaseUrl {
-  const fail: Fail = (problem, hint = ENCODE_HINT) => {
-    throw new PgwardenError('DATABASE_URL_INVALID', `${name} cannot be read: ${problem}`, { hint });
+  const fail: Fail = (problem, hint = ENCODE_HINT, verb = 'cannot be read:') => {
+    throw new PgwardenError('DATABASE_URL_INVALID', `${name} ${verb ? `${verb} ` : ''}${problem}`, { hint });
   };
   const trimmed = text.trim();
   if (trimmed === '') fail('it is empty', 'Give a URL such as postgres://user@host:5432/db.');
@@ -59,7 +59,7 @@ export function parseDatabaseUrl(text: string, name = 'the database URL'): Datab
   if (/\p{Cc}/u.test(trimmed)) fail('it contains a control character (a line break or a tab?)');
   const target = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(trimmed)
     ? readUrl(trimmed, fail)
-    : readKeyValues(trimmed, name, fail);
+    : readKeyValues(trimmed, fail);
   check(target, fail);
   return target;
 }
@@ -69,7 +69,19 @@ export function checkDatabaseUrl(text: string, name?: string): void {
   parseDatabaseUrl(text, name);
 }
 
-type Fail = (problem: string, hint?: string) => never;
+/**
+ * The database URL of a command: --database-url, else DATABASE_URL (libpq's PG* variables apply
+ * when both are unset or empty). Read at once, so a URL that cannot be read is refused before any
+ * work starts, naming where it came from.
+ */
+export function databaseUrlSetting(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const url = flag ?? env.DATABASE_URL;
+  if (url) checkDatabaseUrl(url, flag !== undefined ? '--database-url' : 'DATABASE_URL');
+  return url;
+}
+
+/** Throws DATABASE_URL_INVALID: "<name> <verb> <problem>"; the verb is "cannot be read:" unless given. */
+type Fail = (problem: string, hint?: string, verb?: string) => never;
 
 function readUrl(text: string, fail: Fail): DatabaseUrl {
   const schemeEnd = text.indexOf('://');
@@ -133,8 +145,15 @@ function readUrl(text: string, fail: Fail): DatabaseUrl {
       );
     }
     // the value runs to the next "&": a second "=" in it (options=-c statement_timeout=5s) is part of it
-    const key = decode(pair.slice(0, eq), 'a query parameter name', fail);
-    setParam(target, key, decode(pair.slice(eq + 1), `the value of ${safeName(key)}`, fail));
+    const key = decode(plusAsSpace(pair.slice(0, eq)), 'a query parameter name', fail);
+    const raw = pair.slice(eq + 1);
+    if (key === 'password' && raw.includes('+')) {
+      // a literal "+" is likely in a password, but node-postgres reads it as a space and libpq not
+      fail(
+        'the value of "password" contains a "+", which node-postgres reads as a space: write a "+" as %2B',
+      );
+    }
+    setParam(target, key, decode(plusAsSpace(raw), `the value of ${safeName(key)}`, fail), fail);
   }
   return target;
 }
@@ -166,14 +185,12 @@ function readHostPort(hostport: string, target: DatabaseUrl, fail: Fail): void {
   if (port !== undefined) target.port = port;
 }
 
-function readKeyValues(text: string, name: string, fail: Fail): DatabaseUrl {
+function readKeyValues(text: string, fail: Fail): DatabaseUrl {
   if (!/^[^\s=]+\s*=/.test(text)) {
-    throw new PgwardenError(
-      'DATABASE_URL_INVALID',
-      `${name} is not a postgres:// URL (nor a libpq key=value string)`,
-      {
-        hint: 'Give a URL such as postgres://user@host:5432/db, or host=… port=… dbname=… user=….',
-      },
+    fail(
+      'a postgres:// URL (nor a libpq key=value string)',
+      'Give a URL such as postgres://user@host:5432/db, or host=… port=… dbname=… user=….',
+      'is not',
     );
   }
   const target: DatabaseUrl = {
@@ -185,18 +202,16 @@ function readKeyValues(text: string, name: string, fail: Fail): DatabaseUrl {
     database: undefined,
     params: [],
   };
-  for (const [key, value] of parseConninfo(text, fail)) setParam(target, key, value);
+  for (const [key, value] of parseConninfo(text, fail)) setParam(target, key, value, fail);
   return target;
 }
 
-function setParam(target: DatabaseUrl, key: string, value: string): void {
+function setParam(target: DatabaseUrl, key: string, value: string, fail: Fail): void {
   if (key === 'sslpassword') {
-    throw new PgwardenError(
-      'DATABASE_URL_INVALID',
-      'the connection string sets sslpassword (the passphrase of the client key): pgwarden cannot pass it to pg_dump and psql other than on their command line, where every user of the machine can read it, and node-postgres does not use it',
-      {
-        hint: 'Use a client key without a passphrase, readable only by you: openssl pkey -in client.key -out client-plain.key; chmod 600 client-plain.key; then sslkey=client-plain.key.',
-      },
+    fail(
+      'sets sslpassword (the passphrase of the client key): libpq has no environment variable for it, so pg_dump and psql would get it on their command line, which every user of the machine can read; and node-postgres does not use it',
+      'Use a client key without a passphrase, readable only by you: openssl pkey -in client.key -out client-plain.key; chmod 600 client-plain.key; then sslkey=client-plain.key.',
+      '',
     );
   }
   const field = FIELDS[key as keyof typeof FIELDS];
@@ -220,6 +235,15 @@ function check(target: DatabaseUrl, fail: Fail): void {
   if (db !== undefined && (/[/?#]/.test(db) || db === '.' || db === '..')) {
     fail('node-postgres cannot connect to a database whose name contains "/", "?" or "#", or is "." or ".."');
   }
+}
+
+/**
+ * A "+" in a query is a space to node-postgres (and to URLSearchParams, Python's urlencode…, which
+ * write URLs that way: options=-c+search_path%3Dapp), a "+" to libpq; pgwarden reads the first and
+ * writes a space as %20, which both read alike.
+ */
+function plusAsSpace(raw: string): string {
+  return raw.replace(/\+/g, ' ');
 }
 
 /** Percent-decoding as libpq does it, with a clear error instead of a malformed result. */

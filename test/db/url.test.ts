@@ -8,7 +8,13 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeTarget, scrub } from '../../src/db/connect.js';
 import { forLibpq, libpqEnv, libpqTarget, withDatabase } from '../../src/db/libpq.js';
-import { type DatabaseUrl, formatDatabaseUrl, parseDatabaseUrl, passwordForms } from '../../src/db/url.js';
+import {
+  type DatabaseUrl,
+  databaseUrlSetting,
+  formatDatabaseUrl,
+  parseDatabaseUrl,
+  passwordForms,
+} from '../../src/db/url.js';
 import { PgwardenError } from '../../src/errors/pgwarden-error.js';
 
 const SECRET = 'Ab1 p@ss#w/rd%&?=:x';
@@ -79,9 +85,12 @@ describe('parseDatabaseUrl: the credential forms', () => {
     expect(target.password).toBe('my pass:word');
     expect(target.params).toEqual([
       ['options', '-c statement_timeout=5s'],
-      // libpq reads "+" literally (not as a space)
-      ['application_name', 'a+b'],
+      // as node-postgres and URLSearchParams read it; libpq gets %20
+      ['application_name', 'a b'],
     ]);
+    expect(forLibpq('postgres://db/shop?options=-c+search_path%3Dapp').url).toBe(
+      'postgres://db/shop?options=-c%20search_path%3Dapp',
+    );
   });
 
   it('reads host, port, user and dbname parameters, Unix sockets, IPv6, an upper-case scheme', () => {
@@ -115,6 +124,7 @@ describe('parseDatabaseUrl: clear errors, never the password', () => {
     ['a bad IPv6 address', 'postgres://app@[::zz]/shop', /not an IPv6 address/],
     ['invalid UTF-8', 'postgres://app:%FF%FE@db/shop', /password is not valid UTF-8/],
     ['a query parameter without "="', 'postgres://app@db/shop?sslmode', /query parameter has no "="/],
+    ['a raw "+" in ?password=', 'postgres://app@db/shop?password=Ab1+Ab1', /"password" contains a "\+".*%2B/],
     ['sslpassword', 'postgres://app@db/shop?sslpassword=Ab1Ab1', /sslpassword/],
     ['sslpassword in key=value', 'host=db sslpassword=Ab1Ab1', /sslpassword/],
     ['another scheme', 'mysql://app@db/shop', /scheme is mysql:\/\//],
@@ -130,10 +140,23 @@ describe('parseDatabaseUrl: clear errors, never the password', () => {
     expect(error.code).toBe('DATABASE_URL_INVALID');
     expect(error.exitCode).toBe(2);
     expect(error.message).toMatch(message);
-    expect(error.message).toMatch(/^DATABASE_URL |sslpassword/);
+    expect(error.message).toMatch(/^DATABASE_URL /);
     expect(error.hint).toBeTruthy();
     // the password fragment in each case is Ab1 (or p)
     expect(`${error.message} ${error.hint}`).not.toContain('Ab1');
+  });
+
+  it('databaseUrlSetting: --database-url, else DATABASE_URL, refused naming which', () => {
+    expect(databaseUrlSetting(undefined, { DATABASE_URL: 'postgres://db/shop' })).toBe('postgres://db/shop');
+    expect(databaseUrlSetting('postgres://db/a', { DATABASE_URL: 'postgres://db/b' })).toBe(
+      'postgres://db/a',
+    );
+    expect(databaseUrlSetting(undefined, { DATABASE_URL: '' })).toBe('');
+    expect(databaseUrlSetting(undefined, {})).toBeUndefined();
+    expect(() => databaseUrlSetting(undefined, { DATABASE_URL: 'postgres://a:b#c@db/x' })).toThrow(
+      /^DATABASE_URL cannot be read: it contains a "#"/,
+    );
+    expect(() => databaseUrlSetting('postgres://a:b%zz@db/x', {})).toThrow(/^--database-url cannot be read/);
   });
 
   it('names where the URL came from', () => {
