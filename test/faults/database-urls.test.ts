@@ -2,7 +2,7 @@
  * A database URL only a guess could read — a password written without percent-encoding, several
  * hosts — gets a clear error (exit 2, the problem and the fix, never the password) from every
  * command that takes one, never an internal error (exit 70), and touches nothing; a URL with one
- * reading (raw spaces, `options=-c statement_timeout=5s`, libpq key=value) works, and its password
+ * reading (raw spaces, `options=-c app.tag=x`, libpq key=value) works, and its password
  * stays out of every argv.
  */
 import { randomBytes } from 'node:crypto';
@@ -102,14 +102,17 @@ describe('a URL only a guess could read: a clear error from every command, never
     expect(tables!.n).toBe('0');
   }, 240_000);
 
-  it('what has one reading works: raw spaces in the password, options=-c statement_timeout=5s, key=value', async () => {
+  it('what has one reading works: raw spaces in the password and in options=-c …=…, libpq key=value', async () => {
     await sql(own.url, `CREATE ROLE spaced_app LOGIN SUPERUSER PASSWORD 'two words ${CORE}'`);
     const { name } = await own.createDatabase();
-    const project = tempDir({ 'migrations/001_accounts.sql': MIGRATION });
+    // the migration records a setting that only the URL's options give
+    const project = tempDir({
+      'migrations/001_accounts.sql': `${MIGRATION}CREATE TABLE tags AS SELECT current_setting('app.tag', true) AS tag;\n`,
+    });
     const port = own.cluster.port;
     const urls = [
-      `postgres://spaced_app:two words ${CORE}@127.0.0.1:${port}/${name}?options=-c statement_timeout=5s`,
-      `host=127.0.0.1 port=${port} user=spaced_app password='two words ${CORE}' dbname=${name} options='-c statement_timeout=5s'`,
+      `postgres://spaced_app:two words ${CORE}@127.0.0.1:${port}/${name}?options=-c app.tag=fault42 -c statement_timeout=5min`,
+      `host=127.0.0.1 port=${port} user=spaced_app password='two words ${CORE}' dbname=${name} options='-c app.tag=fault42'`,
     ];
     for (const url of urls) {
       const env = { DATABASE_URL: url, BACKUP_DIR: join(project, 'backups') };
@@ -124,10 +127,8 @@ describe('a URL only a guess could read: a clear error from every command, never
       expect(scan.hits).toEqual([]);
       for (const r of [migrate, backup, drift]) expect(r.stdout + r.stderr).not.toContain(CORE);
     }
-    const [setting] = await sql<{ n: string }>(
-      withDatabase(own.url, name),
-      `SELECT count(*)::text AS n FROM accounts`,
-    );
-    expect(setting!.n).toBe('200');
+    const live = withDatabase(own.url, name);
+    expect(await sql(live, 'SELECT tag FROM tags')).toEqual([{ tag: 'fault42' }]);
+    expect(await sql(live, 'SELECT count(*)::int AS n FROM accounts')).toEqual([{ n: 200 }]);
   }, 240_000);
 });
