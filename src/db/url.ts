@@ -118,15 +118,7 @@ function readUrl(text: string, fail: Fail): DatabaseUrl {
   }
   const userinfo = at.length === 2 ? at[0]! : undefined;
   const hostport = at.at(-1)!;
-  const target: DatabaseUrl = {
-    scheme: scheme as DatabaseUrl['scheme'],
-    user: undefined,
-    password: undefined,
-    host: undefined,
-    port: undefined,
-    database: undefined,
-    params: [],
-  };
+  const target = emptyTarget(scheme);
   if (userinfo !== undefined) {
     const colon = userinfo.indexOf(':');
     const user = decode(colon === -1 ? userinfo : userinfo.slice(0, colon), 'the user name', fail);
@@ -156,6 +148,18 @@ function readUrl(text: string, fail: Fail): DatabaseUrl {
     setParam(target, key, decode(plusAsSpace(raw), `the value of ${safeName(key)}`, fail), fail);
   }
   return target;
+}
+
+function emptyTarget(scheme: DatabaseUrl['scheme']): DatabaseUrl {
+  return {
+    scheme,
+    user: undefined,
+    password: undefined,
+    host: undefined,
+    port: undefined,
+    database: undefined,
+    params: [],
+  };
 }
 
 function readHostPort(hostport: string, target: DatabaseUrl, fail: Fail): void {
@@ -193,15 +197,7 @@ function readKeyValues(text: string, fail: Fail): DatabaseUrl {
       'is not',
     );
   }
-  const target: DatabaseUrl = {
-    scheme: 'postgresql',
-    user: undefined,
-    password: undefined,
-    host: undefined,
-    port: undefined,
-    database: undefined,
-    params: [],
-  };
+  const target = emptyTarget('postgresql');
   for (const [key, value] of parseConninfo(text, fail)) setParam(target, key, value, fail);
   return target;
 }

@@ -5,27 +5,16 @@
  * reading (raw spaces, `options=-c app.tag=x`, libpq key=value) works, and its password
  * stays out of every argv.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pgwarden } from '../support/cli.js';
 import { tempDir } from '../support/files.js';
+import { ACCOUNTS_MIGRATION, useHostileRole } from './hostile-password.js';
 import { sql, useOwnCluster, watchArgv, withDatabase } from './support.js';
 
 const own = useOwnCluster();
-
-const CORE = `Pw${randomBytes(8).toString('hex')}`;
-const PASSWORD = `${CORE} p@ss#w/rd%&?=:x`;
-const ROLE = 'warden_app';
-
-beforeAll(async () => {
-  await sql(own.url, `CREATE ROLE ${ROLE} LOGIN SUPERUSER PASSWORD '${PASSWORD.replace(/'/g, "''")}'`);
-});
-
-const MIGRATION = `CREATE TABLE accounts (id int PRIMARY KEY, note text);
-INSERT INTO accounts SELECT g, 'row ' || g FROM generate_series(1, 200) g;
-`;
+const { role: ROLE, password: PASSWORD, core: CORE } = useHostileRole(own);
 
 describe('a URL only a guess could read: a clear error from every command, never exit 70', () => {
   // the role's password written without percent-encoding, in the forms people paste
@@ -49,7 +38,10 @@ describe('a URL only a guess could read: a clear error from every command, never
 
   it('exit 2 naming the problem and the fix, no password, no backup directory, nothing applied', async () => {
     const { name } = await own.createDatabase();
-    const project = tempDir({ 'migrations/001_accounts.sql': MIGRATION, 'trace.sql': 'SELECT 1;\n' });
+    const project = tempDir({
+      'migrations/001_accounts.sql': ACCOUNTS_MIGRATION,
+      'trace.sql': 'SELECT 1;\n',
+    });
     const backups = join(project, 'backups');
     // a backup to preview, taken with a good URL
     const taken = await pgwarden(['backup', 'create', '--backup-dir', 'taken', '--json'], {
@@ -107,7 +99,7 @@ describe('a URL only a guess could read: a clear error from every command, never
     const { name } = await own.createDatabase();
     // the migration records a setting that only the URL's options give
     const project = tempDir({
-      'migrations/001_accounts.sql': `${MIGRATION}CREATE TABLE tags AS SELECT current_setting('app.tag', true) AS tag;\n`,
+      'migrations/001_accounts.sql': `${ACCOUNTS_MIGRATION}CREATE TABLE tags AS SELECT current_setting('app.tag', true) AS tag;\n`,
     });
     const port = own.cluster.port;
     const urls = [

@@ -6,24 +6,16 @@
  * password in the userinfo and as `?password=`, while every /proc/<pid>/cmdline on the machine is
  * scanned for it. (URLs only a guess could read: database-urls.test.ts.)
  */
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pgwarden } from '../support/cli.js';
 import { tempDir } from '../support/files.js';
+import { ACCOUNTS_MIGRATION, useHostileRole } from './hostile-password.js';
 import { sql, useOwnCluster, watchArgv, withDatabase } from './support.js';
 
 const own = useOwnCluster();
-
-/** In every encoding of the password (it has no character that encoding changes). */
-const CORE = `Pw${randomBytes(8).toString('hex')}`;
-const PASSWORD = `${CORE} p@ss#w/rd%&?=:x`;
-const ROLE = 'warden_app';
-
-beforeAll(async () => {
-  await sql(own.url, `CREATE ROLE ${ROLE} LOGIN SUPERUSER PASSWORD '${PASSWORD.replace(/'/g, "''")}'`);
-});
+const { role: ROLE, password: PASSWORD, core: CORE } = useHostileRole(own);
 
 const FORMS = {
   userinfo: (db: string) =>
@@ -31,10 +23,6 @@ const FORMS = {
   query: (db: string) =>
     `postgres://${ROLE}@127.0.0.1:${own.cluster.port}/${db}?sslmode=disable&password=${encodeURIComponent(PASSWORD)}`,
 };
-
-const MIGRATION = `CREATE TABLE accounts (id int PRIMARY KEY, note text);
-INSERT INTO accounts SELECT g, 'row ' || g FROM generate_series(1, 200) g;
-`;
 
 /** Every row of every table in the pgwarden schema (history, events, deploys), as text. */
 async function historyText(url: string): Promise<string> {
@@ -61,7 +49,7 @@ describe('passwords never reach an argv, an output, a file or a row', () => {
       const { name } = await own.createDatabase();
       const url = FORMS[form](name);
       const project = tempDir({
-        'migrations/001_accounts.sql': MIGRATION,
+        'migrations/001_accounts.sql': ACCOUNTS_MIGRATION,
         'trace.sql': 'ALTER TABLE accounts ADD COLUMN flag boolean;\n',
       });
       const backups = join(project, 'backups');
