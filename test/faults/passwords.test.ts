@@ -117,3 +117,38 @@ describe('passwords never reach an argv, an output, a file or a row', () => {
     240_000,
   );
 });
+
+describe('the password in PGPASSWORD (a URL without one, or the PG* variables)', () => {
+  it('reaches pg_dump, pg_dumpall, psql as it reaches pgwarden’s own connections; never an argv', async () => {
+    const { name } = await own.createDatabase();
+    await sql(withDatabase(own.url, name), ACCOUNTS_MIGRATION);
+    const project = tempDir({ 'trace.sql': 'ALTER TABLE accounts ADD COLUMN flag boolean;\n' });
+    const envs: NodeJS.ProcessEnv[] = [
+      { DATABASE_URL: `postgres://${ROLE}@127.0.0.1:${own.cluster.port}/${name}`, PGPASSWORD: PASSWORD },
+      {
+        DATABASE_URL: undefined,
+        PGHOST: '127.0.0.1',
+        PGPORT: String(own.cluster.port),
+        PGUSER: ROLE,
+        PGDATABASE: name,
+        PGPASSWORD: PASSWORD,
+      },
+    ];
+    const watch = watchArgv(CORE);
+    const results = [];
+    for (const env of envs) {
+      const backups = tempDir();
+      results.push(
+        await pgwarden(['backup', 'create', '--globals', '--backup-dir', backups], { cwd: project, env }),
+      );
+      if (env.DATABASE_URL)
+        results.push(await pgwarden(['trace', '--scratch', 'trace.sql'], { cwd: project, env }));
+    }
+    const scan = watch.stop();
+    for (const result of results) {
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout + result.stderr).not.toContain(CORE);
+    }
+    expect(scan.hits).toEqual([]);
+  }, 240_000);
+});
