@@ -1,5 +1,10 @@
+/**
+ * pgwarden's own connections (node-postgres): opened from a URL read by url.ts, failures turned
+ * into errors that name the target and never the password, and `scrub` for any other message.
+ */
 import pg from 'pg';
 import { PgwardenError } from '../errors/pgwarden-error.js';
+import { ENCODE_HINT, formatDatabaseUrl, parseDatabaseUrl, passwordForms } from './url.js';
 
 export interface ConnectOptions {
   /** A postgres:// URL; when absent, libpq environment variables (PGHOST, PGUSER, …) apply. */
@@ -15,8 +20,8 @@ export function describeTarget(url: string | undefined): string {
   if (!url)
     return `${process.env.PGHOST ?? 'localhost'}:${process.env.PGPORT ?? '5432'}/${process.env.PGDATABASE ?? process.env.PGUSER ?? ''}`;
   try {
-    const parsed = new URL(url);
-    return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}${parsed.pathname}`;
+    const target = parseDatabaseUrl(url);
+    return `${target.host ?? 'localhost'}:${target.port ?? '5432'}${target.database === undefined ? '' : `/${target.database}`}`;
   } catch {
     return '<unparsable database URL>';
   }
@@ -24,11 +29,25 @@ export function describeTarget(url: string | undefined): string {
 
 /** Opens a connection, turning failures into a DB_CONNECT error that names the target (never the password). */
 export async function connect(options: ConnectOptions): Promise<pg.Client> {
-  const client = new pg.Client({
-    ...(options.url ? { connectionString: options.url } : {}),
-    application_name: options.applicationName ?? 'pgwarden',
-    connectionTimeoutMillis: options.timeoutMs ?? 10_000,
-  });
+  // read here, once, for every caller: a URL only a guess could read is refused (exit 2) before
+  // anything connects, and node-postgres gets a fully encoded URL it reads as libpq does
+  const connectionString = options.url
+    ? formatDatabaseUrl(parseDatabaseUrl(options.url), { flavour: 'node', password: true })
+    : undefined;
+  let client: pg.Client;
+  try {
+    client = new pg.Client({
+      ...(connectionString ? { connectionString } : {}),
+      application_name: options.applicationName ?? 'pgwarden',
+      connectionTimeoutMillis: options.timeoutMs ?? 10_000,
+    });
+  } catch (error) {
+    throw new PgwardenError(
+      'DATABASE_URL_INVALID',
+      `node-postgres cannot read the database URL: ${scrub(error instanceof Error ? error.message : String(error), options.url)}`,
+      { hint: ENCODE_HINT },
+    );
+  }
   // a dropped connection emits 'error'; without a listener it would crash the process
   client.on('error', () => undefined);
   try {
@@ -42,13 +61,13 @@ export async function connect(options: ConnectOptions): Promise<pg.Client> {
   return client;
 }
 
-/** Removes the password of `url` from a message, should a driver ever echo it. */
+/**
+ * Removes the password of `url` from a message, should a driver or a program ever echo it: in
+ * every form it can take (decoded, percent-encoded, as written; userinfo or `password=`).
+ */
 export function scrub(message: string, url: string | undefined): string {
   if (!url) return message;
-  try {
-    const password = decodeURIComponent(new URL(url).password);
-    return password ? message.split(password).join('***') : message;
-  } catch {
-    return message;
-  }
+  let clean = message;
+  for (const form of passwordForms(url)) clean = clean.split(form).join('***');
+  return clean;
 }

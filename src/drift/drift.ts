@@ -10,6 +10,7 @@ import { connect, describeTarget, scrub } from '../db/connect.js';
 import { emptyDatabaseSql } from '../db/empty-database.js';
 import { withDatabase } from '../db/libpq.js';
 import { createScratchDatabase, dropScratchDatabase, scratchName } from '../db/scratch-database.js';
+import { checkDatabaseUrl } from '../db/url.js';
 import { ERROR_CODES } from '../errors/codes.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { migrate } from '../migrate/migrate.js';
@@ -76,11 +77,9 @@ export async function drift(options: DriftOptions): Promise<DriftResult> {
       },
     );
   }
-  if (options.shadowUrl !== undefined && !isPostgresUrl(options.shadowUrl)) {
-    throw new PgwardenError('USAGE', '--shadow-url is not a postgres:// URL', {
-      hint: 'Give the URL of an empty database, e.g. postgres://user@host:5432/shadow.',
-    });
-  }
+  // both read before anything starts; the live one is read again by connect()
+  if (options.shadowUrl !== undefined) checkDatabaseUrl(options.shadowUrl, '--shadow-url');
+  if (options.databaseUrl) checkDatabaseUrl(options.databaseUrl);
   const live = await openTarget(
     {
       databaseUrl: options.databaseUrl,
@@ -125,14 +124,6 @@ export async function drift(options: DriftOptions): Promise<DriftResult> {
     });
   } finally {
     await live.close();
-  }
-}
-
-function isPostgresUrl(url: string): boolean {
-  try {
-    return ['postgres:', 'postgresql:'].includes(new URL(url).protocol);
-  } catch {
-    return false;
   }
 }
 

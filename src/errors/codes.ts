@@ -20,6 +20,10 @@ export const ERROR_CODES = {
   },
   FILE_NOT_UTF8: { class: 'usage', title: 'A SQL file is not valid UTF-8' },
   UNKNOWN_RULE: { class: 'usage', title: 'A rule id is not known' },
+  DATABASE_URL_INVALID: {
+    class: 'usage',
+    title: 'The database URL cannot be read (an unencoded special character, an unsupported form)',
+  },
   DB_CONNECT: { class: 'environment', title: 'Cannot connect to the database' },
   DB_QUERY: { class: 'environment', title: 'A catalog query failed' },
   TOOL_MISSING: { class: 'environment', title: 'A required program is missing or too old' },

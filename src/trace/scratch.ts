@@ -1,12 +1,13 @@
 /**
  * The schema copy of `trace --scratch`: `pg_dump --schema-only --no-owner --no-privileges | psql -X
  * -v ON_ERROR_STOP=1 -q` from the live database into a scratch database. The programs get argument
- * arrays and the password only through PGPASSWORD, never in argv; their messages are scrubbed of it.
+ * arrays and the password only through PGPASSWORD (libpqTarget), never in argv; their messages are
+ * scrubbed of it.
  */
 import { spawn } from 'node:child_process';
 import type { ClientTools } from '../db/client-tools.js';
 import { scrub } from '../db/connect.js';
-import { forLibpq, libpqEnv } from '../db/libpq.js';
+import { libpqTarget } from '../db/libpq.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 
 interface Collected {
@@ -25,21 +26,20 @@ export async function loadSchema(
   scratchUrl: string,
   signal?: AbortSignal,
 ): Promise<void> {
-  const source = forLibpq(liveUrl);
-  const target = forLibpq(scratchUrl);
-  const env = libpqEnv(source.password);
+  const source = libpqTarget(liveUrl);
+  const target = libpqTarget(scratchUrl);
 
   const dump = spawn(
     tools.pgDump,
-    ['--schema-only', '--no-owner', '--no-privileges', '--dbname', source.url],
+    ['--schema-only', '--no-owner', '--no-privileges', '--no-password', ...source.args],
     {
-      env,
+      env: source.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(signal ? { signal } : {}),
     },
   );
-  const load = spawn(tools.psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--dbname', target.url], {
-    env,
+  const load = spawn(tools.psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--no-password', ...target.args], {
+    env: target.env,
     stdio: ['pipe', 'ignore', 'pipe'],
     ...(signal ? { signal } : {}),
   });
