@@ -46,7 +46,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerDoctor(program, io, setExit);
   registerDrift(program, io, setExit);
   registerInit(program, io, setExit);
-  const stopNotices = onNotice((text) => io.stderr.write(`pgwarden: warning: ${text}\n`));
+  const stopNotices = onNotice((n) => io.stderr.write(`pgwarden: warning: ${n.text}\n`));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -4,6 +4,7 @@
  * every check); this check reports how that went.
  */
 import { describeTarget } from '../../db/connect.js';
+import { notices } from '../../db/notices.js';
 import type { CheckOutcome, DoctorCheck, DoctorContext } from '../types.js';
 
 export const CONNECTION_CHECK_ID = 'connection';
@@ -48,6 +49,16 @@ export const connectionCheck: DoctorCheck = {
       `database: ${r.database}`,
       `role: ${r.role}`,
     ];
+    // connecting may have repaired what an interrupted restore left: a database closed to connections
+    const repaired = notices().filter((n) => n.kind === 'connections-reopened');
+    if (repaired.length > 0) {
+      return {
+        status: 'warn',
+        summary: repaired.map((n) => n.text).join('; '),
+        evidence: [...evidence, ...repaired.map((n) => n.text)],
+        fix: 'Nothing left to do: pgwarden reopened it. Look at pgwarden backup list for the safety backup of the interrupted restore.',
+      };
+    }
     if (r.standby) {
       return {
         status: 'fail',
