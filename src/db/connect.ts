@@ -7,6 +7,8 @@ import { PgwardenError } from '../errors/pgwarden-error.js';
 import { ENCODE_HINT, formatDatabaseUrl, parseDatabaseUrl, passwordForms } from './url.js';
 
 export interface ConnectOptions {
+  /** Do not reopen a database that an interrupted restore left closed (the repair itself). */
+  noRepair?: boolean;
   /** A postgres:// URL; when absent, libpq environment variables (PGHOST, PGUSER, …) apply. */
   url?: string | undefined;
   /** Give up connecting after this many milliseconds (default 10 s). */
@@ -54,11 +56,23 @@ export async function connect(options: ConnectOptions): Promise<pg.Client> {
     await client.connect();
   } catch (error) {
     const reason = scrub(error instanceof Error ? error.message : String(error), options.url);
+    if (!options.noRepair && isConnectionsBlocked(error)) {
+      const { reopenAbandoned } = await import('./connection-block.js');
+      if (await reopenAbandoned(options.url)) return connect({ ...options, noRepair: true });
+    }
     throw new PgwardenError('DB_CONNECT', `cannot connect to ${describeTarget(options.url)}: ${reason}`, {
       hint: 'Check the URL (--database-url or DATABASE_URL), that the server runs and accepts connections from here, and the credentials.',
     });
   }
   return client;
+}
+
+/**
+ * SQLSTATE 55000 while connecting: the database does not accept connections (ALLOW_CONNECTIONS
+ * false) — perhaps left so by a pgwarden restore that was killed.
+ */
+function isConnectionsBlocked(error: unknown): boolean {
+  return (error as { code?: string })?.code === '55000';
 }
 
 /**

@@ -13,11 +13,14 @@
  *   reopens the database. `connect()` calls it when a database refuses connections, and doctor
  *   reports it. A database closed by someone else (no marker) is never touched.
  */
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import pg from 'pg';
 import { PgwardenError } from '../errors/pgwarden-error.js';
+import { scrub } from './connect.js';
 import { withDatabase } from './libpq.js';
+import { notice } from './notices.js';
 import { quoteIdent, quoteLiteral } from './quote.js';
+import { parseDatabaseUrl } from './url.js';
 
 /** The marker's name: a custom setting of the database, never read by anything but pgwarden. */
 export const BLOCK_SETTING = 'pgwarden.connections_blocked';
@@ -39,6 +42,44 @@ export interface ConnectionBlock {
   marker: BlockMarker;
   /** Reopens the database and removes the marker; idempotent. */
   unblock(): Promise<void>;
+}
+
+/**
+ * Called by `connect()` when the target refuses connections: reopens it when pgwarden left it
+ * closed (a notice says so) and returns true; false when it is closed by someone else or could not
+ * be checked. A restore still running is an error that says so.
+ */
+export async function reopenAbandoned(url: string | undefined): Promise<boolean> {
+  const database = targetDatabase(url);
+  const outcome = await repairAbandonedBlock(url, database).catch(() => undefined);
+  if (outcome?.kind === 'repaired') {
+    const m = outcome.marker;
+    notice(
+      'connections-reopened',
+      `"${database}" was left closed to new connections by an interrupted pgwarden ${m.reason} (since ${m.since}, pid ${m.pid} on ${m.host}); pgwarden reopened it`,
+    );
+    return true;
+  }
+  if (outcome?.kind === 'in-progress') {
+    throw new PgwardenError(
+      'DB_CONNECT',
+      `"${database}" is closed to new connections while a pgwarden ${outcome.marker.reason} runs (since ${outcome.marker.since}, sessions ${outcome.pids.join(', ')})`,
+      { hint: 'Wait for it to end: it reopens the database when it is done.' },
+    );
+  }
+  return false;
+}
+
+/** The database a connection to `url` (else the PG* variables) opens, as libpq and node-postgres choose it. */
+function targetDatabase(url: string | undefined): string {
+  const target = url ? parseDatabaseUrl(url) : undefined;
+  let osUser = '';
+  try {
+    osUser = userInfo().username;
+  } catch {
+    // no user name: only the variables can say
+  }
+  return target?.database ?? process.env.PGDATABASE ?? target?.user ?? process.env.PGUSER ?? osUser;
 }
 
 /** Maintenance databases tried, in order, for statements PostgreSQL refuses from the database itself. */
@@ -65,7 +106,7 @@ export async function connectMaintenance(
       await client.connect();
       return client;
     } catch (error) {
-      failures.push(`${database}: ${(error as Error).message}`);
+      failures.push(`${database}: ${scrub((error as Error).message, url)}`);
       await client.end().catch(() => undefined);
     }
   }
@@ -195,10 +236,4 @@ export async function repairAbandonedBlock(
   } finally {
     await admin.end().catch(() => undefined);
   }
-}
-
-/** SQLSTATE 55000 "database … is not currently accepting connections". */
-export function isConnectionsBlocked(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return e?.code === '55000' && /not currently accepting connections/.test(e.message ?? '');
 }

@@ -161,7 +161,7 @@ describe('restore under faults', () => {
     try {
       const result = await pgwarden(['doctor', '--check', 'connection'], { env: { DATABASE_URL: db.url } });
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/not currently accepting connections/);
+      expect(result.stdout + result.stderr).toMatch(/not currently accepting connections/);
       const [row] = await sql<{ allow: boolean }>(
         own.url,
         'SELECT datallowconn AS allow FROM pg_database WHERE datname = $1',
