@@ -1,0 +1,166 @@
+/**
+ * The one place where pgwarden quotes names and values: for the SQL it generates (drift's fix-up
+ * SQL, doctor's and lint's fixes, the runner's own statements), for `--` comments in that SQL, and
+ * for names in what it prints to people. Nothing it produces holds a raw control character.
+ *
+ * - `quoteIdent`: always quoted. `"name"` with `"` doubled; a name holding a control character
+ *   (newline, carriage return, ESC, C1, line separators, bidi controls) takes PostgreSQL's
+ *   Unicode-escape form `U&"x\000Ay"` (`\` doubled), which the server reads the same whatever
+ *   `standard_conforming_strings` and the database encoding are.
+ * - `quoteIdentIfNeeded`: bare when PostgreSQL reads the bare word as the same name (lower case,
+ *   not a keyword other than an unreserved one), as the server's own quote_ident does.
+ * - `quoteLiteral`: `'value'` with `'` doubled; with a backslash or a control character,
+ *   `E'…'` (backslashes doubled, `\n`, `\uXXXX`), read the same whatever
+ *   `standard_conforming_strings` is (`U&'…'` is refused when it is off).
+ * - `displayIdent`/`displayQualified`: names in human output, bare when plain, else as quoteIdent.
+ * - `sqlComment`: a `--` comment that stays one line.
+ * - `sanitizeSql`: SQL the server printed (pg_get_*def, format('%I'), quote_ident, format_type):
+ *   those keep a raw newline inside `"…"` and `'…'` — valid SQL, but it forges lines in output and
+ *   breaks out of a comment. Every quoted identifier or string holding a control character is
+ *   written again in the escape forms above, with PostgreSQL's own scanner (libpg-query).
+ * - `escapeControls`: free text for people (messages, values): control characters made visible.
+ */
+import { scanSql } from './parser.js';
+
+/**
+ * Characters never written raw: every control character (C0, DEL, C1), the Unicode line and
+ * paragraph separators, and the bidirectional controls that reorder how a line is displayed.
+ */
+const UNSAFE = /[\p{Cc}\p{Zl}\p{Zp}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+const UNSAFE_ALL = new RegExp(UNSAFE.source, 'gu');
+
+/** Whether `text` holds a character that is never written raw. */
+export function hasUnsafeChars(text: string): boolean {
+  return UNSAFE.test(text);
+}
+
+function hex4(c: string): string {
+  return c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+}
+
+/** An identifier, always quoted; the Unicode-escape form when it holds a control character. */
+export function quoteIdent(name: string): string {
+  const doubled = name.replaceAll('"', '""');
+  if (!hasUnsafeChars(name)) return `"${doubled}"`;
+  return `U&"${doubled.replaceAll('\\', '\\\\').replace(UNSAFE_ALL, (c) => `\\${hex4(c)}`)}"`;
+}
+
+/** `"schema"."name"` (as many parts as given), each quoted by quoteIdent. */
+export function quoteQualified(...parts: string[]): string {
+  return parts.map(quoteIdent).join('.');
+}
+
+/** A plain lower-case word: bare, it reads as itself (unless it is a keyword). */
+const PLAIN_WORD = /^[a-z_][a-z0-9_]*$/;
+
+/** Keyword kinds a bare column or table name may be (PostgreSQL's quote_identifier leaves them bare). */
+const BARE_KEYWORDS = new Set(['NO_KEYWORD', 'UNRESERVED_KEYWORD']);
+
+/**
+ * An identifier for SQL, bare when PostgreSQL reads the bare word as this very name: lower case
+ * and not a keyword (an unreserved one is fine), as quote_ident decides. The keyword check uses
+ * PostgreSQL's scanner; before `loadParser()` has resolved, every name is quoted.
+ */
+export function quoteIdentIfNeeded(name: string): string {
+  if (!PLAIN_WORD.test(name)) return quoteIdent(name);
+  const tokens = scanSql(name);
+  const bare = tokens?.length === 1 && tokens[0]!.text === name && BARE_KEYWORDS.has(tokens[0]!.keyword);
+  return bare ? name : quoteIdent(name);
+}
+
+/** A name for people: bare when it is a plain lower-case word, else exactly as quoteIdent writes it. */
+export function displayIdent(name: string): string {
+  return PLAIN_WORD.test(name) ? name : quoteIdent(name);
+}
+
+/** `schema.table` (as many parts as given) for people, each part by displayIdent. */
+export function displayQualified(...parts: string[]): string {
+  return parts.map(displayIdent).join('.');
+}
+
+const LITERAL_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeInLiteral(c: string): string {
+  return LITERAL_ESCAPES[c] ?? `\\u${hex4(c)}`;
+}
+
+/** A string literal: `'…'`, or `E'…'` when it holds a backslash or a control character. */
+export function quoteLiteral(value: string): string {
+  const doubled = value.replaceAll("'", "''");
+  if (!value.includes('\\') && !hasUnsafeChars(value)) return `'${doubled}'`;
+  return `E'${doubled.replaceAll('\\', '\\\\').replace(UNSAFE_ALL, escapeInLiteral)}'`;
+}
+
+/** Free text for people with every unsafe character made visible (`\n`, `\u001B`). */
+export function escapeControls(text: string): string {
+  return text.replace(UNSAFE_ALL, escapeInLiteral);
+}
+
+/** A `--` comment line; whatever `text` holds, the comment ends at the end of this line. */
+export function sqlComment(text: string): string {
+  return `-- ${escapeControls(text)}`;
+}
+
+/** Line breaks and tabs a dollar-quoted body (a function's source) keeps: its lines are its text. */
+const BODY_LAYOUT = /\r\n|\n|\t/g;
+
+/**
+ * One token of server-printed SQL written again without raw control characters, with the same
+ * meaning; `undefined` for a kind of token PostgreSQL does not print (then the caller escapes).
+ */
+function requote(token: string): string | undefined {
+  if (token.startsWith('"')) return quoteIdent(token.slice(1, -1).replaceAll('""', '"'));
+  if (token.startsWith("'")) return quoteLiteral(token.slice(1, -1).replaceAll("''", "'"));
+  if (/^[eE]'/.test(token)) {
+    // `\` + a raw control character reads as that character: written as its escape instead
+    let out = '';
+    const inner = Array.from(token.slice(2, -1));
+    for (let i = 0; i < inner.length; i++) {
+      const c = inner[i]!;
+      if (c === '\\' && i + 1 < inner.length) {
+        const next = inner[++i]!;
+        out += hasUnsafeChars(next) ? escapeInLiteral(next) : `\\${next}`;
+      } else out += hasUnsafeChars(c) ? escapeInLiteral(c) : c;
+    }
+    return `${token.slice(0, 2)}${out}'`;
+  }
+  if (token.startsWith('$')) {
+    const tag = token.slice(0, token.indexOf('$', 1) + 1);
+    const body = token.slice(tag.length, token.length - tag.length);
+    return hasUnsafeChars(body.replace(BODY_LAYOUT, '')) ? quoteLiteral(body) : token;
+  }
+  return undefined;
+}
+
+/**
+ * SQL text PostgreSQL printed, with every quoted identifier and string that holds a control
+ * character written again in escape form (a dollar-quoted body keeps its line breaks and tabs),
+ * and unusual whitespace between tokens made a space. The result means the same and holds no
+ * raw control character except the line breaks and tabs of its layout. Text the scanner cannot
+ * read (prose, a fragment) gets its control characters made visible instead. Needs
+ * `loadParser()` to have resolved when the text holds a control character.
+ */
+export function sanitizeSql(text: string): string {
+  if (!hasUnsafeChars(text)) return text;
+  const tokens = scanSql(text);
+  if (!tokens) {
+    if (!scanSql('SELECT')) throw new Error('sanitizeSql: call loadParser() first');
+    return escapeControls(text);
+  }
+  const bytes = Buffer.from(text, 'utf8');
+  const piece = (start: number, end: number) => bytes.subarray(start, end).toString('utf8');
+  // between tokens only whitespace: a line break stays, a form feed or a lone CR becomes a space
+  const gap = (start: number, end: number) =>
+    piece(start, end)
+      .replaceAll('\r\n', '\n')
+      .replace(UNSAFE_ALL, (c) => (c === '\n' || c === '\t' ? c : ' '));
+  let out = '';
+  let at = 0;
+  for (const t of tokens) {
+    out += gap(at, t.start);
+    const token = piece(t.start, t.end);
+    out += hasUnsafeChars(token) ? (requote(token) ?? escapeControls(token)) : token;
+    at = t.end;
+  }
+  return out + gap(at, bytes.length);
+}
