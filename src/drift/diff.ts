@@ -4,9 +4,12 @@
  * order in which their SQL can be run one after the other: drops of what hangs on other objects
  * first, then creations from types and tables up to indexes, triggers and policies. Objects that
  * follow a parent (partitions' columns, inherited constraints, cloned triggers, attached indexes)
- * are left to the parent; the children of an extra table go with its DROP TABLE.
+ * are left to the parent; the children of an extra table go with its DROP TABLE. Every text of a
+ * difference goes through sanitizeSql last: no name or string the server printed keeps a raw
+ * control character (readCatalog has loaded the scanner it needs).
  */
 
+import { sanitizeSql } from '../sql/quote.js';
 import { diffConstraints, diffIndexes } from './diff/constraints-and-indexes.js';
 import { DiffContext, type Difference } from './diff/context.js';
 import { diffTables } from './diff/tables.js';
@@ -41,5 +44,18 @@ export function diffCatalogs(expected: CatalogModel, live: CatalogModel): Differ
   return out
     .map((entry, i) => ({ ...entry, i }))
     .sort((a, b) => a.phase - b.phase || a.i - b.i)
-    .map((entry) => entry.difference);
+    .map((entry) => safeDifference(entry.difference));
+}
+
+/** The difference with every text written again by sanitizeSql (nothing changes when nothing is unsafe). */
+function safeDifference(d: Difference): Difference {
+  const safe: Difference = {
+    ...d,
+    object: sanitizeSql(d.object),
+    detail: sanitizeSql(d.detail),
+    sql: sanitizeSql(d.sql),
+  };
+  if (d.expected !== undefined) safe.expected = sanitizeSql(d.expected);
+  if (d.live !== undefined) safe.live = sanitizeSql(d.live);
+  return safe;
 }
