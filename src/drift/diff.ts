@@ -9,7 +9,7 @@
  * control character (readCatalog has loaded the scanner it needs).
  */
 
-import { sanitizeSql } from '../sql/quote.js';
+import { sanitizeSql, sanitizeText } from '../sql/quote.js';
 import { diffConstraints, diffIndexes } from './diff/constraints-and-indexes.js';
 import { DiffContext, type Difference } from './diff/context.js';
 import { diffTables } from './diff/tables.js';
@@ -47,7 +47,7 @@ export function diffCatalogs(expected: CatalogModel, live: CatalogModel): Differ
     .map((entry) => safeDifference(entry.difference));
 }
 
-/** The difference with every text written again by sanitizeSql (nothing changes when nothing is unsafe). */
+/** The difference with its SQL written again by sanitizeSql, its texts by sanitizeText (nothing changes when nothing is unsafe). */
 function safeDifference(d: Difference): Difference {
   const safe: Difference = {
     ...d,

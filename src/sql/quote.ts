@@ -12,15 +12,20 @@
  * - `quoteLiteral`: `'value'` with `'` doubled; with a backslash or a control character,
  *   `E'…'` (backslashes doubled, `\n`, `\uXXXX`), read the same whatever
  *   `standard_conforming_strings` is (`U&'…'` is refused when it is off).
+ * - `regclassLiteral`: a qualified name inside a string literal, as `::regclass`, `setval()` or
+ *   `to_regclass()` read it: their name parser knows `"…"` but not `U&"…"`.
  * - `displayIdent`/`displayQualified`: names in human output, bare when plain, else as quoteIdent.
  * - `sqlComment`: a `--` comment that stays one line.
  * - `sanitizeSql`: SQL the server printed (pg_get_*def, format('%I'), quote_ident, format_type):
  *   those keep a raw newline inside `"…"` and `'…'` — valid SQL, but it forges lines in output and
  *   breaks out of a comment. Every quoted identifier or string holding a control character is
  *   written again in the escape forms above, with PostgreSQL's own scanner (libpg-query).
+ *   `sanitizeText` does the same for text that may be prose (a difference's description).
  * - `escapeControls`: free text for people (messages, values): control characters made visible.
+ *   Never for SQL: psql reads `\r` or `\t` outside quotes as its own commands.
  */
-import { scanSql } from './parser.js';
+import { PgwardenError } from '../errors/pgwarden-error.js';
+import { scanSql, type Token } from './parser.js';
 
 /**
  * Characters never written raw: every control character (C0, DEL, C1), the Unicode line and
@@ -48,6 +53,15 @@ export function quoteIdent(name: string): string {
 /** `"schema"."name"` (as many parts as given), each quoted by quoteIdent. */
 export function quoteQualified(...parts: string[]): string {
   return parts.map(quoteIdent).join('.');
+}
+
+/**
+ * A string literal holding `"schema"."name"` for the server's name parser (`'…'::regclass`,
+ * `setval('…', n)`, `to_regclass('…')`), which reads `"…"` with any character inside but not the
+ * `U&"…"` form; the literal's own escapes keep control characters out of the SQL text.
+ */
+export function regclassLiteral(...parts: string[]): string {
+  return quoteLiteral(parts.map((part) => `"${part.replaceAll('"', '""')}"`).join('.'));
 }
 
 /** A plain lower-case word: bare, it reads as itself (unless it is a keyword). */
@@ -133,19 +147,21 @@ function requote(token: string): string | undefined {
 }
 
 /**
- * SQL text PostgreSQL printed, with every quoted identifier and string that holds a control
- * character written again in escape form (a dollar-quoted body keeps its line breaks and tabs),
- * and unusual whitespace between tokens made a space. The result means the same and holds no
- * raw control character except the line breaks and tabs of its layout. Text the scanner cannot
- * read (prose, a fragment) gets its control characters made visible instead. Needs
- * `loadParser()` to have resolved when the text holds a control character.
+ * libpg-query's scanner hands its tokens over as JSON and fails on C0 control characters other than
+ * tab, line feed and carriage return: each is scanned as a space (one byte, like it), which splits
+ * no quoted token and joins none; the token texts are then cut from the original.
  */
-export function sanitizeSql(text: string): string {
-  if (!hasUnsafeChars(text)) return text;
-  const tokens = scanSql(text);
+function scanTokens(text: string): Token[] | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it fails on
+  return scanSql(text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, ' '));
+}
+
+/** SQL text written again by token, or undefined when the scanner cannot read it. */
+function requoteTokens(text: string): string | undefined {
+  const tokens = scanTokens(text);
   if (!tokens) {
-    if (!scanSql('SELECT')) throw new Error('sanitizeSql: call loadParser() first');
-    return escapeControls(text);
+    if (!scanSql('SELECT')) throw new Error('src/sql/quote.ts: call loadParser() first');
+    return undefined;
   }
   const bytes = Buffer.from(text, 'utf8');
   const piece = (start: number, end: number) => bytes.subarray(start, end).toString('utf8');
@@ -159,8 +175,45 @@ export function sanitizeSql(text: string): string {
   for (const t of tokens) {
     out += gap(at, t.start);
     const token = piece(t.start, t.end);
-    out += hasUnsafeChars(token) ? (requote(token) ?? escapeControls(token)) : token;
+    if (hasUnsafeChars(token)) {
+      const again = requote(token);
+      if (again === undefined) return undefined;
+      out += again;
+    } else out += token;
     at = t.end;
   }
   return out + gap(at, bytes.length);
+}
+
+/**
+ * SQL text PostgreSQL printed, with every quoted identifier and string that holds a control
+ * character written again in escape form (a dollar-quoted body keeps its line breaks and tabs),
+ * and unusual whitespace between tokens made a space. The result means the same and holds no
+ * raw control character except the line breaks and tabs of its layout. Needs `loadParser()` to
+ * have resolved when the text holds a control character; INTERNAL when the scanner cannot read
+ * text that holds one (never for what the server prints): nothing unsafe is ever passed on.
+ */
+export function sanitizeSql(text: string): string {
+  if (!hasUnsafeChars(text)) return text;
+  const safe = requoteTokens(text);
+  if (safe === undefined) {
+    throw new PgwardenError(
+      'INTERNAL',
+      'generated SQL holds a control character where no quoting can hold it',
+      {
+        details: { sql: escapeControls(text) },
+      },
+    );
+  }
+  return safe;
+}
+
+/**
+ * Text for people that may be SQL (a definition) or prose (a description): as sanitizeSql when
+ * the scanner reads it, so names look the same as in the SQL; else its control characters made
+ * visible. Needs `loadParser()` as sanitizeSql does.
+ */
+export function sanitizeText(text: string): string {
+  if (!hasUnsafeChars(text)) return text;
+  return requoteTokens(text) ?? escapeControls(text);
 }

@@ -7,7 +7,7 @@
  * Names are read raw and quoted by src/sql/quote.ts (the server's format('%I') keeps a newline).
  */
 import { loadParser } from '../../sql/parser.js';
-import { displayQualified, quoteQualified, sanitizeSql } from '../../sql/quote.js';
+import { displayQualified, quoteQualified, sanitizeText } from '../../sql/quote.js';
 import type { CheckOutcome, DoctorCheck, DoctorContext } from '../types.js';
 import { capped } from './migrations.js';
 
@@ -69,7 +69,7 @@ export const invalidIndexesCheck: DoctorCheck = {
     return {
       status: 'fail',
       summary: `${invalid.length} INVALID index(es): ${invalid.map(index).join(', ')}`,
-      evidence: [...capped(invalid.map((r) => `${on(r)}: ${sanitizeSql(r.definition)}`)), ...evidence],
+      evidence: [...capped(invalid.map((r) => `${on(r)}: ${sanitizeText(r.definition)}`)), ...evidence],
       fix: invalid.map(repair).join('\n'),
     };
   },
