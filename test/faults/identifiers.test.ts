@@ -253,6 +253,33 @@ describe('pgwarden doctor with hostile names', () => {
   });
 });
 
+describe('pgwarden lint with hostile names from the catalog', () => {
+  it('names a referencing table read from the live database quoted, no raw control character', async () => {
+    const db = await freshDatabase();
+    await sqlOn(
+      db.url,
+      `CREATE TABLE parent (id int PRIMARY KEY);
+       CREATE TABLE ${raw(TABLE)} (id int REFERENCES parent);`,
+    );
+    const dir = tempDir({ 'migrations/002_empty.sql': 'TRUNCATE parent CASCADE;\n' });
+    for (const format of ['text', 'json']) {
+      const result = await pgwarden(['lint', 'migrations', '--format', format], {
+        cwd: dir,
+        env: { DATABASE_URL: db.url },
+      });
+      expect(result.code, result.stderr).toBe(1);
+      expect(rawControlLines(result.stdout)).toEqual([]);
+      const text =
+        format === 'json'
+          ? JSON.parse(result.stdout)
+              .files.flatMap((f: any) => f.findings.map((x: any) => x.message))
+              .join('\n')
+          : result.stdout;
+      expect(text).toContain(`directly or not: ${displayQualified(TABLE)}, each under`);
+    }
+  });
+});
+
 /** Names no quoting may get wrong: SQL after a line break, quotes, backslashes, escapes, Unicode. */
 const HOSTILE = [
   TABLE,
