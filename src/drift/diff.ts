@@ -47,15 +47,18 @@ export function diffCatalogs(expected: CatalogModel, live: CatalogModel): Differ
     .map((entry) => safeDifference(entry.difference));
 }
 
-/** The difference with its SQL written again by sanitizeSql, its texts by sanitizeText (nothing changes when nothing is unsafe). */
+/**
+ * The difference with its SQL written again by sanitizeSql and its texts by sanitizeText
+ * (nothing changes when nothing is unsafe).
+ */
 function safeDifference(d: Difference): Difference {
   const safe: Difference = {
     ...d,
-    object: sanitizeSql(d.object),
-    detail: sanitizeSql(d.detail),
+    object: sanitizeText(d.object),
+    detail: sanitizeText(d.detail),
     sql: sanitizeSql(d.sql),
   };
-  if (d.expected !== undefined) safe.expected = sanitizeSql(d.expected);
-  if (d.live !== undefined) safe.live = sanitizeSql(d.live);
+  if (d.expected !== undefined) safe.expected = sanitizeText(d.expected);
+  if (d.live !== undefined) safe.live = sanitizeText(d.live);
   return safe;
 }

@@ -120,12 +120,22 @@ const BODY_LAYOUT = /\r\n|\n|\t/g;
 
 /**
  * One token of server-printed SQL written again without raw control characters, with the same
- * meaning; `undefined` for a kind of token PostgreSQL does not print (then the caller escapes).
+ * meaning; `undefined` for a kind of token PostgreSQL does not print (then the caller refuses or
+ * escapes).
  */
 function requote(token: string): string | undefined {
-  if (token.startsWith('"')) return quoteIdent(token.slice(1, -1).replaceAll('""', '"'));
-  if (token.startsWith("'")) return quoteLiteral(token.slice(1, -1).replaceAll("''", "'"));
+  // one quoted piece only: a string continued on the next line ('a'<newline>'b') is left to the caller
+  const whole = (inner: string, quote: string) => !inner.replaceAll(quote + quote, '').includes(quote);
+  if (token.startsWith('"')) {
+    const inner = token.slice(1, -1);
+    return whole(inner, '"') ? quoteIdent(inner.replaceAll('""', '"')) : undefined;
+  }
+  if (token.startsWith("'")) {
+    const inner = token.slice(1, -1);
+    return whole(inner, "'") ? quoteLiteral(inner.replaceAll("''", "'")) : undefined;
+  }
   if (/^[eE]'/.test(token)) {
+    if (!whole(token.slice(2, -1).replace(/\\[\s\S]/g, ''), "'")) return undefined;
     // `\` + a raw control character reads as that character: written as its escape instead
     let out = '';
     const inner = Array.from(token.slice(2, -1));

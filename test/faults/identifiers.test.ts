@@ -1,6 +1,6 @@
 /**
  * Hostile identifiers (fault matrix, point 7): names holding a newline followed by SQL, a carriage
- * return, quotes, backslashes, `*∕`, ANSI escapes, bidi controls and other Unicode, in tables,
+ * return, quotes, backslashes, a comment end (`*` `/`), ANSI escapes, bidi controls and other Unicode, in tables,
  * columns, indexes, constraints, enum types and values, functions and views.
  *
  * - `pgwarden drift` on a live database drifted by hand: the SQL it prints (copied from the text
@@ -8,9 +8,11 @@
  *   none — and the table `victim` keeps every row; no output line holds a raw control character.
  * - `pgwarden doctor`: test-data findings and INVALID indexes name such tables, columns and
  *   indexes quoted, in text (no raw control character) and in JSON.
+ * - `pgwarden lint --database-url`: a table named from the catalog in a message is quoted.
  * - src/sql/quote.ts on its own: every quoted name and literal, read back by the server, is the
  *   original (with standard_conforming_strings on and off, in a UTF8 and a LATIN1 database), and
- *   SQL the server printed (pg_get_*def) comes out of sanitizeSql meaning the same.
+ *   SQL the server printed (pg_get_*def) comes out of sanitizeSql meaning the same; what no
+ *   quoting can hold is refused.
  *
  * The built CLI runs (`npm run build` first); psql runs the printed SQL as a person would.
  */
@@ -29,6 +31,7 @@ import {
   quoteQualified,
   regclassLiteral,
   sanitizeSql,
+  sanitizeText,
   sqlComment,
 } from '../../src/sql/quote.js';
 import { pgwarden } from '../support/cli.js';
@@ -415,6 +418,29 @@ describe('src/sql/quote.ts against the server', () => {
       const [again] = (await client.query(`SELECT ${printed[kind]} AS def`)).rows;
       expect(again.def, kind).toBe(def);
     }
+  });
+
+  it('writes the documented forms', () => {
+    expect(quoteIdent('users')).toBe('"users"');
+    expect(quoteIdent('a"b\\')).toBe('"a""b\\"');
+    expect(quoteIdent('a\nb')).toBe('U&"a\\000Ab"');
+    expect(quoteIdent('q\\"\x1b')).toBe('U&"q\\\\""\\001B"');
+    expect(quoteQualified('public', 'a\r')).toBe('"public".U&"a\\000D"');
+    expect(regclassLiteral('public', 'a\nb"')).toBe(`E'"public"."a\\nb"""'`);
+    expect(quoteLiteral("it's")).toBe("'it''s'");
+    expect(quoteLiteral('a\\b')).toBe("E'a\\\\b'");
+    expect(quoteLiteral('a\nb\u0085')).toBe("E'a\\nb\\u0085'");
+    expect(displayQualified('public', 'users', 'Email')).toBe('public.users."Email"');
+  });
+
+  it('sanitizeSql refuses what no quoting can hold, sanitizeText makes it visible', () => {
+    for (const text of ["SELECT 'a'\n'b\x1b'", "it's a\nb", "SELECT 'x\n"]) {
+      expect(() => sanitizeSql(text), text).toThrow(/control character/);
+      expect(sanitizeText(text), text).not.toMatch(RAW_CONTROL);
+    }
+    // a backslash before a raw line break in an E'' string reads as the line break
+    expect(sanitizeSql("SELECT E'a\\\n'")).toBe("SELECT E'a\\n'");
+    expect(sanitizeSql('SELECT "a\nb"\n  FROM t')).toBe('SELECT U&"a\\000Ab"\n  FROM t');
   });
 
   it('sqlComment and escapeControls: one line, every control character visible', () => {
