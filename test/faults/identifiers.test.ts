@@ -199,6 +199,22 @@ describe('pgwarden drift with hostile names', () => {
       for (const text of [d.sql, d.expected ?? '', d.live ?? '']) expect(rawControlLines(text)).toEqual([]);
     }
   });
+  it('names what a non-empty --shadow-url database holds quoted', async () => {
+    const live = await freshDatabase();
+    const shadow = await freshDatabase();
+    await sqlOn(
+      shadow.url,
+      `CREATE TABLE ${raw(TABLE)} (id int); CREATE FUNCTION ${raw(FUNCTION)}() RETURNS int LANGUAGE sql AS 'SELECT 1';`,
+    );
+    const result = await pgwarden(['drift', '--quiet', '--shadow-url', shadow.url], {
+      cwd: project,
+      env: { DATABASE_URL: live.url },
+    });
+    expect(result.code, result.stderr).toBe(2);
+    expect(rawControlLines(result.stderr)).toEqual([]);
+    expect(result.stderr).toContain(`table ${displayQualified('public', TABLE)}`);
+    expect(result.stderr).toContain(`function ${displayQualified('public', FUNCTION)}()`);
+  });
 });
 
 describe('pgwarden doctor with hostile names', () => {
