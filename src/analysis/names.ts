@@ -1,4 +1,5 @@
-/** Helpers for names in libpg-query's AST. */
+/** Helpers for names in libpg-query's AST. Quoting is src/sql/quote.ts's. */
+import { displayQualified, quoteIdentIfNeeded } from '../sql/quote.js';
 
 export interface QualifiedName {
   schema: string | undefined;
@@ -25,17 +26,16 @@ export function listName(items: any[] | undefined): QualifiedName | undefined {
   return { schema: parts.length > 1 ? parts.at(-2) : undefined, name };
 }
 
+/** `schema.name` for messages, each part quoted when it is not a plain lower-case word. */
 export function displayName(name: QualifiedName): string {
-  return name.schema ? `${name.schema}.${name.name}` : name.name;
+  return name.schema ? displayQualified(name.schema, name.name) : displayQualified(name.name);
 }
 
-/** Quotes an identifier for SQL when needed. */
-export function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-
+/** `schema.name` for SQL, each part quoted when PostgreSQL would not read it bare as itself. */
 export function sqlName(name: QualifiedName): string {
-  return name.schema ? `${quoteIdent(name.schema)}.${quoteIdent(name.name)}` : quoteIdent(name.name);
+  return name.schema
+    ? `${quoteIdentIfNeeded(name.schema)}.${quoteIdentIfNeeded(name.name)}`
+    : quoteIdentIfNeeded(name.name);
 }
 
 /** The integer value of an integer constant node, or undefined. */

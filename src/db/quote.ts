@@ -1,8 +1,2 @@
-/** Quoting of identifiers and literals for the few statements pgwarden builds itself. */
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-export function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
+/** Moved to src/sql/quote.ts, the one quoting module; kept so that old imports resolve. */
+export { quoteIdent, quoteLiteral } from '../sql/quote.js';

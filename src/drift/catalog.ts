@@ -2,9 +2,11 @@
  * `readCatalog`: the user schema of a database as a `CatalogModel` — one pg_catalog query per kind
  * of object, definitions as PostgreSQL prints them. Left out: system and temporary schemas, schema
  * `pgwarden`, objects that belong to an extension (pg_depend deptype 'e'), and the `exclude`d
- * tables (the migration tool's history) with everything on them.
+ * tables (the migration tool's history) with everything on them. It also loads PostgreSQL's
+ * scanner, which diffCatalogs uses to re-quote what the server printed (src/sql/quote.ts).
  */
 import type pg from 'pg';
+import { loadParser } from '../sql/parser.js';
 import type {
   CatalogModel,
   ColumnModel,
@@ -45,6 +47,7 @@ export async function readCatalog(
   options: ReadCatalogOptions = {},
 ): Promise<CatalogModel> {
   const excluded = excludeMatcher(options.exclude ?? []);
+  await loadParser();
   // with only pg_catalog on the path, every other name PostgreSQL prints is schema-qualified
   const saved = (
     await client.query<{ path: string }>(

@@ -16,6 +16,8 @@ import { PgwardenError } from '../errors/pgwarden-error.js';
 import { migrate } from '../migrate/migrate.js';
 import { openTarget, type Target } from '../migrate/target.js';
 import type { FormatId, MigrationFormat } from '../migrate/types.js';
+import { loadParser } from '../sql/parser.js';
+import { displayQualified, sanitizeText } from '../sql/quote.js';
 import { notInExtension, readCatalog } from './catalog.js';
 import { type Difference, diffCatalogs } from './diff.js';
 import { fingerprintOf } from './fingerprint.js';
@@ -337,32 +339,42 @@ async function databaseIdentity(client: pg.Client): Promise<string> {
 
 /**
  * What a database holds besides what every new database has (schema public, extension plpgsql):
- * other schemas (pgwarden's too), and relations, functions and types in public, extensions.
+ * other schemas (pgwarden's too), and relations, functions and types in public, extensions. Each
+ * named as people read it (`table public."Odd Name"`, src/sql/quote.ts).
  */
 async function userObjects(client: pg.Client): Promise<string[]> {
-  const { rows } = await client.query<{ what: string }>(`
-    SELECT 'schema ' || n.nspname AS what, 1 AS kind, n.nspname AS name
+  const { rows } = await client.query<{
+    what: string;
+    schema: string | null;
+    name: string;
+    args: string | null;
+  }>(`
+    SELECT 'schema' AS what, NULL AS schema, n.nspname AS name, NULL AS args, 1 AS kind
       FROM pg_catalog.pg_namespace n
      WHERE n.nspname NOT IN ('public', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
     UNION ALL
-    SELECT CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view ' WHEN 'S' THEN 'sequence '
-                          WHEN 'f' THEN 'foreign table ' WHEN 'c' THEN 'type ' ELSE 'table ' END
-           || 'public.' || c.relname, 2, c.relname
+    SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'
+                          WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'type' ELSE 'table' END,
+           'public', c.relname, NULL, 2
       FROM pg_catalog.pg_class c
      WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')
        AND ${notInExtension('pg_class', 'c.oid')}
     UNION ALL
-    SELECT 'function public.' || p.proname || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')', 3,
-           p.proname
+    SELECT 'function', 'public', p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid), 3
       FROM pg_catalog.pg_proc p
      WHERE p.pronamespace = 'public'::regnamespace AND ${notInExtension('pg_proc', 'p.oid')}
     UNION ALL
-    SELECT 'type public.' || t.typname, 4, t.typname
+    SELECT 'type', 'public', t.typname, NULL, 4
       FROM pg_catalog.pg_type t
      WHERE t.typnamespace = 'public'::regnamespace AND t.typtype IN ('e', 'd', 'r', 'm', 'b')
        AND t.typelem = 0 AND t.typrelid = 0 AND ${notInExtension('pg_type', 't.oid')}
     UNION ALL
-    SELECT 'extension ' || e.extname, 5, e.extname FROM pg_catalog.pg_extension e WHERE e.extname <> 'plpgsql'
-     ORDER BY 2, 3`);
-  return rows.map((r) => r.what);
+    SELECT 'extension', NULL, e.extname, NULL, 5 FROM pg_catalog.pg_extension e WHERE e.extname <> 'plpgsql'
+     ORDER BY 5, 3`);
+  // a function's arguments as the server printed them: a type's name may hold a control character
+  await loadParser();
+  return rows.map((r) => {
+    const name = r.schema === null ? displayQualified(r.name) : displayQualified(r.schema, r.name);
+    return `${r.what} ${name}${r.args === null ? '' : `(${sanitizeText(r.args)})`}`;
+  });
 }

@@ -1,9 +1,10 @@
 /**
  * The SQL `drift` prints to make the live database match the migrations, built from the catalog
  * model of the expected side: definitions as PostgreSQL printed them (pg_get_*def), identifiers
- * always quoted (src/db/quote.ts).
+ * always quoted (src/sql/quote.ts). What the server printed may hold raw control characters in
+ * quoted names and strings: diffCatalogs writes every statement again with sanitizeSql.
  */
-import { quoteIdent, quoteLiteral } from '../db/quote.js';
+import { quoteIdent, quoteLiteral, quoteQualified } from '../sql/quote.js';
 import type {
   ColumnModel,
   ConstraintModel,
@@ -21,7 +22,7 @@ import type {
 
 /** `"schema"."name"`. */
 export function rel(schema: string, name: string): string {
-  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+  return quoteQualified(schema, name);
 }
 
 /** The column as it is written in CREATE TABLE and ADD COLUMN. */

@@ -3,8 +3,9 @@
  * they are written, for the type rules (prefer-jsonb, prefer-bigint-*, prefer-identity,
  * prefer-text-field, prefer-timestamptz, ban-char-field) and their fixes.
  */
-import { displayName, type QualifiedName, quoteIdent, rangeVarName, stringList } from '../analysis/names.js';
+import { displayName, type QualifiedName, rangeVarName, stringList } from '../analysis/names.js';
 import { type ColumnType, typeFromAst } from '../analysis/types.js';
+import { quoteIdentIfNeeded } from '../sql/quote.js';
 import type { Statement } from '../sql/statement.js';
 import { type TextToken, textTokens } from './fix.js';
 import type { RuleContext } from './rule.js';
@@ -91,7 +92,7 @@ export function isBuiltin(c: TypedColumn): boolean {
 
 /** `users.email` (or just `email` when the table is unknown). */
 export function columnLabel(c: TypedColumn): string {
-  return c.table ? `${displayName(c.table)}.${quoteIdent(c.column)}` : quoteIdent(c.column);
+  return c.table ? `${displayName(c.table)}.${quoteIdentIfNeeded(c.column)}` : quoteIdentIfNeeded(c.column);
 }
 
 /** Words that spell the built-in types these rules rewrite. */

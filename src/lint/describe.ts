@@ -4,12 +4,20 @@ import type { SchemaModel, TableFacts } from '../analysis/schema-model.js';
 import { modesOn } from '../locks/lock-table.js';
 import { describeBlocks, type LockMode, lockModeSql, strongest } from '../locks/modes.js';
 import type { Role } from '../locks/shape.js';
+import { displayIdent, displayQualified } from '../sql/quote.js';
 import type { Statement } from '../sql/statement.js';
 
-/** `users` for public tables, `billing.invoices` otherwise. */
+/**
+ * `users` for public tables, `billing.invoices` otherwise; a name that is not a plain lower-case
+ * word is quoted (`"Users"`, `U&"a\000Ab"`, src/sql/quote.ts), whether it came from a migration or
+ * the catalog.
+ */
 export function shortName(key: string, defaultSchema = 'public'): string {
   const dot = key.indexOf('.');
-  return dot > 0 && key.slice(0, dot) === defaultSchema ? key.slice(dot + 1) : key;
+  if (dot <= 0) return displayIdent(key);
+  const schema = key.slice(0, dot);
+  const name = key.slice(dot + 1);
+  return schema === defaultSchema ? displayIdent(name) : displayQualified(schema, name);
 }
 
 export function formatBytes(bytes: number): string {

@@ -10,6 +10,7 @@ import type { QualifiedName } from '../analysis/names.js';
 import { SchemaModel, type TableFacts } from '../analysis/schema-model.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { parseSqlFile } from '../sql/parse-file.js';
+import { escapeControls } from '../sql/quote.js';
 import type { SqlSource } from '../sql/source.js';
 import type { ParsedFile, Span, Statement } from '../sql/statement.js';
 import { describeLocks } from './describe.js';
@@ -306,12 +307,13 @@ function makeFinding(
   return {
     rule,
     level,
-    message: report.message,
+    // names and values from the file or the catalog never forge a line or a terminal escape
+    message: escapeControls(report.message),
     line: from.line,
     column: from.column,
     endLine: to.line,
     endColumn: to.column,
-    ...(report.help ? { help: report.help } : {}),
+    ...(report.help ? { help: report.help.split('\n').map(escapeControls).join('\n') } : {}),
     ...(report.fix ? { fix: report.fix } : {}),
     start,
     end,

@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import { CONFLICTS, type LockMode } from '../locks/modes.js';
+import { displayQualified } from '../sql/quote.js';
 
 export interface Blocker {
   pid: number;
@@ -27,7 +28,7 @@ export interface LockWait {
   /** pg_locks.locktype of the awaited lock: `relation`, `transactionid` (a row lock), `tuple`, … */
   locktype: string;
   mode: string;
-  /** `schema.name` of the relation waited for, for relation locks. */
+  /** `schema.name` of the relation waited for, for relation locks (quoted as src/sql/quote.ts's displayQualified). */
   relation?: string;
   blockers: Blocker[];
 }
@@ -64,12 +65,12 @@ export async function probeLockWait(
     locktype: string;
     mode: string;
     oid: string | null;
-    relation: string | null;
+    relation: [string, string] | null;
     blockers: number[];
   }>(
     `SELECT w.locktype, w.mode, w.relation::int8::text AS oid,
-            (SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-              WHERE c.oid = w.relation) AS relation,
+            (SELECT ARRAY[n.nspname::text, c.relname::text] FROM pg_class c
+               JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = w.relation) AS relation,
             pg_blocking_pids($1) AS blockers
        FROM pg_locks w
       WHERE w.pid = $1 AND NOT w.granted
@@ -79,7 +80,11 @@ export async function probeLockWait(
   const wait = rows[0];
   if (!wait) return undefined;
   const oid = wait.oid === null ? null : Number(wait.oid);
-  const relation = wait.relation ?? (oid === null ? undefined : nameOf(oid));
+  const relation = wait.relation
+    ? displayQualified(...wait.relation)
+    : oid === null
+      ? undefined
+      : nameOf(oid);
   const blockers = wait.blockers.length === 0 ? [] : await activity(watcher, wait.blockers, oid);
   return { locktype: wait.locktype, mode: wait.mode, ...(relation ? { relation } : {}), blockers };
 }
@@ -160,14 +165,25 @@ export async function holdersOf(
         ORDER BY a.xact_start NULLS LAST, a.pid`,
       [quoteKey(relation), conflicting, excludePid],
     );
-    if (rows.length > 0) out.push({ relation, blockers: rows.map(toBlocker) });
+    if (rows.length > 0) out.push({ relation: displayRelationKey(relation), blockers: rows.map(toBlocker) });
   }
   return out;
 }
 
-/** `schema.name` as a regclass literal (each part quoted), for to_regclass. */
-function quoteKey(key: string): string {
+/** A `schema.name` key of the lock table and schema model, split at its first dot. */
+function splitRelationKey(key: string): string[] {
   const dot = key.indexOf('.');
-  const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
-  return dot < 0 ? quote(key) : `${quote(key.slice(0, dot))}.${quote(key.slice(dot + 1))}`;
+  return dot < 0 ? [key] : [key.slice(0, dot), key.slice(dot + 1)];
+}
+
+/** A `schema.name` key as a regclass name (each part quoted, as a bind value), for to_regclass. */
+function quoteKey(key: string): string {
+  return splitRelationKey(key)
+    .map((s) => `"${s.replace(/"/g, '""')}"`)
+    .join('.');
+}
+
+/** A `schema.name` key of the lock table and schema model for people, quoted as observed names are. */
+export function displayRelationKey(key: string): string {
+  return displayQualified(...splitRelationKey(key));
 }

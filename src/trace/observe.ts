@@ -11,13 +11,14 @@
  */
 import type pg from 'pg';
 import { LOCK_MODES, type LockMode } from '../locks/modes.js';
+import { displayQualified } from '../sql/quote.js';
 
 /** OIDs below this are assigned at initdb: catalogs and system views (PostgreSQL's FirstNormalObjectId). */
 const FIRST_NORMAL_OID = 16384;
 
 export interface RelationInfo {
   oid: number;
-  /** `schema.name`, as the lock table and schema model spell relation keys. */
+  /** `schema.name` for people: a part that is not a plain lower-case word is quoted (src/sql/quote.ts). */
   name: string;
   /** pg_class.relkind: r table, p partitioned, i index, I partitioned index, S sequence, m, v, f … */
   relkind: string;
@@ -46,11 +47,12 @@ export type ScanSource = 'transaction' | 'committed' | 'none';
 export async function snapshotRelations(client: pg.Client): Promise<Map<number, RelationInfo>> {
   const { rows } = await client.query<{
     oid: string;
+    schema: string;
     name: string;
     relkind: string;
     filenode: string | null;
   }>(
-    `SELECT c.oid::int8::text AS oid, n.nspname || '.' || c.relname AS name, c.relkind::text AS relkind,
+    `SELECT c.oid::int8::text AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind,
             pg_relation_filenode(c.oid)::text AS filenode
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
@@ -59,7 +61,12 @@ export async function snapshotRelations(client: pg.Client): Promise<Map<number, 
   return new Map(
     rows.map((r) => [
       Number(r.oid),
-      { oid: Number(r.oid), name: r.name, relkind: r.relkind, filenode: r.filenode },
+      {
+        oid: Number(r.oid),
+        name: displayQualified(r.schema, r.name),
+        relkind: r.relkind,
+        filenode: r.filenode,
+      },
     ]),
   );
 }

@@ -25,7 +25,7 @@
  *   rolledBack,            // rollback mode: the transaction was rolled back (always)
  *   scratch?: { database, dropped, dropError? }
  * }
- * Relations are `schema.name`.
+ * Relations are `schema.name`, a part quoted when it is not a plain lower-case word (src/sql/quote.ts).
  */
 import { type LockMode, lockModeSql } from '../locks/modes.js';
 import type { Blocker, LockWait } from './lock-wait.js';

@@ -36,8 +36,9 @@ import { LOCK_MODES, type LockMode, lockModeSql } from '../locks/modes.js';
 import { parseScript } from '../migrate/steps.js';
 import { charIndex } from '../sql/lines.js';
 import { loadParser } from '../sql/parser.js';
+import { escapeControls } from '../sql/quote.js';
 import type { Statement } from '../sql/statement.js';
-import { holdersOf, type LockWait, watchLockWaits } from './lock-wait.js';
+import { displayRelationKey, holdersOf, type LockWait, watchLockWaits } from './lock-wait.js';
 import { compare, observe, prepareCommittedScans, type ScanSource } from './observe.js';
 import { type Planned, planStatements } from './plan.js';
 import { describeBlocker, type TracedStatement, type TraceError, type TraceResult } from './result.js';
@@ -145,7 +146,9 @@ class Tracer {
     private readonly all: Statement[],
     private readonly lineOf: (offset: number) => number,
   ) {
-    this.progress = options.onProgress ?? (() => undefined);
+    const onProgress = options.onProgress;
+    // statement texts and names in progress lines never forge a line or a terminal escape
+    this.progress = onProgress ? (line) => onProgress(escapeControls(line)) : () => undefined;
     this.effectiveLockTimeout = lockTimeoutMs;
   }
 
@@ -354,7 +357,7 @@ class Tracer {
   }
 
   private skip(p: Planned, reason: string): void {
-    const predicted = p.control ? undefined : locksByRelation(p.effects);
+    const predicted = p.control ? undefined : predictedLocks(p);
     this.statements.push({
       ...this.base(p),
       ran: false,
@@ -416,7 +419,7 @@ class Tracer {
     const after = await observe(client, scans);
     const diff = compare(before, after);
     // outside a transaction the locks are gone when the statement returns: only the prediction is known
-    this.record(p, durationMs, { ...diff, locks: [], predicted: locksByRelation(p.effects) }, false);
+    this.record(p, durationMs, { ...diff, locks: [], predicted: predictedLocks(p) }, false);
     return undefined;
   }
 
@@ -557,4 +560,9 @@ function round(ms: number): number {
 function oneLine(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** The lock table's locks of a statement, its relations named as observed ones are. */
+function predictedLocks(p: Planned): ReturnType<typeof locksByRelation> {
+  return locksByRelation(p.effects).map((l) => ({ ...l, relation: displayRelationKey(l.relation) }));
 }

@@ -1,9 +1,14 @@
-/** The work behind `pgwarden doctor`: run the checks, one line each as they finish, or JSON. */
+/**
+ * The work behind `pgwarden doctor`: run the checks, one line each as they finish, or JSON. The
+ * checks quote the names they print (src/sql/quote.ts); whatever else a line holds (a session's
+ * query, a server message) has its control characters made visible here, so no line is forged.
+ */
 import { createColors } from 'picocolors';
 import { resolveBackupDir } from '../../backup/store.js';
 import { loadConfig } from '../../config/load.js';
 import type { CheckResult, DoctorResult } from '../../doctor/doctor.js';
 import { EXIT } from '../../errors/codes.js';
+import { escapeControls } from '../../sql/quote.js';
 import { type CliIo, type GlobalOptions, useColor } from '../io.js';
 
 export interface DoctorCliOptions {
@@ -56,12 +61,14 @@ function renderCheck(
   mark: Record<CheckResult['status'], string>,
   verbose: boolean,
 ): string {
-  const lines = [`${mark[check.status]} ${check.id.padEnd(18)} ${check.summary}`];
+  const lines = [`${mark[check.status]} ${check.id.padEnd(18)} ${escapeControls(check.summary)}`];
   // a passing check's evidence is noise unless asked for; a problem's is the point
   if (check.status === 'warn' || check.status === 'fail' || verbose)
-    for (const e of check.evidence) lines.push(`    ${e}`);
+    for (const e of check.evidence) lines.push(`    ${escapeControls(e)}`);
   if (check.fix && (check.status === 'warn' || check.status === 'fail'))
-    lines.push(...check.fix.split('\n').map((f, i) => `    ${i === 0 ? 'fix: ' : '     '}${f}`));
+    lines.push(
+      ...check.fix.split('\n').map((f, i) => `    ${i === 0 ? 'fix: ' : '     '}${escapeControls(f)}`),
+    );
   return `${lines.join('\n')}\n`;
 }
 

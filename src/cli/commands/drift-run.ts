@@ -1,4 +1,8 @@
-/** The work behind `pgwarden drift`, loaded only when the command runs: options, progress, rendering. */
+/**
+ * The work behind `pgwarden drift`, loaded only when the command runs: options, progress, rendering.
+ * The differences' texts come quoted from src/drift (src/sql/quote.ts); what else reaches the
+ * terminal (migration ids, server messages) has its control characters made visible here.
+ */
 import { createColors } from 'picocolors';
 import { loadConfig } from '../../config/load.js';
 import { describeTarget } from '../../db/connect.js';
@@ -6,6 +10,7 @@ import type { Difference } from '../../drift/diff.js';
 import { type DriftEvent, type DriftResult, drift } from '../../drift/drift.js';
 import { EXIT } from '../../errors/codes.js';
 import { displayPath } from '../../migrate/source.js';
+import { escapeControls, quoteIdent } from '../../sql/quote.js';
 import { type CliIo, type GlobalOptions, useColor } from '../io.js';
 
 export interface DriftCliOptions {
@@ -21,7 +26,9 @@ export async function runDrift(
 ): Promise<number> {
   const { config } = await loadConfig({ cwd: io.cwd, file: options.config });
   const databaseUrl = options.databaseUrl ?? io.env.DATABASE_URL;
-  const progress = options.quiet ? undefined : (line: string) => io.stderr.write(`  ${line}\n`);
+  const progress = options.quiet
+    ? undefined
+    : (line: string) => io.stderr.write(`  ${escapeControls(line)}\n`);
   progress?.(
     `comparing ${describeTarget(databaseUrl)} with its migrations replayed on ${options.shadowUrl ? `the shadow database ${describeTarget(options.shadowUrl)}` : 'a scratch database'}`,
   );
@@ -38,8 +45,11 @@ export async function runDrift(
   if (options.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else io.stdout.write(`${renderDriftText(result, io.cwd, useColor(io, options))}\n`);
   if (result.dropError) {
+    const problem = escapeControls(result.dropError);
     io.stderr.write(
-      `pgwarden: warning: the scratch database ${result.database} could not be dropped: ${result.dropError}\n  hint: drop it yourself: DROP DATABASE "${result.database}" WITH (FORCE);\n`,
+      result.scratch === 'shadow'
+        ? `pgwarden: warning: the shadow database ${result.database} could not be emptied again: ${problem}\n  hint: drop and create it again before the next drift run.\n`
+        : `pgwarden: warning: the scratch database ${result.database} could not be dropped: ${problem}\n  hint: drop it yourself: DROP DATABASE ${quoteIdent(result.database)} WITH (FORCE);\n`,
     );
   }
   return result.differences.length ? EXIT.failure : EXIT.ok;
@@ -83,7 +93,9 @@ export function renderDriftText(result: DriftResult, cwd: string, color: boolean
   }
   const lines: string[] = [];
   for (const d of result.differences) {
-    lines.push(`${c.bold(`${d.kind} ${d.object}`)}: ${describeDifference(d)}`);
+    lines.push(
+      `${c.bold(escapeControls(`${d.kind} ${d.object}`))}: ${escapeControls(describeDifference(d))}`,
+    );
     for (const line of d.sql.split('\n')) lines.push(`  ${line.startsWith('--') ? c.dim(line) : line}`);
     lines.push('');
   }

@@ -2,7 +2,10 @@
  * `long-transactions`: sessions of this database with a transaction open for more than 5 minutes,
  * or idle in a transaction for more than 1 minute. Their locks make migrations wait (and the app
  * queue behind the migration); they also hold back vacuum. Query text is cut at 80 characters.
+ * Locked relations are read as raw names and quoted by src/sql/quote.ts; the user and application
+ * names and the query have their control characters made visible.
  */
+import { displayQualified, escapeControls } from '../../sql/quote.js';
 import type { CheckOutcome, DoctorCheck, DoctorContext } from '../types.js';
 import { capped } from './migrations.js';
 
@@ -18,7 +21,8 @@ interface SessionRow {
   idle_seconds: number | null;
   query_start: Date | null;
   query: string;
-  relations: string[];
+  /** [schema, name] of each relation it holds a lock on */
+  relations: Array<[string, string]>;
 }
 
 export function duration(seconds: number): string {
@@ -32,8 +36,11 @@ function describe(r: SessionRow): string {
   const idle = r.state?.startsWith('idle in transaction')
     ? `idle in transaction for ${duration(r.idle_seconds ?? 0)}, `
     : '';
-  const locks = r.relations.length ? `; holds locks on ${r.relations.join(', ')}` : '';
-  return `pid ${r.pid} user ${r.usename ?? '?'} application "${r.application_name}": ${idle}transaction open ${duration(r.xact_seconds)}${locks}; query started ${r.query_start?.toISOString() ?? '?'}: ${r.query}`;
+  const relations = r.relations.map(([schema, name]) => displayQualified(schema, name));
+  const locks = relations.length ? `; holds locks on ${relations.join(', ')}` : '';
+  return escapeControls(
+    `pid ${r.pid} user ${r.usename ?? '?'} application "${r.application_name}": ${idle}transaction open ${duration(r.xact_seconds)}${locks}; query started ${r.query_start?.toISOString() ?? '?'}: ${r.query}`,
+  );
 }
 
 export const longTransactionsCheck: DoctorCheck = {
@@ -53,13 +60,13 @@ export const longTransactionsCheck: DoctorCheck = {
               extract(epoch FROM at.now - a.state_change)::float8 AS idle_seconds,
               a.query_start,
               left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 80) AS query,
-              ARRAY(SELECT DISTINCT format('%I.%I', n.nspname, c.relname)
-                      FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-                      JOIN pg_namespace n ON n.oid = c.relnamespace
-                     WHERE l.pid = a.pid AND l.locktype = 'relation' AND l.granted
-                       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-                       AND n.nspname NOT LIKE 'pg\\_toast%'
-                     ORDER BY 1) AS relations
+              (SELECT coalesce(jsonb_agg(jsonb_build_array(r.nspname, r.relname) ORDER BY r.nspname, r.relname), '[]')
+                 FROM (SELECT DISTINCT n.nspname, c.relname
+                         FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                         JOIN pg_namespace n ON n.oid = c.relnamespace
+                        WHERE l.pid = a.pid AND l.locktype = 'relation' AND l.granted
+                          AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                          AND n.nspname NOT LIKE 'pg\\_toast%') r) AS relations
          FROM pg_stat_activity a, at
         WHERE a.pid <> pg_backend_pid() AND a.datname = current_database()
           AND a.backend_type = 'client backend' AND a.xact_start IS NOT NULL

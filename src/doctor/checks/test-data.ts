@@ -12,6 +12,7 @@
  */
 import type pg from 'pg';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
+import { displayIdent } from '../../sql/quote.js';
 import { migrationHistoryTables } from '../test-data/history-tables.js';
 import { maskValue } from '../test-data/masking.js';
 import {
@@ -58,8 +59,9 @@ export interface TestDataOptions {
 }
 
 export interface TestDataFinding {
-  /** `schema.table` */
+  /** `schema.table`, each name quoted when it is not a plain lower-case word (src/sql/quote.ts) */
   table: string;
+  /** the column's name, quoted the same way */
   column: string;
   reason: TestDataReason;
   /** sampled rows with such a value in this column */
@@ -174,7 +176,7 @@ function findingsOf(table: CandidateTable, rows: Array<Array<string | null>>, pa
       if (!f) {
         f = {
           table: table.display,
-          column: column.name,
+          column: displayIdent(column.name),
           reason,
           matched: 0,
           sampled: rows.length,
@@ -191,7 +193,7 @@ function findingsOf(table: CandidateTable, rows: Array<Array<string | null>>, pa
     });
   }
   // in the table's column order (a column's reasons in the order they were first seen)
-  const position = new Map(table.columns.map((c, i) => [c.name, i]));
+  const position = new Map(table.columns.map((c, i) => [displayIdent(c.name), i]));
   return [...found.values()]
     .sort((a, b) => position.get(a.column)! - position.get(b.column)!)
     .map(({ seen: _seen, ...f }) => f);
@@ -224,7 +226,8 @@ export async function findTestData(
     horizon,
   };
   for (const candidate of await listCandidateTables(client)) {
-    if (historyTables.includes(candidate.display)) continue;
+    // history tables are named `schema.table` as written, unquoted
+    if (historyTables.includes(`${candidate.schema}.${candidate.name}`)) continue;
     const path = [candidate.schema, candidate.name];
     if (ignored(ignores, path)) continue;
     const table = {
@@ -235,7 +238,7 @@ export async function findTestData(
     if (unreadable.length > 0) {
       report.skipped.push({
         table: candidate.display,
-        reason: `no SELECT privilege on column(s) ${unreadable.join(', ')}; not read`,
+        reason: `no SELECT privilege on column(s) ${unreadable.map(displayIdent).join(', ')}; not read`,
       });
     }
     if (table.columns.length === 0) continue;

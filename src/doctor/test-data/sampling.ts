@@ -20,7 +20,7 @@
  */
 import type pg from 'pg';
 import { PLAIN_SCHEMA } from '../../migrate/formats/plain.js';
-import { ident } from '../../migrate/formats/shared.js';
+import { displayQualified, quoteIdent, quoteQualified } from '../../sql/quote.js';
 
 /** How long one table's read waits for a lock before the table is skipped. */
 export const SAMPLE_LOCK_TIMEOUT_MS = 2000;
@@ -36,7 +36,7 @@ export type ColumnKind = 'date' | 'text';
 export interface CandidateTable {
   schema: string;
   name: string;
-  /** `schema.name`, for messages and config `ignore` */
+  /** `schema.name` for messages, each name quoted when it is not a plain word (src/sql/quote.ts) */
   display: string;
   oid: string;
   partitioned: boolean;
@@ -98,7 +98,7 @@ export async function listCandidateTables(client: pg.Client): Promise<CandidateT
       table = {
         schema: r.schema,
         name: r.table,
-        display: `${r.schema}.${r.table}`,
+        display: displayQualified(r.schema, r.table),
         oid: r.oid,
         partitioned: r.relkind === 'p',
         columns: [],
@@ -123,7 +123,7 @@ export function planSample(estimatedRows: number | null, sampleRows: number): Sa
 
 /** `ONLY "schema"."table"`, or the partitioned table with its partitions. */
 function fromSql(table: CandidateTable): string {
-  return `${table.partitioned ? '' : 'ONLY '}${ident(table.schema)}.${ident(table.name)}`;
+  return `${table.partitioned ? '' : 'ONLY '}${quoteQualified(table.schema, table.name)}`;
 }
 
 /**
@@ -161,7 +161,7 @@ async function estimateRows(client: pg.Client, table: CandidateTable): Promise<n
 }
 
 function columnSql(column: { name: string; kind: ColumnKind }, horizon: string): string {
-  const c = ident(column.name);
+  const c = quoteIdent(column.name);
   if (column.kind === 'text')
     return `CASE WHEN octet_length(${c}::text) <= ${MAX_TEXT_BYTES} THEN ${c}::text END`;
   return `CASE WHEN isfinite(${c}) AND ${c} > ${horizon} AND extract(year FROM ${c}) < ${SENTINEL_YEAR} THEN ${c}::text END`;

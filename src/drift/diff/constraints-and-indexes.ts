@@ -1,7 +1,7 @@
 /**
  * Differences of constraints (and whether they are validated) and indexes (and whether they are valid).
  */
-import { quoteIdent } from '../../db/quote.js';
+import { displayQualified, quoteIdent } from '../../sql/quote.js';
 import type { ConstraintModel, IndexModel } from '../model.js';
 import * as sql from '../sql.js';
 import { type Add, type DiffContext, EXTRA, MISSING, PHASE, pair, tableKey } from './context.js';
@@ -21,7 +21,7 @@ export function diffConstraints(context: DiffContext, add: Add): void {
     local(context.live.constraints),
     onTable,
   );
-  const object = (c: ConstraintModel) => `${c.schema}.${c.table}.${c.name}`;
+  const object = (c: ConstraintModel) => displayQualified(c.schema, c.table, c.name);
   // unique keys before the foreign keys that reference them
   const createPhase = (c: ConstraintModel) =>
     c.type === 'foreign key' ? PHASE.foreignKey : PHASE.constraint;
@@ -80,7 +80,7 @@ export function diffIndexes(context: DiffContext, add: Add): void {
   const own = (list: IndexModel[]) => list.filter((i) => !i.attached);
   const named = (i: IndexModel) => tableKey(i.schema, i.name);
   const { missing, extra, both } = pair(own(context.expected.indexes), own(context.live.indexes), named);
-  const object = (i: IndexModel) => `${i.schema}.${i.name}`;
+  const object = (i: IndexModel) => displayQualified(i.schema, i.name);
   for (const i of missing) {
     add(PHASE.index, {
       kind: 'index',

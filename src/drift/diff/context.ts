@@ -2,6 +2,7 @@
  * What the catalog diff shares: the Difference type, the phases that order the differences' SQL,
  * the models indexed for lookups (DiffContext), pair(), and the texts every kind of object uses.
  */
+import { displayQualified, sqlComment } from '../../sql/quote.js';
 import type { CatalogModel, ColumnModel, SequenceModel, TableModel, ViewModel } from '../model.js';
 import * as sql from '../sql.js';
 
@@ -142,7 +143,9 @@ export class DiffContext {
     const same = new Set(this.expected.views.map((v) => `${v.schema}\0${v.name}\0${viewText(v)}`));
     const recreate = ordered.filter((v) => same.has(`${v.schema}\0${v.name}\0${viewText(v)}`));
     return [
-      `-- the views that read ${tables.map((t) => `${t.schema}.${t.name}`).join(', ')} are dropped first`,
+      sqlComment(
+        `the views that read ${tables.map((t) => displayQualified(t.schema, t.name)).join(', ')} are dropped first`,
+      ),
       ...[...ordered].reverse().map((v) => sql.dropViewSql(v, true)),
       ...statements,
       ...recreate.map((v) => sql.createViewSql(v, false)),

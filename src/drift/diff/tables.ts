@@ -1,13 +1,13 @@
 /**
  * Differences of tables (options, partitioning, row security) and their columns.
  */
-import { quoteIdent } from '../../db/quote.js';
+import { displayIdent, displayQualified, quoteIdent } from '../../sql/quote.js';
 import type { ColumnModel, TableModel } from '../model.js';
 import * as sql from '../sql.js';
 import { type Add, type DiffContext, DROPS_DATA, EXTRA, MISSING, PHASE, pair, tableKey } from './context.js';
 
 function tableSummary(t: TableModel): string {
-  return t.columns.map((c) => `${c.name} ${c.type}`).join(', ');
+  return t.columns.map((c) => `${displayIdent(c.name)} ${c.type}`).join(', ');
 }
 
 export function diffTables(context: DiffContext, add: Add): void {
@@ -24,7 +24,7 @@ export function diffTables(context: DiffContext, add: Add): void {
     const owned = context.missingOwnedSequences(t.schema, t.name);
     add(PHASE.table, {
       kind: 'table',
-      object: `${t.schema}.${t.name}`,
+      object: displayQualified(t.schema, t.name),
       change: 'missing',
       detail: MISSING,
       expected: tableSummary(t),
@@ -41,7 +41,7 @@ export function diffTables(context: DiffContext, add: Add): void {
     if (t.partitionOf && context.extraTable(t.partitionOf.schema, t.partitionOf.name)) continue;
     add(PHASE.dropTable, {
       kind: 'table',
-      object: `${t.schema}.${t.name}`,
+      object: displayQualified(t.schema, t.name),
       change: 'extra',
       detail: EXTRA,
       live: tableSummary(t),
@@ -55,7 +55,7 @@ function diffTableOptions(e: TableModel, l: TableModel, add: Add): void {
   const table = (detail: string, expected: string, live: string, statement: string) =>
     add(PHASE.table, {
       kind: 'table',
-      object: `${e.schema}.${e.name}`,
+      object: displayQualified(e.schema, e.name),
       change: 'different',
       detail,
       expected,
@@ -74,7 +74,7 @@ function diffTableOptions(e: TableModel, l: TableModel, add: Add): void {
   }
   const parent = (t: TableModel) =>
     t.partitionOf
-      ? `partition of ${t.partitionOf.schema}.${t.partitionOf.name} ${t.partitionOf.bound}`
+      ? `partition of ${displayQualified(t.partitionOf.schema, t.partitionOf.name)} ${t.partitionOf.bound}`
       : 'not a partition';
   if (parent(e) !== parent(l)) {
     const statements: string[] = [];
@@ -121,7 +121,7 @@ function diffTableOptions(e: TableModel, l: TableModel, add: Add): void {
 
 function diffColumns(context: DiffContext, table: TableModel, liveTable: TableModel, add: Add): void {
   const name = sql.rel(table.schema, table.name);
-  const object = (c: ColumnModel) => `${table.schema}.${table.name}.${c.name}`;
+  const object = (c: ColumnModel) => displayQualified(table.schema, table.name, c.name);
   const { missing, extra, both } = pair(table.columns, liveTable.columns, (c) => c.name);
   for (const c of missing) {
     const owned = context.missingOwnedSequences(table.schema, table.name, c.name);

@@ -1,7 +1,7 @@
 /**
  * Differences of extensions, enum types and sequences.
  */
-import { quoteIdent, quoteLiteral } from '../../db/quote.js';
+import { displayIdent, displayQualified, quoteIdent, quoteLiteral } from '../../sql/quote.js';
 import type { EnumModel, SequenceModel } from '../model.js';
 import * as sql from '../sql.js';
 import { type Add, type DiffContext, EXTRA, MISSING, PHASE, pair, tableKey } from './context.js';
@@ -11,10 +11,10 @@ export function diffExtensions({ expected, live }: DiffContext, add: Add): void 
   for (const e of missing) {
     add(PHASE.extension, {
       kind: 'extension',
-      object: e.name,
+      object: displayIdent(e.name),
       change: 'missing',
       detail: MISSING,
-      expected: `${e.name} ${e.version} in schema ${e.schema}`,
+      expected: `${displayIdent(e.name)} ${e.version} in schema ${displayIdent(e.schema)}`,
       sql: sql.createExtensionSql(e),
     });
   }
@@ -22,18 +22,18 @@ export function diffExtensions({ expected, live }: DiffContext, add: Add): void 
     if (e.schema !== l.schema) {
       add(PHASE.extension, {
         kind: 'extension',
-        object: e.name,
+        object: displayIdent(e.name),
         change: 'different',
         detail: 'schema differs',
-        expected: e.schema,
-        live: l.schema,
+        expected: displayIdent(e.schema),
+        live: displayIdent(l.schema),
         sql: `ALTER EXTENSION ${quoteIdent(e.name)} SET SCHEMA ${quoteIdent(e.schema)};`,
       });
     }
     if (e.version !== l.version) {
       add(PHASE.extension, {
         kind: 'extension',
-        object: e.name,
+        object: displayIdent(e.name),
         change: 'different',
         detail: 'version differs',
         expected: e.version,
@@ -45,10 +45,10 @@ export function diffExtensions({ expected, live }: DiffContext, add: Add): void 
   for (const e of extra) {
     add(PHASE.dropExtension, {
       kind: 'extension',
-      object: e.name,
+      object: displayIdent(e.name),
       change: 'extra',
       detail: EXTRA,
-      live: `${e.name} ${e.version} in schema ${e.schema}`,
+      live: `${displayIdent(e.name)} ${e.version} in schema ${displayIdent(e.schema)}`,
       sql: `-- drops the extension's objects too\nDROP EXTENSION ${quoteIdent(e.name)};`,
     });
   }
@@ -61,7 +61,7 @@ export function diffEnums(context: DiffContext, add: Add): void {
   for (const e of missing) {
     add(PHASE.enum, {
       kind: 'enum',
-      object: `${e.schema}.${e.name}`,
+      object: displayQualified(e.schema, e.name),
       change: 'missing',
       detail: MISSING,
       expected: sql.enumValues(e),
@@ -75,7 +75,7 @@ export function diffEnums(context: DiffContext, add: Add): void {
     const onlyAdded = kept.length === l.values.length && kept.every((v, i) => v === l.values[i]);
     add(PHASE.enum, {
       kind: 'enum',
-      object: `${e.schema}.${e.name}`,
+      object: displayQualified(e.schema, e.name),
       change: 'different',
       detail: onlyAdded ? 'values missing in the live type' : 'values differ (extra or in another order)',
       expected: sql.enumValues(e),
@@ -97,7 +97,7 @@ export function diffEnums(context: DiffContext, add: Add): void {
   for (const e of extra) {
     add(PHASE.dropEnum, {
       kind: 'enum',
-      object: `${e.schema}.${e.name}`,
+      object: displayQualified(e.schema, e.name),
       change: 'extra',
       detail: EXTRA,
       live: sql.enumValues(e),
@@ -107,7 +107,9 @@ export function diffEnums(context: DiffContext, add: Add): void {
 }
 
 function sequenceSummary(s: SequenceModel): string {
-  const owner = s.ownedBy ? `, owned by ${s.ownedBy.schema}.${s.ownedBy.table}.${s.ownedBy.column}` : '';
+  const owner = s.ownedBy
+    ? `, owned by ${displayQualified(s.ownedBy.schema, s.ownedBy.table, s.ownedBy.column)}`
+    : '';
   return `${s.type} start ${s.start} increment ${s.increment} min ${s.min} max ${s.max} cache ${s.cache}${s.cycle ? ' cycle' : ''}${owner}`;
 }
 
@@ -121,7 +123,7 @@ export function diffSequences(context: DiffContext, add: Add): void {
     const ownerExists = s.ownedBy && context.liveColumn(s.ownedBy.schema, s.ownedBy.table, s.ownedBy.column);
     add(PHASE.createSequence, {
       kind: 'sequence',
-      object: `${s.schema}.${s.name}`,
+      object: displayQualified(s.schema, s.name),
       change: 'missing',
       detail: MISSING,
       expected: sequenceSummary(s),
@@ -135,7 +137,7 @@ export function diffSequences(context: DiffContext, add: Add): void {
     if (!options && !owner) continue;
     add(PHASE.alterSequence, {
       kind: 'sequence',
-      object: `${e.schema}.${e.name}`,
+      object: displayQualified(e.schema, e.name),
       change: 'different',
       detail: options ? 'options differ' : 'owner differs',
       expected: sequenceSummary(e),
@@ -149,7 +151,7 @@ export function diffSequences(context: DiffContext, add: Add): void {
       continue;
     add(PHASE.dropSequence, {
       kind: 'sequence',
-      object: `${s.schema}.${s.name}`,
+      object: displayQualified(s.schema, s.name),
       change: 'extra',
       detail: EXTRA,
       live: sequenceSummary(s),

@@ -1,6 +1,7 @@
 /**
  * Differences of views (and materialized views), functions, triggers and row security policies.
  */
+import { displayQualified } from '../../sql/quote.js';
 import type { FunctionModel, PolicyModel, TriggerModel, ViewModel } from '../model.js';
 import * as sql from '../sql.js';
 import { onTable } from './constraints-and-indexes.js';
@@ -8,7 +9,7 @@ import { type Add, type DiffContext, EXTRA, MISSING, PHASE, pair, tableKey, view
 
 export function diffViews({ expected, live }: DiffContext, add: Add): void {
   const { missing, extra, both } = pair(expected.views, live.views, (v) => tableKey(v.schema, v.name));
-  const object = (v: ViewModel) => `${v.schema}.${v.name}`;
+  const object = (v: ViewModel) => displayQualified(v.schema, v.name);
   for (const v of missing) {
     add(PHASE.view, {
       kind: 'view',
@@ -50,7 +51,7 @@ export function diffViews({ expected, live }: DiffContext, add: Add): void {
 export function diffFunctions({ expected, live }: DiffContext, add: Add): void {
   const key = (f: FunctionModel) => `${f.schema}\0${f.name}\0${f.args}`;
   const { missing, extra, both } = pair(expected.functions, live.functions, key);
-  const object = (f: FunctionModel) => `${f.schema}.${f.name}(${f.args})`;
+  const object = (f: FunctionModel) => `${displayQualified(f.schema, f.name)}(${f.args})`;
   for (const f of missing) {
     add(PHASE.function, {
       kind: 'function',
@@ -91,7 +92,7 @@ export function diffTriggers(context: DiffContext, add: Add): void {
   // a trigger cloned onto a partition follows its parent's
   const own = (list: TriggerModel[]) => list.filter((t) => !t.inherited);
   const { missing, extra, both } = pair(own(context.expected.triggers), own(context.live.triggers), onTable);
-  const object = (t: TriggerModel) => `${t.schema}.${t.table}.${t.name}`;
+  const object = (t: TriggerModel) => displayQualified(t.schema, t.table, t.name);
   for (const t of missing) {
     add(PHASE.trigger, {
       kind: 'trigger',
@@ -140,7 +141,7 @@ export function diffTriggers(context: DiffContext, add: Add): void {
 
 export function diffPolicies(context: DiffContext, add: Add): void {
   const { missing, extra, both } = pair(context.expected.policies, context.live.policies, onTable);
-  const object = (p: PolicyModel) => `${p.schema}.${p.table}.${p.name}`;
+  const object = (p: PolicyModel) => displayQualified(p.schema, p.table, p.name);
   for (const p of missing) {
     add(PHASE.policy, {
       kind: 'policy',

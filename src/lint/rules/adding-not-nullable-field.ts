@@ -1,4 +1,4 @@
-import { quoteIdent } from '../../analysis/names.js';
+import { quoteIdentIfNeeded } from '../../sql/quote.js';
 import { aLock } from '../describe.js';
 import { defineRule } from '../rule.js';
 
@@ -75,8 +75,8 @@ ALTER TABLE users DROP CONSTRAINT users_email_not_null;`,
         location: effect.location,
         help:
           ctx.pgMajor >= 12
-            ? `Add CHECK (${quoteIdent(column)} IS NOT NULL) NOT VALID, VALIDATE it in a later migration (reads and writes go on), then SET NOT NULL skips the scan; drop the CHECK afterwards.`
-            : `Before PostgreSQL 12 SET NOT NULL always scans: use a CHECK (${quoteIdent(column)} IS NOT NULL) added NOT VALID and validated later as the guarantee instead, or run this in a quiet period.`,
+            ? `Add CHECK (${quoteIdentIfNeeded(column)} IS NOT NULL) NOT VALID, VALIDATE it in a later migration (reads and writes go on), then SET NOT NULL skips the scan; drop the CHECK afterwards.`
+            : `Before PostgreSQL 12 SET NOT NULL always scans: use a CHECK (${quoteIdentIfNeeded(column)} IS NOT NULL) added NOT VALID and validated later as the guarantee instead, or run this in a quiet period.`,
       });
     }
   },

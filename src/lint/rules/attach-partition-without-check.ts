@@ -1,6 +1,6 @@
-import { quoteIdent } from '../../analysis/names.js';
 import { modesOn } from '../../locks/lock-table.js';
 import { isDisruptive } from '../../locks/modes.js';
+import { quoteIdentIfNeeded } from '../../sql/quote.js';
 import { aLock, shortName } from '../describe.js';
 import { defineRule } from '../rule.js';
 import { filledEarlier } from '../statement-facts.js';
@@ -68,7 +68,9 @@ ALTER TABLE events_2026 DROP CONSTRAINT events_2026_bounds;`,
       const key = ctx.table(parent)?.partitionKey ?? [];
       const keyText =
         key.length > 0
-          ? key.map((k) => `${quoteIdent(k)} IS NOT NULL AND ${quoteIdent(k)} …`).join(' AND ')
+          ? key
+              .map((k) => `${quoteIdentIfNeeded(k)} IS NOT NULL AND ${quoteIdentIfNeeded(k)} …`)
+              .join(' AND ')
           : '…';
       const locks = onlyParent
         ? ctx.describeLocks({ ...effect, relations: { parent: parent ? [parent] : [] } })

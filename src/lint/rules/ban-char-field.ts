@@ -1,4 +1,4 @@
-import { quoteIdent } from '../../analysis/names.js';
+import { quoteIdentIfNeeded } from '../../sql/quote.js';
 import { columnLabel, matchingColumns, replaceType, typeSpan } from '../column-types.js';
 import { defineRule } from '../rule.js';
 
@@ -41,7 +41,8 @@ export const rule = defineRule({
       const written = length === undefined ? 'bpchar' : `char(${length})`;
       const inline = c.context === 'create-table' || (c.context === 'add-column' && ctx.isNew(c.table));
       const span = inline ? typeSpan(ctx.stmt, c) : undefined;
-      const check = length === undefined ? undefined : `CHECK (length(${quoteIdent(c.column)}) <= ${length})`;
+      const check =
+        length === undefined ? undefined : `CHECK (length(${quoteIdentIfNeeded(c.column)}) <= ${length})`;
       ctx.report({
         message: `Column ${columnLabel(c)} is ${written}: values are blank-padded, trailing spaces are ignored in comparisons but not elsewhere, and it saves no space over text`,
         location: c.location,

@@ -1,4 +1,4 @@
-import { quoteIdent } from '../../analysis/names.js';
+import { quoteIdentIfNeeded } from '../../sql/quote.js';
 import { defineRule } from '../rule.js';
 
 export const rule = defineRule({
@@ -38,7 +38,7 @@ ALTER DATABASE legacy_reports ALLOW_CONNECTIONS false;`,
     const name = stmt.node.dbname as string;
     if (created.has(name)) return;
     ctx.report({
-      message: `DROP DATABASE ${quoteIdent(name)} deletes the whole database and all its data, irreversibly, wherever this migration runs`,
+      message: `DROP DATABASE ${quoteIdentIfNeeded(name)} deletes the whole database and all its data, irreversibly, wherever this migration runs`,
       help: 'Remove it from the migration. Retire databases by hand after a verified backup; to stop their use, REVOKE CONNECT or set ALLOW_CONNECTIONS false.',
     });
   },

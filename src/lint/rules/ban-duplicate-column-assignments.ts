@@ -1,4 +1,5 @@
-import { quoteIdent, rangeVarName, stringList } from '../../analysis/names.js';
+import { rangeVarName, stringList } from '../../analysis/names.js';
+import { quoteIdentIfNeeded } from '../../sql/quote.js';
 import { defineRule, type RuleContext } from '../rule.js';
 
 export const rule = defineRule({
@@ -45,7 +46,7 @@ UPDATE settings SET flags[1] = true, flags[2] = false WHERE id = 1;`,
         reportDuplicates(
           ctx,
           defs.map((d: any) => ({ name: d.colname, location: d.location })),
-          (c) => `Column "${c}" is defined twice in CREATE TABLE ${quoteIdent(table)}`,
+          (c) => `Column "${c}" is defined twice in CREATE TABLE ${quoteIdentIfNeeded(table)}`,
           (c) => `column "${c}" specified more than once`,
         );
         for (const element of n.tableElts ?? []) {

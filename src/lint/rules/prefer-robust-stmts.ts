@@ -1,4 +1,5 @@
-import { type QualifiedName, quoteIdent, rangeVarName, sqlName, stringList } from '../../analysis/names.js';
+import { type QualifiedName, rangeVarName, sqlName, stringList } from '../../analysis/names.js';
+import { quoteIdentIfNeeded } from '../../sql/quote.js';
 import type { Statement } from '../../sql/statement.js';
 import { insertAfter, textTokens } from '../fix.js';
 import { defineRule, type Report, type RuleContext } from '../rule.js';
@@ -177,7 +178,7 @@ function problems(ctx: RuleContext, state: FileState): Report[] {
       }
       return [
         {
-          message: rerun(`CREATE INDEX ${quoteIdent(n.idxname)}`, 'already exists'),
+          message: rerun(`CREATE INDEX ${quoteIdentIfNeeded(n.idxname)}`, 'already exists'),
           location: n.relation?.location,
           help: `Write CREATE INDEX${concurrent ? ' CONCURRENTLY' : ''} IF NOT EXISTS.${invalidNote}`,
           fix: insertAfter(stmt.text, concurrent ? ['INDEX', 'CONCURRENTLY'] : ['INDEX'], 'IF NOT EXISTS'),
@@ -200,7 +201,7 @@ function problems(ctx: RuleContext, state: FileState): Report[] {
       const name =
         stmt.kind === 'CreateSeqStmt'
           ? label(rangeVarName(n.sequence))
-          : quoteIdent(
+          : quoteIdentIfNeeded(
               String(
                 stmt.kind === 'CreateSchemaStmt' ? (n.schemaname ?? n.authrole?.rolename ?? '') : n.extname,
               ),
@@ -270,7 +271,7 @@ function alterTableProblems(
         const column = cmd.def?.ColumnDef?.colname;
         if (cmd.missing_ok || typeof column !== 'string') break;
         out.push({
-          message: rerun(`ADD COLUMN ${quoteIdent(column)} on ${label(table)}`, 'already exists'),
+          message: rerun(`ADD COLUMN ${quoteIdentIfNeeded(column)} on ${label(table)}`, 'already exists'),
           location: cmd.def?.ColumnDef?.location,
           help: 'Write ADD COLUMN IF NOT EXISTS.',
           fix: fixWith(['ADD', 'COLUMN'], 'IF NOT EXISTS', [['ADD'], 'COLUMN IF NOT EXISTS']),
@@ -280,7 +281,7 @@ function alterTableProblems(
       case 'AT_DropColumn': {
         if (cmd.missing_ok || ctx.isNew(table) || state.columns.has(`${key}.${cmd.name}`)) break;
         out.push({
-          message: rerun(`DROP COLUMN ${quoteIdent(cmd.name)} on ${label(table)}`, 'does not exist'),
+          message: rerun(`DROP COLUMN ${quoteIdentIfNeeded(cmd.name)} on ${label(table)}`, 'does not exist'),
           location: n.relation?.location,
           help: 'Write DROP COLUMN IF EXISTS.',
           fix: fixWith(['DROP', 'COLUMN'], 'IF EXISTS', [['DROP'], 'COLUMN IF EXISTS']),
@@ -294,7 +295,10 @@ function alterTableProblems(
         }
         if (ctx.isNew(table) || state.constraints.has(`${key}:${cmd.name}`)) break;
         out.push({
-          message: rerun(`DROP CONSTRAINT ${quoteIdent(cmd.name)} on ${label(table)}`, 'does not exist'),
+          message: rerun(
+            `DROP CONSTRAINT ${quoteIdentIfNeeded(cmd.name)} on ${label(table)}`,
+            'does not exist',
+          ),
           location: n.relation?.location,
           help: 'Write DROP CONSTRAINT IF EXISTS.',
           fix: fixWith(['DROP', 'CONSTRAINT'], 'IF EXISTS'),
@@ -308,9 +312,9 @@ function alterTableProblems(
         const guard = `${key}:${name}`;
         if (state.droppedIfExists.has(guard) || droppedHere.has(guard)) break;
         out.push({
-          message: rerun(`ADD CONSTRAINT ${quoteIdent(name)} on ${label(table)}`, 'already exists'),
+          message: rerun(`ADD CONSTRAINT ${quoteIdentIfNeeded(name)} on ${label(table)}`, 'already exists'),
           location: con.location,
-          help: `PostgreSQL has no ADD CONSTRAINT IF NOT EXISTS: put ALTER TABLE ${label(table)} DROP CONSTRAINT IF EXISTS ${quoteIdent(name)} before it (or add both in one ALTER TABLE).`,
+          help: `PostgreSQL has no ADD CONSTRAINT IF NOT EXISTS: put ALTER TABLE ${label(table)} DROP CONSTRAINT IF EXISTS ${quoteIdentIfNeeded(name)} before it (or add both in one ALTER TABLE).`,
         });
         break;
       }

@@ -1,4 +1,4 @@
-import { quoteIdent } from '../../analysis/names.js';
+import { quoteIdentIfNeeded } from '../../sql/quote.js';
 import {
   columnLabel,
   isBuiltin,
@@ -51,7 +51,7 @@ ALTER TABLE users DROP CONSTRAINT users_name_length;`,
     );
     for (const c of found) {
       const limit = c.type.typmod - 4;
-      const col = quoteIdent(c.column);
+      const col = quoteIdentIfNeeded(c.column);
       const inline = c.context === 'create-table' || (c.context === 'add-column' && ctx.isNew(c.table));
       ctx.report({
         message: `Column ${columnLabel(c)} is varchar(${limit}): changing that limit later is an ALTER COLUMN … TYPE under an ACCESS EXCLUSIVE lock (lowering it rewrites the table)`,
@@ -71,5 +71,5 @@ ALTER TABLE users DROP CONSTRAINT users_name_length;`,
 function textFix(stmt: Parameters<typeof typeSpan>[0], c: TypedColumn, limit: number): string | undefined {
   const span = typeSpan(stmt, c);
   if (!span || span.isArray) return undefined;
-  return replaceType(span, 'text', `CHECK (length(${quoteIdent(c.column)}) <= ${limit})`);
+  return replaceType(span, 'text', `CHECK (length(${quoteIdentIfNeeded(c.column)}) <= ${limit})`);
 }

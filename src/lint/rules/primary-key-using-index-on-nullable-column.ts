@@ -1,4 +1,4 @@
-import { quoteIdent } from '../../analysis/names.js';
+import { quoteIdentIfNeeded } from '../../sql/quote.js';
 import { aLock, shortName } from '../describe.js';
 import { defineRule } from '../rule.js';
 
@@ -73,7 +73,7 @@ ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_idx
       // the classifier lists the nullable columns (those not NOT NULL nor proven by a validated CHECK)
       const nullable = (effect.detail.column ?? '').split(', ').filter(Boolean);
       const list = nullable.map((c) => `"${c}"`).join(', ');
-      const first = quoteIdent(nullable[0] ?? 'col');
+      const first = quoteIdentIfNeeded(nullable[0] ?? 'col');
       ctx.report({
         message: `Column${nullable.length > 1 ? 's' : ''} ${list || 'of the index'} of ${tableName} ${nullable.length > 1 ? 'are' : 'is'} nullable, so the primary key first makes ${nullable.length > 1 ? 'them' : 'it'} NOT NULL, reading every row while holding ${locks}`,
         location: effect.location,

@@ -1,4 +1,5 @@
-import { quoteIdent, rangeVarName } from '../../analysis/names.js';
+import { rangeVarName } from '../../analysis/names.js';
+import { quoteIdentIfNeeded } from '../../sql/quote.js';
 import { relationName } from '../describe.js';
 import { addedColumns, columnKey, recordAddedColumns } from '../file-columns.js';
 import { defineRule } from '../rule.js';
@@ -64,7 +65,7 @@ CREATE TRIGGER users_sync_full_name BEFORE INSERT OR UPDATE ON users
     const name = effect ? relationName(effect, 'table', ctx.schema) : (table?.name ?? 'the table');
     const locks = effect ? ` (it takes an ${ctx.describeLocks(effect)}, briefly)` : '';
     ctx.report({
-      message: `Renaming column ${name}.${quoteIdent(column)} to ${quoteIdent(stmt.node.newname)} breaks deployed code that still uses the old name: its queries fail until every instance runs the new code${locks}`,
+      message: `Renaming column ${name}.${quoteIdentIfNeeded(column)} to ${quoteIdentIfNeeded(stmt.node.newname)} breaks deployed code that still uses the old name: its queries fail until every instance runs the new code${locks}`,
       location: stmt.node.relation?.location,
       help: 'Add a new column kept in step by a trigger, move the code over, then drop the old column; or rename only in the ORM mapping.',
     });

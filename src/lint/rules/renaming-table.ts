@@ -1,4 +1,5 @@
-import { quoteIdent, rangeVarName, sqlName } from '../../analysis/names.js';
+import { rangeVarName, sqlName } from '../../analysis/names.js';
+import { quoteIdentIfNeeded } from '../../sql/quote.js';
 import type { Statement } from '../../sql/statement.js';
 import { relationName } from '../describe.js';
 import { defineRule } from '../rule.js';
@@ -47,7 +48,7 @@ DROP VIEW customers;`,
     const name = effect ? relationName(effect, 'table', ctx.schema) : table.name;
     const locks = effect ? ` (it takes an ${ctx.describeLocks(effect)}, briefly)` : '';
     ctx.report({
-      message: `Renaming table ${name} to ${quoteIdent(stmt.node.newname)} breaks deployed code that still uses the old name: its queries fail until every instance runs the new code${locks}`,
+      message: `Renaming table ${name} to ${quoteIdentIfNeeded(stmt.node.newname)} breaks deployed code that still uses the old name: its queries fail until every instance runs the new code${locks}`,
       location: stmt.node.relation?.location,
       help: `Create a view with the old name in the same migration (CREATE VIEW ${sqlName(table)} AS SELECT * FROM ${sqlName({ schema: table.schema, name: stmt.node.newname })}) and drop it once no code uses the old name.`,
     });

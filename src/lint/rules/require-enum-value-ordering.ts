@@ -1,4 +1,5 @@
 import { displayName, listName } from '../../analysis/names.js';
+import { quoteLiteral } from '../../sql/quote.js';
 import { appendToStatement } from '../fix.js';
 import { defineRule } from '../rule.js';
 
@@ -47,16 +48,12 @@ ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'archived' AFTER 'delivered';`,
     if (n.skipIfNewValExists && values?.includes(n.newVal)) return;
     const last = values?.at(-1);
     ctx.report({
-      message: `ALTER TYPE ${displayName(type)} ADD VALUE '${n.newVal}' has no BEFORE or AFTER: the value goes last in the enum's sort order${last === undefined ? '' : ` (after '${last}')`}, which is what ORDER BY and comparisons on ${displayName(type)} columns use`,
+      message: `ALTER TYPE ${displayName(type)} ADD VALUE ${quoteLiteral(n.newVal)} has no BEFORE or AFTER: the value goes last in the enum's sort order${last === undefined ? '' : ` (after ${quoteLiteral(last)})`}, which is what ORDER BY and comparisons on ${displayName(type)} columns use`,
       help:
         last === undefined
           ? "Add BEFORE '…' or AFTER '…' to put the value where it belongs in the order (AFTER the current last value if last is intended)."
-          : `Add BEFORE '…' to put the value where it belongs, or AFTER '${last}' to say that last is intended.`,
-      ...(last === undefined ? {} : { fix: appendToStatement(stmt.text, `AFTER ${literal(last)}`) }),
+          : `Add BEFORE '…' to put the value where it belongs, or AFTER ${quoteLiteral(last)} to say that last is intended.`,
+      ...(last === undefined ? {} : { fix: appendToStatement(stmt.text, `AFTER ${quoteLiteral(last)}`) }),
     });
   },
 });
-
-function literal(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}

@@ -1,4 +1,5 @@
-import { listName, type QualifiedName, quoteIdent, rangeVarName, sqlName } from '../../analysis/names.js';
+import { listName, type QualifiedName, rangeVarName, sqlName } from '../../analysis/names.js';
+import { quoteIdentIfNeeded } from '../../sql/quote.js';
 import { defineRule, type RuleContext } from '../rule.js';
 
 interface SearchPathState {
@@ -88,7 +89,7 @@ SET search_path = app;`,
           .filter((name: QualifiedName) => !name.schema && !isTemporary(ctx, name));
         if (names.length === 0) return;
         ctx.report({
-          message: `DROP TABLE ${names.map((name: QualifiedName) => quoteIdent(name.name)).join(', ')} names no schema: search_path decides which table is dropped`,
+          message: `DROP TABLE ${names.map((name: QualifiedName) => quoteIdentIfNeeded(name.name)).join(', ')} names no schema: search_path decides which table is dropped`,
           help: `Qualify the name (e.g. DROP TABLE ${sqlName(qualified(ctx, names[0]!))}), or SET search_path at the top of the migration.`,
         });
         return;
@@ -105,8 +106,8 @@ function unqualified(ctx: RuleContext, rangeVar: any, what: string): void {
   const creates = what.startsWith('CREATE TABLE');
   ctx.report({
     message: creates
-      ? `${what} ${quoteIdent(name.name)} names no schema: the table is created in the first existing schema of whatever search_path the migration runs with`
-      : `${what} ${quoteIdent(name.name)} names no schema: search_path decides which table it acts on`,
+      ? `${what} ${quoteIdentIfNeeded(name.name)} names no schema: the table is created in the first existing schema of whatever search_path the migration runs with`
+      : `${what} ${quoteIdentIfNeeded(name.name)} names no schema: search_path decides which table it acts on`,
     location: rangeVar?.location,
     help: `Qualify the name (e.g. ${sqlName(qualified(ctx, name))}), or SET search_path at the top of the migration.`,
   });

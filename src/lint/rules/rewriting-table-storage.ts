@@ -1,5 +1,6 @@
 import type { Effect } from '../../analysis/effects.js';
-import { displayName, quoteIdent, rangeVarName, sqlName } from '../../analysis/names.js';
+import { displayName, rangeVarName, sqlName } from '../../analysis/names.js';
+import { quoteIdentIfNeeded } from '../../sql/quote.js';
 import { shortName } from '../describe.js';
 import { defineRule, type RuleContext } from '../rule.js';
 
@@ -116,7 +117,7 @@ function indexTablespace(ctx: RuleContext): void {
     ...(ctx.pgMajor >= 14 && name && ctx.stmt.origin === 'file'
       ? {
           help: 'PostgreSQL 14+ moves an index online with REINDEX (TABLESPACE …) INDEX CONCURRENTLY, which cannot run in a transaction block (pgwarden runs it alone).',
-          fix: `REINDEX (TABLESPACE ${quoteIdent(cmd.name)}) INDEX CONCURRENTLY ${sqlName(name)}`,
+          fix: `REINDEX (TABLESPACE ${quoteIdentIfNeeded(cmd.name)}) INDEX CONCURRENTLY ${sqlName(name)}`,
         }
       : {
           help: 'Build a new index CONCURRENTLY … TABLESPACE …, drop the old one CONCURRENTLY and rename the new one, or use pg_repack (--only-indexes --tablespace).',

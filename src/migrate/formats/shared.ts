@@ -7,6 +7,7 @@ import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from
 import { join, relative, sep } from 'node:path';
 import type pg from 'pg';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
+import { quoteIdent } from '../../sql/quote.js';
 import { readSqlFile } from '../../sql/source.js';
 import type { HistoryContext, MigrationScript } from '../types.js';
 
@@ -130,11 +131,11 @@ export function fileError(dir: string, name: string, problem: string, hint: stri
 
 /**
  * Always-quoted SQL identifier, as the tools write their history tables (keywords and mixed case
- * stay safe, and Flyway hashes the quoted name for its lock key). Unlike `quoteIdent` of
- * src/analysis/names.ts, which leaves plain lower-case names bare.
+ * stay safe, and Flyway hashes the quoted name for its lock key): src/sql/quote.ts's quoteIdent,
+ * so a name with a control character takes the `U&"…"` form and never puts one in the SQL.
  */
 export function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
+  return quoteIdent(name);
 }
 
 /** A history table resolved to its schema and name. */

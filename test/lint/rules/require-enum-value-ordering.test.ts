@@ -21,7 +21,7 @@ describe(RULE, () => {
   it('err: the enum is known: the fix makes "last" explicit, keeping IF NOT EXISTS', async () => {
     const f = await run("ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'archived';", { before: BEFORE });
     expect(f).toHaveLength(1);
-    expect(f[0]!.message).toContain("(after 'it's done')");
+    expect(f[0]!.message).toContain("(after 'it''s done')");
     expect(f[0]!.fix).toBe("ALTER TYPE order_status ADD VALUE IF NOT EXISTS 'archived' AFTER 'it''s done'");
   });
 
