@@ -7,9 +7,8 @@ export const NESTED_BEGIN_WARNING = 'there is already a transaction in progress'
 
 /** Sequences owned by a column (serial, identity) whose next value would collide with a row. */
 export const SEQUENCES_SQL = `
-  SELECT format('%I.%I', sn.nspname, s.relname) AS sequence,
-         format('%I.%I', tn.nspname, t.relname) AS "table",
-         quote_ident(a.attname) AS "column"
+  SELECT sn.nspname AS sequence_schema, s.relname AS sequence_name,
+         tn.nspname AS table_schema, t.relname AS table_name, a.attname AS "column"
     FROM pg_depend d
     JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
     JOIN pg_namespace sn ON sn.oid = s.relnamespace
@@ -19,4 +18,4 @@ export const SEQUENCES_SQL = `
    WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
      AND d.deptype IN ('a', 'i')
      AND sn.nspname NOT IN ('pg_catalog', 'information_schema')
-   ORDER BY 1`;
+   ORDER BY 1, 2`;

@@ -20,6 +20,7 @@ import { connect } from '../db/connect.js';
 import { BLOCK_OWNER_PREFIX, blockConnections, connectMaintenance } from '../db/connection-block.js';
 import { libpqEnv } from '../db/libpq.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
+import { displayQualified } from '../sql/quote.js';
 import { type BackupResult, type CreateEvent, createBackup } from './create.js';
 import { checkPassword } from './password.js';
 import { lastLines } from './read-archive.js';
@@ -398,8 +399,8 @@ async function requireNothingEscaped(
   sessionPid: number,
   snapshot: string | null,
 ): Promise<void> {
-  const { rows } = await client.query<{ name: string }>(
-    `SELECT format('%I.%I', n.nspname, c.relname) AS name
+  const { rows } = await client.query<{ schema: string; name: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
         AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
@@ -408,7 +409,9 @@ async function requireNothingEscaped(
                            AND l.mode = 'ExclusiveLock' AND l.granted)`,
     [sessionPid],
   );
-  const findings = rows.map((r) => `${r.name}: created while the restore held the write block`);
+  const findings = rows.map(
+    (r) => `${displayQualified(r.schema, r.name)}: created while the restore held the write block`,
+  );
   if (snapshot) {
     const objects = await writesSince(client, { snapshot, tables: [], ignore: [] }).catch(() => undefined);
     findings.push(...(objects?.findings.filter((f) => f.includes('large object')) ?? []));

@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import { PgwardenError } from '../errors/pgwarden-error.js';
+import { displayQualified, quoteQualified } from '../sql/quote.js';
 import type { TableRows } from './copy-counter.js';
 
 export interface DatabaseIdentity {
@@ -118,7 +119,7 @@ export async function exportSnapshot(client: pg.Client, lockTimeoutMs: number): 
         const counted: TableRows[] = [];
         for (const table of tables) {
           if (signal?.aborted) throw new PgwardenError('INTERRUPTED', 'interrupted while counting rows');
-          const qualified = `${client.escapeIdentifier(table.schema)}.${client.escapeIdentifier(table.name)}`;
+          const qualified = quoteQualified(table.schema, table.name);
           try {
             const result = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${qualified}`);
             counted.push({ ...table, rows: Number(result.rows[0]!.n) });
@@ -126,7 +127,7 @@ export async function exportSnapshot(client: pg.Client, lockTimeoutMs: number): 
             const e = error as { code?: string; message?: string };
             throw new PgwardenError(
               e.code === '55P03' ? 'BACKUP_FAILED' : 'DB_QUERY',
-              `counting the rows of ${table.schema}.${table.name} in the backup's snapshot failed: ${e.message}`,
+              `counting the rows of ${displayQualified(table.schema, table.name)} in the backup's snapshot failed: ${e.message}`,
               {
                 cause: error,
                 ...(e.code === '55P03'

@@ -11,6 +11,7 @@ import { connect } from '../db/connect.js';
 import { forLibpq, libpqEnv, withDatabase } from '../db/libpq.js';
 import { createScratchDatabase, dropScratchDatabase, scratchName } from '../db/scratch-database.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
+import { quoteQualified } from '../sql/quote.js';
 import { withConnectionCheck } from '../util/connection-check.js';
 import { runGuarded } from '../util/spawn-guarded.js';
 import { identifyFile, majorOf, minPgRestoreMajor } from './archive.js';
@@ -204,7 +205,7 @@ async function restoreTest(
     try {
       const counted: TableRows[] = [];
       for (const t of manifest.tables) {
-        const q = `${scratch.escapeIdentifier(t.schema)}.${scratch.escapeIdentifier(t.name)}`;
+        const q = quoteQualified(t.schema, t.name);
         const n = await scratch
           .query<{ n: string }>(`SELECT count(*)::text AS n FROM ${q}`)
           .catch(() => undefined);

@@ -11,7 +11,7 @@
  * Full scans: the caller is about to restore the whole database anyway.
  */
 import type pg from 'pg';
-import { quoteIdent } from '../db/quote.js';
+import { displayQualified, quoteQualified } from '../sql/quote.js';
 import type { TableRows } from './copy-counter.js';
 import { DUMPED_TABLES_SQL } from './snapshot.js';
 
@@ -55,7 +55,7 @@ export async function writesSince(client: pg.Client, options: WritesSinceOptions
   for (const table of tables) {
     const key = `${table.schema}\0${table.name}`;
     if (table.schema === 'pgwarden' || ignored.has(key)) continue;
-    const name = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+    const name = quoteQualified(table.schema, table.name);
     const { rows } = await client.query<{ before: string; foreign: string; own: string }>(
       `WITH ${SNAPSHOT_CTE},
             v AS (SELECT ${FULL_XMIN('t')} AS x FROM ${name} t, s)
@@ -69,7 +69,7 @@ export async function writesSince(client: pg.Client, options: WritesSinceOptions
     const foreign = Number(rows[0]!.foreign);
     const ours = Number(rows[0]!.own);
     const expected = inBackup.get(key);
-    const display = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+    const display = displayQualified(table.schema, table.name);
     if (foreign > 0) {
       findings.push(
         expected === undefined

@@ -16,10 +16,10 @@
 import { hostname, userInfo } from 'node:os';
 import pg from 'pg';
 import { PgwardenError } from '../errors/pgwarden-error.js';
+import { quoteIdent, quoteLiteral } from '../sql/quote.js';
 import { scrub } from './connect.js';
 import { withDatabase } from './libpq.js';
 import { notice } from './notices.js';
-import { quoteIdent, quoteLiteral } from './quote.js';
 import { parseDatabaseUrl } from './url.js';
 
 /** The marker's name: a custom setting of the database, never read by anything but pgwarden. */

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { PgwardenError } from '../errors/pgwarden-error.js';
+import { quoteIdent, quoteLiteral } from '../sql/quote.js';
 import { connect } from './connect.js';
-import { quoteIdent, quoteLiteral } from './quote.js';
 
 export const SCRATCH_PREFIX = 'pgwarden_scratch_';
 

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CopyCounts, countCopyRows, displayTable, tableKey } from '../../src/backup/copy-counter.js';
 import { forLibpq, libpqEnv } from '../../src/db/libpq.js';
-import { quoteIdent } from '../../src/db/quote.js';
+import { quoteIdent } from '../../src/sql/quote.js';
 import { useTestDatabase } from '../support/database.js';
 import { tempDir } from '../support/files.js';
 import { pgProgram } from '../support/pg-shims.js';

@@ -399,7 +399,7 @@ describe('deploy recovery of partly applied migrations', () => {
     const result = await run.done;
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
-      /not restored: it cannot be proven that nothing but the migrations wrote since the backup \(checked while writes are blocked\): "public"\."users": 1 row\(s\) inserted or updated since the backup by other transactions/,
+      /not restored: it cannot be proven that nothing but the migrations wrote since the backup \(checked while writes are blocked\): public\.users: 1 row\(s\) inserted or updated since the backup by other transactions/,
     );
     expect(await sql(db.url, `SELECT email FROM users`)).toEqual([
       { email: 'written-during-the-deploy@x.org' },

@@ -16,7 +16,8 @@ import { idsInArchive, sql, startWriter, useOwnCluster, waitFor } from './suppor
 
 const own = useOwnCluster();
 
-const USERS = 'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE TABLE events (id bigint PRIMARY KEY);\n';
+const USERS =
+  'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE TABLE events (id bigint PRIMARY KEY);\n';
 /** Stays applied (run alone), then waits so the test can act, then fails. */
 const PARTIAL = (wait: number) =>
   `CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\nSELECT pg_sleep(${wait});\nSELECT 1/0;\n`;

@@ -9,6 +9,7 @@ import { PgwardenError } from '../../errors/pgwarden-error.js';
 import { shortName } from '../../lint/describe.js';
 import { describeBlocks, LOCK_MODES, type LockMode, lockModeSql } from '../../locks/modes.js';
 import { displayPath, findMigration, loadMigrations } from '../../migrate/source.js';
+import { quoteIdent } from '../../sql/quote.js';
 import { readSqlFile } from '../../sql/source.js';
 import {
   describeBlocker,
@@ -65,7 +66,7 @@ export async function runTrace(
   else io.stdout.write(`${renderTraceText(result, { color: useColor(io, globals) })}\n`);
   if (result.scratch && !result.scratch.dropped) {
     io.stderr.write(
-      `pgwarden: warning: the scratch database ${result.scratch.database} could not be dropped: ${result.scratch.dropError ?? 'unknown error'}\n  hint: drop it yourself: DROP DATABASE "${result.scratch.database}" WITH (FORCE);\n`,
+      `pgwarden: warning: the scratch database ${result.scratch.database} could not be dropped: ${result.scratch.dropError ?? 'unknown error'}\n  hint: drop it yourself: DROP DATABASE ${quoteIdent(result.scratch.database)} WITH (FORCE);\n`,
     );
   }
   return result.error ? EXIT.failure : EXIT.ok;

@@ -1,5 +1,6 @@
 /** The human format: each finding with the statement, a marker, the lock it takes, help and fix. */
 import { createColors } from 'picocolors';
+import { escapeControls } from '../../sql/quote.js';
 import type { FileResult, Finding, LintResult } from '../finding.js';
 
 export interface TextOptions {
@@ -43,7 +44,7 @@ function renderFinding(file: FileResult, f: Finding, c: ReturnType<typeof create
     c.blue(`${n === undefined ? ' '.repeat(width) : String(n).padStart(width)} |`);
   lines.push(gutter());
   for (let n = f.line; n <= last; n++) {
-    const text = (source[n - 1] ?? '').replace(/\t/g, ' ').replace(/\r$/, '');
+    const text = escapeControls((source[n - 1] ?? '').replace(/\t/g, ' ').replace(/\r$/, ''));
     lines.push(`${gutter(n)} ${text}`);
     if (n === f.line) {
       const from = f.column - 1;
@@ -59,7 +60,7 @@ function renderFinding(file: FileResult, f: Finding, c: ReturnType<typeof create
   if (f.endLine > last) lines.push(`${gutter()} ${c.dim('…')}`);
   if (f.help) lines.push(`${' '.repeat(width + 1)}${c.cyan('= help:')} ${f.help}`);
   if (f.fix) {
-    const fixLines = f.fix.split('\n');
+    const fixLines = f.fix.split('\n').map(escapeControls);
     lines.push(`${' '.repeat(width + 1)}${c.green('= fix:')} ${fixLines[0]}`);
     for (const extra of fixLines.slice(1)) lines.push(`${' '.repeat(width + 8)}${extra}`);
   }
