@@ -140,7 +140,7 @@ class Markers {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(
-    private readonly child: ChildProcess,
+    child: ChildProcess,
     private readonly nonce: string,
     private readonly url: string | undefined,
   ) {
