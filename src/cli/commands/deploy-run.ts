@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import { resolveBackupDir } from '../../backup/store.js';
 import { loadConfig } from '../../config/load.js';
 import { backupSettings, migrateTimeouts, Problems, retentionDays } from '../../config/settings.js';
+import { checkDatabaseUrl } from '../../db/url.js';
 import type { DeployEvent, Recovery, RestorePolicy } from '../../deploy/deploy.js';
 import { EXIT } from '../../errors/codes.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
@@ -38,7 +39,10 @@ export async function runDeploy(
   const databaseUrl = options.databaseUrl ?? env.DATABASE_URL;
   if (!databaseUrl && !env.PGHOST && !env.PGDATABASE)
     problems.list.push('no database: set DATABASE_URL (or --database-url, or the PG* variables)');
-  if (databaseUrl) problems.collect(() => checkUrl(databaseUrl));
+  if (databaseUrl)
+    problems.collect(() =>
+      checkDatabaseUrl(databaseUrl, options.databaseUrl !== undefined ? '--database-url' : 'DATABASE_URL'),
+    );
   const timeouts = migrateTimeouts(options, env, config, problems);
   const days = retentionDays(undefined, env, config, problems);
   const backup = backupSettings({}, config, problems);

@@ -6,6 +6,7 @@
 import { createColors } from 'picocolors';
 import { loadConfig } from '../../config/load.js';
 import { describeTarget } from '../../db/connect.js';
+import { databaseUrlSetting } from '../../db/url.js';
 import type { Difference } from '../../drift/diff.js';
 import { type DriftEvent, type DriftResult, drift } from '../../drift/drift.js';
 import { EXIT } from '../../errors/codes.js';
@@ -25,7 +26,7 @@ export async function runDrift(
   signal?: AbortSignal,
 ): Promise<number> {
   const { config } = await loadConfig({ cwd: io.cwd, file: options.config });
-  const databaseUrl = options.databaseUrl ?? io.env.DATABASE_URL;
+  const databaseUrl = databaseUrlSetting(options.databaseUrl, io.env);
   const progress = options.quiet
     ? undefined
     : (line: string) => io.stderr.write(`  ${escapeControls(line)}\n`);

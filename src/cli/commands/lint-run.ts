@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
+import { databaseUrlSetting } from '../../db/url.js';
 import { EXIT } from '../../errors/codes.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
 import { lint } from '../../lint/lint.js';
@@ -96,7 +97,7 @@ export async function runLint(
   }
 
   const targets = paths.length > 0 ? { paths } : await migrationFolder(io.cwd, config);
-  const databaseUrl = options.offline ? undefined : (globals.databaseUrl ?? io.env.DATABASE_URL);
+  const databaseUrl = options.offline ? undefined : databaseUrlSetting(globals.databaseUrl, io.env);
   const result = await lint({
     ...targets,
     pgVersion: pgVersion ?? lintConfig.pgVersion,

@@ -39,7 +39,7 @@ Ignore a finding:  -- pgwarden-ignore <rule>: <reason>   (on the line before the
 Examples:
   pgwarden lint migrations/
   pgwarden lint --format sarif migrations/ > pgwarden.sarif
-  pgwarden lint --database-url "$DATABASE_URL" migrations/0042_add_index.sql
+  DATABASE_URL=… pgwarden lint migrations/0042_add_index.sql
   pgwarden lint --explain adding-field-with-default`,
     )
     .action(async (paths: string[], options: LintCliOptions, command: Command) => {

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { createColors } from 'picocolors';
 import { loadConfig } from '../../config/load.js';
 import { describeTarget } from '../../db/connect.js';
+import { databaseUrlSetting } from '../../db/url.js';
 import { EXIT } from '../../errors/codes.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
 import { shortName } from '../../lint/describe.js';
@@ -38,7 +39,7 @@ export async function runTrace(
     parseMs('--lock-timeout', options.lockTimeout, 1) ?? positive(config.migrate?.lockTimeout) ?? 500;
   const statementTimeoutMs =
     parseMs('--statement-timeout', options.statementTimeout, 0) ?? config.migrate?.statementTimeout ?? 0;
-  const databaseUrl = globals.databaseUrl ?? io.env.DATABASE_URL;
+  const databaseUrl = databaseUrlSetting(globals.databaseUrl, io.env);
   if (!databaseUrl) {
     throw new PgwardenError('USAGE', 'trace needs a database: no --database-url and no DATABASE_URL', {
       hint: 'Pass --database-url postgres://user@host/db (a staging copy is best) or set DATABASE_URL.',

@@ -23,7 +23,7 @@ Exit codes: 0 the trace ran, 1 a statement failed (or waited longer than the loc
 Nothing is changed: the transaction is always rolled back, or the scratch database is dropped.
 Sequences advanced by the SQL (nextval) keep their new values; PostgreSQL never rolls those back.
 Examples:
-  pgwarden trace --database-url "$STAGING_URL" migrations/0042_add_token.sql
+  DATABASE_URL="$STAGING_URL" pgwarden trace migrations/0042_add_token.sql
   pgwarden trace 0042 --json
   pgwarden trace --scratch migrations/0043_concurrent_index.sql`,
     )
