@@ -14,15 +14,16 @@
  * psql reports progress through marker lines on its output (`pgwarden:<step>:<nonce>`); every
  * other output line is discarded.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { ClientTools } from '../db/client-tools.js';
 import { BLOCK_OWNER_PREFIX } from '../db/connection-block.js';
 import { emptyDatabaseStatements } from '../db/empty-database.js';
-import { forLibpq, libpqEnv } from '../db/libpq.js';
+import { libpqTarget } from '../db/libpq.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
+import { withConnectionCheck } from '../util/connection-check.js';
+import { type GuardedChild, spawnGuarded } from '../util/spawn-guarded.js';
 import { lastLines } from './read-archive.js';
 import { NESTED_BEGIN_WARNING } from './restore-sql.js';
 
@@ -59,18 +60,22 @@ export interface SessionOptions {
 
 export async function openRestoreSession(options: SessionOptions): Promise<RestoreSession> {
   const nonce = randomBytes(8).toString('hex');
-  const target = options.url ? forLibpq(options.url) : { url: undefined, password: undefined };
-  const args = ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '--no-password'];
-  if (target.url) args.push(`--dbname=${target.url}`);
-  const env = { ...libpqEnv(target.password), PGAPPNAME: `${BLOCK_OWNER_PREFIX} (psql)` };
-  const psql = spawn(options.tools.psql, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  psql.stdin.on('error', () => undefined);
+  const target = libpqTarget(options.url);
+  const args = ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '--no-password', ...target.args];
+  const env = withConnectionCheck(
+    { ...target.env, PGAPPNAME: `${BLOCK_OWNER_PREFIX} (psql)` },
+    options.serverMajor * 10000,
+  );
+  // guarded: should pgwarden die, psql dies too, and the server rolls the transaction back
+  const psql = spawnGuarded(options.tools.psql, args, { env });
+  psql.stdin!.on('error', () => undefined);
   const output = new Markers(psql, nonce, options.url);
   const abort = () => psql.kill('SIGTERM');
   options.signal?.addEventListener('abort', abort, { once: true });
 
+  const stdin = psql.stdin!;
   const send = (sql: string) => {
-    psql.stdin.write(sql.endsWith('\n') ? sql : `${sql}\n`);
+    stdin.write(sql.endsWith('\n') ? sql : `${sql}\n`);
   };
   const mark = (step: string) => `SELECT 'pgwarden:${step}:${nonce}';`;
 
@@ -93,7 +98,7 @@ export async function openRestoreSession(options: SessionOptions): Promise<Resto
     if (closed) return;
     closed = true;
     options.signal?.removeEventListener('abort', abort);
-    psql.stdin.end();
+    stdin.end();
     const timer = setTimeout(() => psql.kill('SIGKILL'), 10_000);
     await output.exited;
     clearTimeout(timer);
@@ -112,14 +117,14 @@ export async function openRestoreSession(options: SessionOptions): Promise<Resto
       send(mark('emptied'));
       await output.next('emptied');
       for await (const chunk of script) {
-        if (!psql.stdin.write(chunk)) await Promise.race([once(psql.stdin, 'drain'), output.exited]);
+        if (!stdin.write(chunk)) await Promise.race([once(stdin, 'drain'), output.exited]);
         if (output.done) break;
       }
       if (output.done) await output.failure('the restore');
       send('\nCOMMIT;');
       closed = true;
       options.signal?.removeEventListener('abort', abort);
-      psql.stdin.end();
+      stdin.end();
       const exit = await output.exited;
       if (exit.code !== 0 || exit.signal !== null) await output.failure('the restore');
     },
@@ -140,7 +145,7 @@ class Markers {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(
-    child: ChildProcess,
+    child: GuardedChild,
     private readonly nonce: string,
     private readonly url: string | undefined,
   ) {

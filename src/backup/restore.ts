@@ -9,7 +9,6 @@
  * reopened. When something fails after the safety backup, the error carries the exact command
  * that puts it back.
  */
-import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +20,7 @@ import { BLOCK_OWNER_PREFIX, blockConnections, connectMaintenance } from '../db/
 import { libpqEnv } from '../db/libpq.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { displayQualified } from '../sql/quote.js';
+import { type GuardedChild, spawnGuarded } from '../util/spawn-guarded.js';
 import { type BackupResult, type CreateEvent, createBackup } from './create.js';
 import { checkPassword } from './password.js';
 import { lastLines } from './read-archive.js';
@@ -457,20 +457,23 @@ async function* scriptOf(
     yield* source.kind === 'plain-gzip' ? file.pipe(createGunzip()) : file;
     return;
   }
-  const pgRestore = spawn(tools.pgRestore, ['--file=-', source.path], {
+  const pgRestore = spawnGuarded(tools.pgRestore, ['--file=-', source.path], {
     env: libpqEnv(undefined),
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(signal ? { signal } : {}),
   });
   let stderr = '';
-  pgRestore.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+  pgRestore.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     if (stderr.length < 64_000) stderr += chunk;
   });
   const exit = exitOf(pgRestore, tools.pgRestore);
+  exit.catch(() => undefined); // awaited below; a start failure must not go unhandled meanwhile
+  let done = false;
   try {
-    yield* pgRestore.stdout;
+    yield* pgRestore.stdout!;
+    done = true;
   } finally {
-    if (pgRestore.exitCode === null) pgRestore.kill('SIGTERM');
+    if (!done) pgRestore.kill('SIGTERM');
   }
   const { code, signal: killed } = await exit;
   if (code !== 0 || killed !== null)
@@ -521,11 +524,8 @@ export function safetyCommand(id: string, dir: string, database: string): string
   return `pgwarden restore ${quote(id)} --backup-dir ${quote(dir)} --confirm ${quote(database)}`;
 }
 
-function exitOf(child: ReturnType<typeof spawn>, program: string) {
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.on('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new PgwardenError('TOOL_MISSING', `${program} was not found`) : error),
-    );
-    child.on('close', (code, signal) => resolve({ code, signal }));
+function exitOf(child: GuardedChild, program: string) {
+  return child.exited.catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'ENOENT' ? new PgwardenError('TOOL_MISSING', `${program} was not found`) : error;
   });
 }

@@ -48,7 +48,3 @@ export function shimDir(
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
-
-/** Shell snippet: the value of the --file=… argument in $FILE. */
-export const FILE_ARG = `FILE=''
-for a in "$@"; do case "$a" in --file=*) FILE="\${a#--file=}";; esac; done`;
