@@ -8,7 +8,8 @@
  */
 
 export type MetaLine =
-  | { kind: 'restrict' | 'unrestrict'; key: string }
+  | { kind: 'restrict'; key: string }
+  | { kind: 'unrestrict'; key: string }
   | { kind: 'connect'; database: string }
   | { kind: 'other'; command: string };
 
@@ -31,7 +32,9 @@ export function readMetaLine(raw: Buffer): MetaLine {
           .split(/[ \t]+/);
   const other: MetaLine = { kind: 'other', command: command.slice(0, 40) };
   if (command === 'restrict' || command === 'unrestrict') {
-    return args.length === 1 && KEY.test(args[0]!) ? { kind: command, key: args[0]! } : other;
+    const key = args[0]!;
+    if (args.length !== 1 || !KEY.test(key)) return other;
+    return command === 'restrict' ? { kind: 'restrict', key } : { kind: 'unrestrict', key };
   }
   if (command !== 'connect') return other;
   const rest = space === -1 ? '' : line.slice(space).trim();
@@ -81,4 +84,54 @@ function dbnameOnly(connstr: string): string | undefined {
     } else out += c;
   }
   return undefined;
+}
+
+export interface MetaVerdict {
+  /** why the line is refused, if it is */
+  refused?: { code: 'PLAIN_DUMP_REFUSED' | 'BACKUP_FOREIGN'; message: string; hint?: string };
+  /** a `\connect` to the target database */
+  connect?: boolean;
+  /** the key of an accepted `\restrict` */
+  restrictKey?: string;
+}
+
+/**
+ * Judges the meta-command lines of one script in order: `\restrict`/`\unrestrict` pairs with the
+ * same key, `\connect` to the target database outside restricted mode (psql would refuse it
+ * there), never in the middle of a statement.
+ */
+export class MetaLines {
+  private restricted: string | undefined;
+
+  constructor(private readonly database: string | undefined) {}
+
+  judge(meta: MetaLine, inStatement: boolean): MetaVerdict {
+    const refused = (message: string) => ({ refused: { code: 'PLAIN_DUMP_REFUSED' as const, message } });
+    if (meta.kind === 'other') {
+      return refused(
+        `psql meta-command \\${meta.command}${inStatement ? ' in the middle of a statement' : ''}: pgwarden runs SQL only`,
+      );
+    }
+    if (inStatement) return refused(`psql meta-command \\${meta.kind} in the middle of a statement`);
+    if (meta.kind === 'restrict') {
+      if (this.restricted !== undefined) return refused('\\restrict while already restricted');
+      this.restricted = meta.key;
+      return { restrictKey: meta.key };
+    }
+    if (meta.kind === 'unrestrict') {
+      const matches = this.restricted === meta.key;
+      this.restricted = undefined;
+      return matches ? {} : refused('\\unrestrict with a key no \\restrict before it set');
+    }
+    if (this.restricted !== undefined) return refused('\\connect in restricted mode (psql would refuse it)');
+    if (meta.database === this.database) return { connect: true };
+    const target = this.database === undefined ? '' : `, the target is "${this.database}"`;
+    return {
+      refused: {
+        code: 'BACKUP_FOREIGN',
+        message: `\\connect ${meta.database}: the dump switches to database "${meta.database}"${target}`,
+        hint: 'It was made with pg_dump --create or by pg_dumpall; restore a dump of the one database, made without --create.',
+      },
+    };
+  }
 }
