@@ -481,7 +481,8 @@ export class ScriptVetter extends CopyScriptReader {
 
   /** A command psql sends with `;` inside: the grammar says which statements the server runs. */
   private statements(command: Command): void {
-    const parsed = parseSql(Buffer.from(command.text, 'latin1').toString('utf8'));
+    const utf8 = Buffer.from(command.text, 'latin1');
+    const parsed = parseSql(utf8.toString('utf8'));
     const { line } = command;
     if ('error' in parsed) {
       this.problem(
@@ -492,9 +493,10 @@ export class ScriptVetter extends CopyScriptReader {
       );
       return;
     }
-    for (const { stmt } of parsed.stmts) {
+    for (const { stmt, stmt_location: at = 0, stmt_len: length } of parsed.stmts) {
       const kind = statementKind(stmt);
-      if (kind === 'transaction') this.transactionControl(line, command.text);
+      const text = utf8.toString('utf8', at, length === undefined || length === 0 ? undefined : at + length);
+      if (kind === 'transaction') this.transactionControl(line, text);
       else if (kind === 'database')
         this.database(line, stmt.CreatedbStmt ? 'CREATE DATABASE' : 'DROP DATABASE');
       else if (

@@ -2,7 +2,8 @@
  * The psql meta-command lines a pg_dump script may hold, read the way psql reads their arguments:
  * `\restrict <key>` / `\unrestrict <key>` (pg_dump 13.22/14.19/15.14/16.10/17.6/18 and later,
  * CVE-2025-8714), and `\connect` to a database in the forms pg_dump writes (`appendPsqlMetaConnect`):
- * `\connect name`, `\connect "Name"`, `\connect -reuse-previous=on "dbname='any name'"`. Every other
+ * `\connect name`, `\connect "Name"`, `\connect -reuse-previous=on "dbname='any name'"` (pg_dump 15.14
+ * and later write `\encoding SQL_ASCII` before the last form). Every other
  * line starting with a backslash, and these commands with other arguments (backquotes, variables,
  * more options, connection strings with more than a dbname), is `other`: pgwarden refuses it.
  */
@@ -11,6 +12,7 @@ export type MetaLine =
   | { kind: 'restrict'; key: string }
   | { kind: 'unrestrict'; key: string }
   | { kind: 'connect'; database: string }
+  | { kind: 'encoding' }
   | { kind: 'other'; command: string };
 
 /** The key pg_dump generates or `--restrict-key` accepts: letters and digits only. */
@@ -36,6 +38,8 @@ export function readMetaLine(raw: Buffer): MetaLine {
     if (args.length !== 1 || !KEY.test(key)) return other;
     return command === 'restrict' ? { kind: 'restrict', key } : { kind: 'unrestrict', key };
   }
+  if (command === 'encoding')
+    return args.length === 1 && args[0] === 'SQL_ASCII' ? { kind: 'encoding' } : other;
   if (command !== 'connect') return other;
   const rest = space === -1 ? '' : line.slice(space).trim();
   const reuse = '-reuse-previous=on ';
@@ -97,8 +101,8 @@ export interface MetaVerdict {
 
 /**
  * Judges the meta-command lines of one script in order: `\restrict`/`\unrestrict` pairs with the
- * same key, `\connect` to the target database outside restricted mode (psql would refuse it
- * there), never in the middle of a statement.
+ * same key, `\connect` to the target database and `\encoding SQL_ASCII` outside restricted mode
+ * (psql would refuse them there), never in the middle of a statement.
  */
 export class MetaLines {
   private restricted: string | undefined;
@@ -123,7 +127,9 @@ export class MetaLines {
       this.restricted = undefined;
       return matches ? {} : refused('\\unrestrict with a key no \\restrict before it set');
     }
-    if (this.restricted !== undefined) return refused('\\connect in restricted mode (psql would refuse it)');
+    if (this.restricted !== undefined)
+      return refused(`\\${meta.kind} in restricted mode (psql would refuse it)`);
+    if (meta.kind === 'encoding') return {};
     if (meta.database === this.database) return { connect: true };
     const target = this.database === undefined ? '' : `, the target is "${this.database}"`;
     return {
