@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { loadParser } from '../sql/parser.js';
@@ -34,6 +34,7 @@ export function openPlainDump(path: string, kind: PlainKind): Readable {
   if (kind === 'plain') return file;
   const gunzip = createGunzip();
   file.on('error', (error) => gunzip.destroy(error));
+  gunzip.on('close', () => file.destroy());
   return file.pipe(gunzip);
 }
 
@@ -49,12 +50,25 @@ export function readPlainDump(
   return vetScript(openPlainDump(path, kind), options);
 }
 
+/**
+ * Starts reading `input` at once: Node throws away the output of a child process that exits while
+ * nobody reads it (pg_restore can finish before the parser has loaded); the data waits here.
+ */
+function readNow(input: ScriptInput): ScriptInput {
+  if (!(input instanceof Readable)) return input;
+  const buffer = new PassThrough();
+  input.on('error', (error) => buffer.destroy(error));
+  buffer.on('close', () => input.destroy()); // whoever stops reading stops the source too
+  return input.pipe(buffer);
+}
+
 /** Vets a script read from `input`; see readPlainDump. */
 export async function vetScript(
-  input: ScriptInput,
+  source: ScriptInput,
   options: Omit<VetOptions, 'output' | 'stopAtFirst'> & CountOptions = {},
 ): Promise<ScriptFacts> {
   const { signal, onBytes, ...vet } = options;
+  const input = readNow(source);
   await loadParser();
   const vetter = new ScriptVetter(vet);
   const interrupted = () => new PgwardenError('INTERRUPTED', 'reading the dump was interrupted');
@@ -74,7 +88,7 @@ export async function vetScript(
     const problem = asProblem(error, vetter);
     if (!problem) throw error;
     if (!vetter.problems.includes(problem)) vetter.problems.push(problem);
-    (input as Partial<Readable>).destroy?.();
+    stop();
     return vetter.facts();
   } finally {
     signal?.removeEventListener('abort', stop);
@@ -108,7 +122,8 @@ export interface PsqlInputOptions {
  * and the line — at the first reason to refuse the script, before psql has read that line; the
  * caller then stops psql without COMMIT, so the server rolls everything back.
  */
-export async function psqlInput(input: ScriptInput, options: PsqlInputOptions): Promise<Readable> {
+export async function psqlInput(source: ScriptInput, options: PsqlInputOptions): Promise<Readable> {
+  const input = readNow(source);
   await loadParser();
   const key = (await psqlSupportsRestrict(options.psql)) ? randomBytes(24).toString('hex') : undefined;
   return Readable.from(vettedScript(input, options, key), { objectMode: false });
