@@ -173,7 +173,8 @@ export async function sourceRows(
   tools: ClientTools,
   options: ReadOptions & { database?: string } = {},
 ): Promise<SourceRows> {
-  const { database, ...read } = options;
+  const { database, onBytes, signal } = options;
+  const read: ReadOptions = { ...(onBytes ? { onBytes } : {}), ...(signal ? { signal } : {}) };
   if (source.kind === 'plain' || source.kind === 'plain-gzip') {
     const facts = await readPlainDump(source.path, source.kind, { ...read, database });
     return {
