@@ -138,6 +138,7 @@ export class ScriptVetter extends CopyScriptReader {
   private copyPending: { line: number; copy: any } | undefined;
   /** pg_restore's closing COMMIT (outerTransaction): nothing may follow */
   private outerCommit = 0;
+  private afterCommit = 0;
 
   /** Lines read but not yet handed on (a statement or string that continues), from `heldFrom`. */
   private held: Buffer[] = [];
@@ -211,6 +212,18 @@ export class ScriptVetter extends CopyScriptReader {
         `line ${this.line} is longer than ${MAX_SQL_BYTES} bytes`,
         HINT_SQL_ONLY,
       );
+    }
+    if (this.outerCommit) {
+      // held until the end shows that nothing but comments follows pg_restore's COMMIT
+      this.afterCommit += raw.length + 1;
+      if (this.afterCommit > MAX_SQL_BYTES) {
+        this.fatal(
+          REFUSED,
+          this.line,
+          `line ${this.line}: more than ${MAX_SQL_BYTES} bytes after the script's closing COMMIT`,
+          HINT_SQL_ONLY,
+        );
+      }
     }
     if (this.tail) this.tailLine(raw);
     else this.readyLine(raw);

@@ -74,6 +74,14 @@ async function dump(url: string, args: string[], file: string): Promise<void> {
   });
 }
 
+/** A new database holding SOURCE, dumped to `file` in the given format. */
+async function dumpedSource(format: '-Fp' | '-Fc', file: string): Promise<{ name: string; url: string }> {
+  const source = await freshDatabase();
+  await sqlOn(source.url, SOURCE);
+  await dump(source.url, [format], file);
+  return source;
+}
+
 async function fingerprint(url: string): Promise<string> {
   const rows = await sqlOn<{ f: string }>(
     url,
@@ -98,10 +106,8 @@ describe('the stream psql reads', () => {
   });
 
   it("restores a real plain dump in one transaction, wrapped in pgwarden's own \\restrict", async () => {
-    const source = await freshDatabase();
-    await sqlOn(source.url, SOURCE);
     const file = join(dir, 'source.sql');
-    await dump(source.url, ['-Fp'], file);
+    const source = await dumpedSource('-Fp', file);
     const target = await freshDatabase();
     const stream = await psqlInput(openPlainDump(file, 'plain'), { database: target.name, psql });
     let head = '';
@@ -175,10 +181,8 @@ describe('the stream psql reads', () => {
   });
 
   it('pg_restore --single-transaction -f - output goes through it (its BEGIN and COMMIT are its own)', async () => {
-    const source = await freshDatabase();
-    await sqlOn(source.url, SOURCE);
     const archive = join(dir, 'source.dump');
-    await dump(source.url, ['-Fc'], archive);
+    const source = await dumpedSource('-Fc', archive);
     const target = await freshDatabase();
     const pgRestore = spawn(pgProgram('pg_restore'), ['--single-transaction', '--file=-', archive], {
       stdio: ['ignore', 'pipe', 'inherit'],
