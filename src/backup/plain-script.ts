@@ -59,7 +59,9 @@ export interface VetOptions {
   database?: string | undefined;
   /**
    * The script is `pg_restore --single-transaction` output: its first statement may be BEGIN and
-   * its last COMMIT (then nothing after it is handed on before the end is known).
+   * its last COMMIT, each alone on its line; both are handed on as empty lines, so that the
+   * caller's own transaction spans the script (and what follows the COMMIT is held until the end
+   * shows it is nothing but comments).
    */
   outerTransaction?: boolean;
   /** Throw at the first problem (for the stream psql reads); else collect up to 20 of them. */
@@ -462,6 +464,25 @@ export class ScriptVetter extends CopyScriptReader {
     }
   }
 
+  /**
+   * pg_restore's own BEGIN or COMMIT (outerTransaction), alone on its line as pg_restore writes it:
+   * handed on as an empty line, so that the caller's transaction spans the whole script.
+   */
+  private dropLine(start: number, end: number, text: string): void {
+    const at = end - this.heldFrom;
+    const held = this.held[at];
+    if (start !== end || held === undefined || withoutCr(held).toString('latin1').trim() !== text) {
+      this.problem(
+        REFUSED,
+        start,
+        `line ${start}: pg_restore's ${text} is not alone on its line`,
+        HINT_SQL_ONLY,
+      );
+      return;
+    }
+    this.held[at] = Buffer.alloc(0);
+  }
+
   /** psql sends the command whose `;` is on line `end`: judge what the server will run. */
   private endOfCommand(command: Command, end: number): void {
     const first = this.commands === 0;
@@ -480,9 +501,13 @@ export class ScriptVetter extends CopyScriptReader {
       return;
     }
     if (this.options.outerTransaction && words.length === 1) {
-      if (first && words[0] === 'BEGIN') return;
+      if (first && words[0] === 'BEGIN') {
+        this.dropLine(line, end, 'BEGIN;');
+        return;
+      }
       if (words[0] === 'COMMIT') {
         this.outerCommit = line;
+        this.dropLine(line, end, 'COMMIT;');
         return;
       }
     }

@@ -112,7 +112,11 @@ export interface PsqlInputOptions {
   database: string;
   /** the psql that will read the stream: `\restrict` is used when it knows it */
   psql: string;
-  /** `pg_restore --single-transaction -f -` output: its opening BEGIN and closing COMMIT are allowed */
+  /**
+   * `pg_restore --single-transaction -f -` output: its opening BEGIN and closing COMMIT are
+   * accepted and dropped (the caller's transaction spans the script; --single-transaction keeps
+   * pg_restore from writing a BEGIN/COMMIT pair around large-object data)
+   */
   outerTransaction?: boolean;
 }
 

@@ -343,6 +343,9 @@ describe('COPY and the end of the script', () => {
       "PLAIN_DUMP_REFUSED line 4: a statement after the script's closing COMMIT would run outside the restore's transaction",
     ]);
     expect(await problems('SELECT 1;\nBEGIN;\nCOMMIT;\n', { outerTransaction: true })).toHaveLength(1);
+    expect(await problems('BEGIN; SELECT 1;\nCOMMIT;\n', { outerTransaction: true })).toEqual([
+      "PLAIN_DUMP_REFUSED line 1: pg_restore's BEGIN; is not alone on its line",
+    ]);
   });
 });
 
@@ -352,6 +355,14 @@ describe('what psql is handed', () => {
     const { text, error } = await handedOn(script);
     expect(error).toBeUndefined();
     expect(text).toBe('\nSELECT 1;\r\nCOPY t FROM stdin;\n1\r\n\\.\n\n');
+  });
+
+  it("pg_restore's own BEGIN and COMMIT as empty lines: the caller's transaction spans the script", async () => {
+    const { text, error } = await handedOn('BEGIN;\nCREATE TABLE t (x int);\nCOMMIT;\n\n--\n', {
+      outerTransaction: true,
+    });
+    expect(error).toBeUndefined();
+    expect(text).toBe('\nCREATE TABLE t (x int);\n\n\n--\n');
   });
 
   it('never a line that was not vetted: the stream stops before the line with the problem', async () => {

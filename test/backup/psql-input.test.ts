@@ -25,14 +25,10 @@ const freshDatabase = useFreshDatabases();
 const dir = tempDir();
 const psql = pgProgram('psql');
 
-/**
- * Runs `BEGIN;`, the stream, `COMMIT;` through psql as restore does (without the COMMIT for
- * pg_restore output, which has its own); psql is stopped when the stream fails.
- */
+/** Runs `BEGIN;`, the stream, `COMMIT;` through psql as restore does; psql is stopped when the stream fails. */
 function runInTransaction(
   stream: Readable,
   url: string,
-  commit = true,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; streamError?: Error }> {
   const target = forLibpq(url);
   const child = spawn(
@@ -54,7 +50,7 @@ function runInTransaction(
     streamError = error;
     child.kill('SIGTERM');
   });
-  stream.on('end', () => child.stdin.end(commit ? '\nCOMMIT;\n' : ''));
+  stream.on('end', () => child.stdin.end('\nCOMMIT;\n'));
   stream.pipe(child.stdin, { end: false });
   return new Promise((resolve) =>
     child.on('close', (code, signal) =>
@@ -180,7 +176,7 @@ describe('the stream psql reads', () => {
     expect(await fingerprint(target.url)).toBe(before);
   });
 
-  it('pg_restore --single-transaction -f - output goes through it (its BEGIN and COMMIT are its own)', async () => {
+  it("pg_restore --single-transaction -f - output goes through it, in pgwarden's transaction", async () => {
     const archive = join(dir, 'source.dump');
     const source = await dumpedSource('-Fc', archive);
     const target = await freshDatabase();
@@ -188,10 +184,46 @@ describe('the stream psql reads', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const stream = await psqlInput(pgRestore.stdout, { database: target.name, psql, outerTransaction: true });
-    // restore.ts ends this path without a COMMIT of its own: pg_restore's closes the transaction
-    const result = await runInTransaction(stream, target.url, false);
-    expect(result.stderr.trim()).toBe('WARNING:  there is already a transaction in progress');
+    // pg_restore's BEGIN and COMMIT are dropped: pgwarden's BEGIN … COMMIT spans it all (no nested BEGIN)
+    const result = await runInTransaction(stream, target.url);
+    expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(await fingerprint(target.url)).toBe(await fingerprint(source.url));
+  });
+
+  it('large objects: without --single-transaction pg_restore commits their data on its own (refused)', async () => {
+    const source = await freshDatabase();
+    await sqlOn(source.url, `${SOURCE}; SELECT lo_from_bytea(0, 'large object data')`);
+    const archive = join(dir, 'blobs.dump');
+    await dump(source.url, ['-Fc'], archive);
+    const target = await freshDatabase();
+    await sqlOn(target.url, SOURCE);
+    const before = await fingerprint(target.url);
+    const plain = spawn(pgProgram('pg_restore'), ['--file=-', archive], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const refused = await runInTransaction(
+      await psqlInput(plain.stdout, { database: target.name, psql, outerTransaction: true }),
+      target.url,
+    );
+    expect(refused.streamError?.message).toMatch(/line \d+: transaction control at top level \(BEGIN;\)/);
+    expect(await fingerprint(target.url)).toBe(before);
+
+    await sqlOn(target.url, 'DROP TABLE public.items; DROP FUNCTION public.f()');
+    const single = spawn(pgProgram('pg_restore'), ['--single-transaction', '--file=-', archive], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const restored = await runInTransaction(
+      await psqlInput(single.stdout, { database: target.name, psql, outerTransaction: true }),
+      target.url,
+    );
+    expect(restored.stderr).toBe('');
+    expect(restored.code).toBe(0);
+    expect(
+      await sqlOn(
+        target.url,
+        `SELECT convert_from(lo_get(oid), 'UTF8') AS data FROM pg_largeobject_metadata`,
+      ),
+    ).toEqual([{ data: 'large object data' }]);
   });
 });
