@@ -119,9 +119,22 @@ export function compareLiveState(
 }
 
 /**
- * After a failed restore: reads the state again on a new connection and compares it with the one
- * read before. Never throws: a check that cannot be made is `unknown`.
+ * After a failed restore: reads the state again on `client` (a connection that is still open, e.g.
+ * while new connections are blocked) and compares it with the one read before. Never throws: a
+ * check that cannot be made is `unknown`.
  */
+export async function checkState(client: pg.Client, before: LiveState, url?: string): Promise<StateCheck> {
+  try {
+    const after = await readLiveState(client);
+    const { differences, notCompared } = compareLiveState(before, after);
+    if (differences.length > 0) return { state: 'changed', differences };
+    return { state: 'unchanged', objects: after.objects.length, tables: after.tables.length, notCompared };
+  } catch (error) {
+    return { state: 'unknown', reason: scrub(error instanceof Error ? error.message : String(error), url) };
+  }
+}
+
+/** The same on a new connection to `url` (when the database accepts connections). */
 export async function checkStateAfterFailure(
   url: string | undefined,
   before: LiveState,
@@ -129,10 +142,7 @@ export async function checkStateAfterFailure(
   let client: pg.Client | undefined;
   try {
     client = await connect({ url, applicationName: 'pgwarden restore (state check)' });
-    const after = await readLiveState(client);
-    const { differences, notCompared } = compareLiveState(before, after);
-    if (differences.length > 0) return { state: 'changed', differences };
-    return { state: 'unchanged', objects: after.objects.length, tables: after.tables.length, notCompared };
+    return await checkState(client, before, url);
   } catch (error) {
     return { state: 'unknown', reason: scrub(error instanceof Error ? error.message : String(error), url) };
   } finally {

@@ -7,6 +7,7 @@
 import pg from 'pg';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  checkState,
   checkStateAfterFailure,
   compareLiveState,
   describeStateCheck,
@@ -71,6 +72,21 @@ describe('the state check after a failed restore', () => {
     expect(describeStateCheck(check, target.name)).toBe(
       `Checked after the failure: "${target.name}" is as it was before the restore — the same ${before.objects.length} schemas, extensions and relations (same OIDs) and the same row counts in its 1 tables.`,
     );
+  });
+
+  it('on a connection that is still open (new connections may be blocked then)', async () => {
+    const client = new pg.Client({ connectionString: target.url });
+    await client.connect();
+    try {
+      await sqlOn(target.url, "INSERT INTO app.users (name) VALUES ('late')");
+      expect(await checkState(client, before)).toEqual({
+        state: 'changed',
+        differences: ['app.users has 121 rows, 120 before'],
+      });
+    } finally {
+      await client.end();
+    }
+    expect((await checkState(client, before)).state).toBe('unknown'); // the connection is gone
   });
 
   it('a committed drop and re-creation with the same names and rows is caught by the OIDs', async () => {
