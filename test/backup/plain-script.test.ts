@@ -19,7 +19,6 @@ import { tableKey } from '../../src/backup/copy-counter.js';
 import { type ScriptFacts, ScriptVetter, type VetOptions } from '../../src/backup/plain-script.js';
 import { readPlainDump, vetScript } from '../../src/backup/psql-input.js';
 import { forLibpq, libpqEnv } from '../../src/db/libpq.js';
-import { quoteIdent } from '../../src/db/quote.js';
 import { loadParser } from '../../src/sql/parser.js';
 import { sqlOn, useTestDatabase } from '../support/database.js';
 import { tempDir } from '../support/files.js';
@@ -398,7 +397,7 @@ describe('real pg_dump output passes, with exact counts', () => {
     counts = new Map();
     for (const { schema, name } of tables.rows) {
       const r = await db.query<{ n: string }>(
-        `SELECT count(*)::text AS n FROM ${quoteIdent(schema)}.${quoteIdent(name)}`,
+        `SELECT count(*)::text AS n FROM ${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(name)}`,
       );
       counts.set(tableKey(schema, name), Number(r.rows[0]!.n));
     }
@@ -457,7 +456,7 @@ describe('real pg_dump output passes, with exact counts', () => {
     const admin = new pg.Client({ connectionString: db.serverUrl });
     await admin.connect();
     try {
-      await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
+      await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
       const url = new URL(db.serverUrl);
       url.pathname = `/${encodeURIComponent(name)}`;
       await sqlOn(url.toString(), 'CREATE TABLE t (x int); INSERT INTO t VALUES (1)');
@@ -474,7 +473,7 @@ describe('real pg_dump output passes, with exact counts', () => {
         expect.stringMatching(/\\connect pgwarden_test_it's "odd" \\ \d+: the dump switches to database/),
       );
     } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
       await admin.end();
     }
   });
