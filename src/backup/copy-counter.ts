@@ -11,6 +11,9 @@
  * is not data. COPY statements are parsed with the grammar to get the schema and table names.
  * libpg-query lexes only a few MB/s, so the scanner sees just the current entry, and only when
  * such a line appears.
+ *
+ * The line and data-block machinery is `CopyScriptReader`, shared with the plain-dump vetting of
+ * plain-script.ts, which reads every line of SQL with the scanner instead of this heuristic.
  */
 import type { Readable } from 'node:stream';
 import { PgwardenError } from '../errors/pgwarden-error.js';
@@ -103,17 +106,21 @@ const LARGE_OBJECT_TYPES = ['BLOB', 'BLOBS', 'BLOB METADATA', 'LARGE OBJECT'];
 
 type ScanResult = 'complete' | 'incomplete';
 
-class CopyCounter {
+/**
+ * Reads a pg_dump script as lines of SQL and `COPY … FROM stdin` data blocks: a subclass handles
+ * each SQL line (`sqlLine`) and starts a data block (`startCopy`) when it has seen a COPY; the
+ * rows of the block are then counted here, in a hot loop that only looks for the `\.` line, and
+ * handed on unchanged (`copyData`). Constant memory: a line longer than `maxLineBytes` reaches
+ * `sqlLine` as `undefined`.
+ */
+export abstract class CopyScriptReader {
+  /** Bytes read. */
   bytes = 0;
-  private readonly tables: TableRows[] = [];
-  private complete = false;
-  private largeObjects = false;
-  private connects = false;
+  protected readonly tables: TableRows[] = [];
   /** Lines consumed so far (for messages). */
-  private line = 0;
-
+  protected line = 0;
   /** The data block being read, if any. */
-  private copy: TableRows | undefined;
+  protected copy: TableRows | undefined;
   /** In a data block: the first bytes of a row that continues in the next chunk. */
   private readonly partial = Buffer.alloc(4);
   /** Length of that partial row, capped at 4 (longer rows cannot be the terminator). */
@@ -124,20 +131,16 @@ class CopyCounter {
   private lineLength = 0;
   private lineOverflow = false;
 
-  /** Outside data: SQL lines since the last point known to be at top level (the current TOC entry). */
-  private statement: Buffer[] = [];
-  private statementLength = 0;
-  /** The pending text began with a COPY line split over lines: scanned on each line until it ends. */
-  private statementIsCopy = false;
-  /** The previous SQL line was exactly `--` (the first line of a TOC entry comment). */
-  private afterDashes = false;
+  constructor(private readonly maxLineBytes: number) {}
 
   push(chunk: Buffer): void {
     this.bytes += chunk.length;
     let position = 0;
     while (position < chunk.length) {
       if (this.copy) {
+        const start = position;
         position = this.countRows(chunk, position);
+        this.copyData(chunk.subarray(start, position));
         continue;
       }
       const newline = chunk.indexOf(LF, position);
@@ -151,41 +154,46 @@ class CopyCounter {
     }
   }
 
-  finish(): CopyCounts {
+  /**
+   * One line of SQL as read, without its LF but with a CR before it if there was one; `undefined`
+   * for a line longer than `maxLineBytes`.
+   */
+  protected abstract sqlLine(line: Buffer | undefined): void;
+
+  /** Bytes of a data block (rows and the terminator line), as they were read. */
+  protected copyData(_data: Buffer): void {}
+
+  /**
+   * The end of the input: the last line if it had no line end, and a data block must have ended.
+   * Throws BACKUP_INVALID when the input ends inside a data block (a truncated dump).
+   */
+  protected endInput(): void {
     if (!this.copy && (this.lineLength > 0 || this.lineOverflow)) this.sqlLine(this.takeLine());
-    if (this.copy) {
-      // a last row without a newline: only a bare terminator ends the block properly
-      const length = this.partialLength;
-      const last = this.partial;
-      const isEnd =
-        (length === 2 || (length === 3 && last[2] === CR)) && last[0] === BACKSLASH && last[1] === DOT;
-      if (!isEnd) {
-        const table = this.copy;
-        throw new PgwardenError(
-          'BACKUP_INVALID',
-          `the dump ends inside the data of ${displayTable(table.schema, table.name)} (truncated) after ${table.rows} complete rows, at line ${this.line + table.rows + 1}`,
-          {
-            hint: 'The dump was cut short (an interrupted pg_dump, a full disk or a partial copy); use another backup.',
-            details: { schema: table.schema, table: table.name, rows: table.rows },
-          },
-        );
-      }
-      this.endCopy();
+    if (!this.copy) return;
+    // a last row without a newline: only a bare terminator ends the block properly
+    const length = this.partialLength;
+    const last = this.partial;
+    const isEnd =
+      (length === 2 || (length === 3 && last[2] === CR)) && last[0] === BACKSLASH && last[1] === DOT;
+    if (!isEnd) {
+      const table = this.copy;
+      throw new PgwardenError(
+        'BACKUP_INVALID',
+        `the dump ends inside the data of ${displayTable(table.schema, table.name)} (truncated) after ${table.rows} complete rows, at line ${this.line + table.rows + 1}`,
+        {
+          hint: 'The dump was cut short (an interrupted pg_dump, a full disk or a partial copy); use another backup.',
+          details: { schema: table.schema, table: table.name, rows: table.rows },
+        },
+      );
     }
-    return {
-      tables: this.tables,
-      complete: this.complete,
-      largeObjects: this.largeObjects,
-      connects: this.connects,
-      bytes: this.bytes,
-    };
+    this.endCopy();
   }
 
   /**
    * The hot loop: counts newline-terminated rows from `start` until the `\.` line (returns the
    * position after it) or the end of the chunk (returns its length).
    */
-  private countRows(chunk: Buffer, start: number): number {
+  protected countRows(chunk: Buffer, start: number): number {
     const table = this.copy!;
     let rows = 0;
     let position = start;
@@ -235,7 +243,7 @@ class CopyCounter {
 
   private addLinePart(part: Buffer): void {
     if (part.length === 0) return;
-    if (this.lineLength + part.length > MAX_PENDING_BYTES) {
+    if (this.lineLength + part.length > this.maxLineBytes) {
       this.lineOverflow = true;
       return;
     }
@@ -251,13 +259,65 @@ class CopyCounter {
     this.lineOverflow = false;
     this.line++;
     if (overflow) return undefined;
-    let line = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
-    return line;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
-  /** One line of SQL text (without its line end); `undefined` for a line too long to track. */
-  private sqlLine(line: Buffer | undefined): void {
+  /**
+   * A data block follows a `COPY table … FROM stdin` (not COPY TO, from a file or a program).
+   * Throws BACKUP_FOREIGN for data in another format than text (rows are not lines then).
+   */
+  protected startCopy(copy: any): void {
+    if (!copy?.relation || !copy.is_from || copy.filename !== undefined || copy.is_program) return;
+    const schema: string = copy.relation.schemaname ?? '';
+    const name: string = copy.relation.relname;
+    const format = (copy.options ?? [])
+      .map((option: any) => option.DefElem)
+      .find((option: any) => option?.defname === 'format')?.arg?.String?.sval;
+    if (format !== undefined && format !== 'text') {
+      throw new PgwardenError(
+        'BACKUP_FOREIGN',
+        `line ${this.line}: the data of ${displayTable(schema, name)} is in ${format} format; rows can only be counted in the text format pg_dump writes`,
+        { hint: 'Restore this script with psql, or take a new backup with pg_dump.' },
+      );
+    }
+    const table: TableRows = { schema, name, rows: 0 };
+    this.tables.push(table);
+    this.copy = table;
+    this.partialLength = 0;
+  }
+}
+
+class CopyCounter extends CopyScriptReader {
+  private complete = false;
+  private largeObjects = false;
+  private connects = false;
+
+  /** Outside data: SQL lines since the last point known to be at top level (the current TOC entry). */
+  private statement: Buffer[] = [];
+  private statementLength = 0;
+  /** The pending text began with a COPY line split over lines: scanned on each line until it ends. */
+  private statementIsCopy = false;
+  /** The previous SQL line was exactly `--` (the first line of a TOC entry comment). */
+  private afterDashes = false;
+
+  constructor() {
+    super(MAX_PENDING_BYTES);
+  }
+
+  finish(): CopyCounts {
+    this.endInput();
+    return {
+      tables: this.tables,
+      complete: this.complete,
+      largeObjects: this.largeObjects,
+      connects: this.connects,
+      bytes: this.bytes,
+    };
+  }
+
+  /** One line of SQL text; `undefined` for a line too long to track. */
+  protected sqlLine(raw: Buffer | undefined): void {
+    const line = raw !== undefined && raw[raw.length - 1] === CR ? raw.subarray(0, raw.length - 1) : raw;
     const afterDashes = this.afterDashes;
     this.afterDashes = line !== undefined && line.length === 2 && line[0] === DASH && line[1] === DASH;
     if (line === undefined) {
@@ -331,8 +391,7 @@ class CopyCounter {
 
   /** pg_dump's TOC entry comment: large objects show up as BLOB / BLOBS / LARGE OBJECT entries. */
   private tocEntryComment(line: Buffer): void {
-    const text = line.toString('utf8', 0, Math.min(line.length, 4096));
-    if (LARGE_OBJECT_TYPES.some((type) => text.includes(`; Type: ${type}; `))) this.largeObjects = true;
+    if (isLargeObjectEntry(line)) this.largeObjects = true;
   }
 
   /** psql meta-commands at top level: `\connect` (or `\c`) switches databases. */
@@ -407,27 +466,6 @@ class CopyCounter {
     const copy = parsed.stmts.at(-1)?.stmt.CopyStmt;
     if (copy) this.startCopy(copy);
   }
-
-  /** A data block follows a `COPY table … FROM stdin` (not COPY TO, from a file or a program). */
-  private startCopy(copy: any): void {
-    if (!copy?.relation || !copy.is_from || copy.filename !== undefined || copy.is_program) return;
-    const schema: string = copy.relation.schemaname ?? '';
-    const name: string = copy.relation.relname;
-    const format = (copy.options ?? [])
-      .map((option: any) => option.DefElem)
-      .find((option: any) => option?.defname === 'format')?.arg?.String?.sval;
-    if (format !== undefined && format !== 'text') {
-      throw new PgwardenError(
-        'BACKUP_FOREIGN',
-        `line ${this.line}: the data of ${displayTable(schema, name)} is in ${format} format; rows can only be counted in the text format pg_dump writes`,
-        { hint: 'Restore this script with psql, or take a new backup with pg_dump.' },
-      );
-    }
-    const table: TableRows = { schema, name, rows: 0 };
-    this.tables.push(table);
-    this.copy = table;
-    this.partialLength = 0;
-  }
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -446,12 +484,19 @@ function startsWithCopy(line: Buffer): boolean {
 }
 
 /** `-- Name: …; Type: …` or `-- Data for Name: …; Type: …`: pg_dump's comment before each TOC entry. */
-function isTocEntryComment(line: Buffer): boolean {
+export function isTocEntryComment(line: Buffer): boolean {
   const text = line.toString('utf8', 0, Math.min(line.length, 4096));
   return (text.startsWith('-- Name: ') || text.startsWith('-- Data for Name: ')) && text.includes('; Type: ');
 }
 
-function isTrailer(line: Buffer): boolean {
+/** A TOC entry comment of large-object data (BLOB / BLOBS / BLOB METADATA / LARGE OBJECT). */
+export function isLargeObjectEntry(line: Buffer): boolean {
+  const text = line.toString('utf8', 0, Math.min(line.length, 4096));
+  return LARGE_OBJECT_TYPES.some((type) => text.includes(`; Type: ${type}; `));
+}
+
+/** pg_dump's last comment line: `-- PostgreSQL database dump complete` (trailing blanks allowed). */
+export function isTrailer(line: Buffer): boolean {
   return (
     line[0] === DASH &&
     line.length >= TRAILER.length &&

@@ -1,8 +1,10 @@
 /**
  * The restore preflight and preview, without side effects: which archive, of which database, how
  * old; whether the local pg_restore reads it and the target server can take it; whether the
- * target is the database it came from; whether the safety backup fits on disk; who else is
- * connected; and per table the rows live against the rows in the backup.
+ * target is the database it came from; whether a plain dump holds anything but SQL pgwarden can
+ * vet; whether the safety backup fits on disk; who else is connected; and per table the rows live
+ * against the rows in the backup. The live state it read is returned too, to check after a failed
+ * restore whether the database is still as it was (live-state.ts).
  */
 import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
@@ -14,10 +16,11 @@ import type { ErrorCode } from '../errors/codes.js';
 import { majorOf, minPgRestoreMajor } from './archive.js';
 import { readCatalog } from './catalog.js';
 import { displayTable, tableKey } from './copy-counter.js';
+import { type LiveState, type LiveTable, readLiveState } from './live-state.js';
 import type { ReadOptions } from './read-archive.js';
 import type { RestoreSource, SourceRows } from './restore-source.js';
 import { sourceRows } from './restore-source.js';
-import { type DatabaseIdentity, DUMPED_TABLES_SQL, databaseIdentity, WRITES_SQL } from './snapshot.js';
+import { type DatabaseIdentity, databaseIdentity, WRITES_SQL } from './snapshot.js';
 import { digestArchive } from './store.js';
 
 export interface PreviewTable {
@@ -91,11 +94,14 @@ export interface PreviewOptions extends ReadOptions {
   now?: Date;
 }
 
-const EXACT_COUNT_TIMEOUT_MS = 15_000;
-
-export async function previewRestore(
-  options: PreviewOptions,
-): Promise<{ preview: RestorePreview; tools: ClientTools; rows: SourceRows; identity: DatabaseIdentity }> {
+export async function previewRestore(options: PreviewOptions): Promise<{
+  preview: RestorePreview;
+  tools: ClientTools;
+  rows: SourceRows;
+  identity: DatabaseIdentity;
+  /** what the preview read of the live database (objects by OID, rows per table) */
+  liveState: LiveState;
+}> {
   const { source, client } = options;
   const problems: Problem[] = [];
   const warnings: string[] = [];
@@ -187,22 +193,8 @@ export async function previewRestore(
   // an archive the local tools cannot read is not read (the version problem says why)
   const unreadable = problems.some((p) => p.code === 'RESTORE_INCOMPATIBLE');
   const rows: SourceRows = unreadable
-    ? { tables: [], from: 'archive', complete: true, largeObjects: false, connects: false }
-    : await sourceRows(source, tools, options);
-  if (!rows.complete) {
-    problems.push({
-      code: 'BACKUP_INVALID',
-      message: `${source.path}: the dump does not end with pg_dump's "dump complete" line: it is truncated`,
-      hint: 'Use a complete dump.',
-    });
-  }
-  if (rows.connects) {
-    problems.push({
-      code: 'BACKUP_FOREIGN',
-      message: `${source.path}: the dump switches databases (\\connect): it was made with --create or by pg_dumpall`,
-      hint: 'Restore it with psql yourself, or make a dump of this one database.',
-    });
-  }
+    ? { tables: [], from: 'archive', complete: true, largeObjects: false, problems: [] }
+    : await sourceRows(source, tools, { ...options, database: identity.name });
   if (rows.largeObjects) {
     problems.push({
       code: 'BACKUP_FOREIGN',
@@ -210,8 +202,23 @@ export async function previewRestore(
       hint: 'Use a custom-format dump (pg_dump -Fc) of the database.',
     });
   }
-  const live = await liveRows(client);
-  const tables = mergeTables(live, rows);
+  for (const p of rows.problems) {
+    problems.push({
+      code: p.code,
+      message: `${source.path}: ${p.message}`,
+      ...(p.hint ? { hint: p.hint } : {}),
+    });
+  }
+  // a dump whose reading stopped at a problem did not get to its last line
+  if (!rows.complete && rows.problems.length === 0) {
+    problems.push({
+      code: 'BACKUP_INVALID',
+      message: `${source.path}: the dump does not end with pg_dump's "dump complete" line: it is truncated`,
+      hint: 'Use a complete dump.',
+    });
+  }
+  const liveState = await readLiveState(client);
+  const tables = mergeTables(liveState.tables, rows);
   if (m && m.verification?.ok === false) {
     problems.push({
       code: 'BACKUP_INVALID',
@@ -284,42 +291,10 @@ export async function previewRestore(
     problems,
     warnings,
   };
-  return { preview, tools, rows, identity };
+  return { preview, tools, rows, identity, liveState };
 }
 
-interface LiveCount {
-  schema: string;
-  name: string;
-  rows: number;
-  estimated: boolean;
-}
-
-/** Exact row counts of the live tables, each within a time limit, else the planner's estimate. */
-async function liveRows(client: pg.Client): Promise<LiveCount[]> {
-  const tables = (await client.query<{ schema: string; name: string }>(DUMPED_TABLES_SQL)).rows;
-  const counted: LiveCount[] = [];
-  await client.query(`SET statement_timeout = ${EXACT_COUNT_TIMEOUT_MS}`);
-  try {
-    for (const t of tables) {
-      const q = `${client.escapeIdentifier(t.schema)}.${client.escapeIdentifier(t.name)}`;
-      try {
-        const r = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${q}`);
-        counted.push({ ...t, rows: Number(r.rows[0]!.n), estimated: false });
-      } catch {
-        const r = await client.query<{ n: string }>(
-          `SELECT greatest(reltuples, 0)::bigint::text AS n FROM pg_class WHERE oid = $1::regclass`,
-          [q],
-        );
-        counted.push({ ...t, rows: Number(r.rows[0]?.n ?? 0), estimated: true });
-      }
-    }
-  } finally {
-    await client.query('SET statement_timeout = 0');
-  }
-  return counted;
-}
-
-function mergeTables(live: LiveCount[], rows: SourceRows): PreviewTable[] {
+function mergeTables(live: LiveTable[], rows: SourceRows): PreviewTable[] {
   const byKey = new Map<string, PreviewTable>();
   for (const t of rows.tables) {
     byKey.set(tableKey(t.schema, t.name), {

@@ -2,7 +2,8 @@
  * What is being restored: a backup of the backup directory (by id, or the path of its archive),
  * or a foreign file — a custom/directory/tar archive without our manifest, or a plain SQL dump
  * (raw or gzip). Its rows per table come from the manifest, else from reading the whole file as a
- * stream (constant memory, any size).
+ * stream (constant memory, any size). A plain dump is always read in full: the same pass vets it
+ * (psql-input.ts, plain-script.ts) and gives the reasons it cannot be restored.
  */
 import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
@@ -12,7 +13,9 @@ import { PgwardenError } from '../errors/pgwarden-error.js';
 import { type ArchiveHeader, type ArchiveKind, identifyFile } from './archive.js';
 import type { TableRows } from './copy-counter.js';
 import { type Manifest, readManifest } from './manifest.js';
-import { type ReadOptions, readArchiveRows, readPlainRows } from './read-archive.js';
+import type { ScriptProblem } from './plain-script.js';
+import { readPlainDump } from './psql-input.js';
+import { type ReadOptions, readArchiveRows } from './read-archive.js';
 import { MANIFEST_SUFFIX } from './store.js';
 
 export interface RestoreSource {
@@ -157,33 +160,40 @@ export interface SourceRows {
   /** plain dumps: the completion line was seen */
   complete: boolean;
   largeObjects: boolean;
-  connects: boolean;
+  /** plain dumps: why psql must not run the script (psql commands, transaction control…) */
+  problems: ScriptProblem[];
 }
 
-/** Rows per table in the source: the manifest's, else read from the whole file. */
+/**
+ * Rows per table in the source: the manifest's, else read from the whole file. A plain dump is
+ * vetted in the same pass; `database` is the target (a `\connect` to it is accepted).
+ */
 export async function sourceRows(
   source: RestoreSource,
   tools: ClientTools,
-  options: ReadOptions = {},
+  options: ReadOptions & { database?: string } = {},
 ): Promise<SourceRows> {
+  const { database, onBytes, signal } = options;
+  const read: ReadOptions = { ...(onBytes ? { onBytes } : {}), ...(signal ? { signal } : {}) };
+  if (source.kind === 'plain' || source.kind === 'plain-gzip') {
+    const facts = await readPlainDump(source.path, source.kind, { ...read, database });
+    return {
+      tables: source.manifest ? source.manifest.tables : facts.tables,
+      from: source.manifest ? 'manifest' : 'archive',
+      complete: facts.complete,
+      largeObjects: facts.largeObjects,
+      problems: facts.problems,
+    };
+  }
   if (source.manifest) {
     return {
       tables: source.manifest.tables,
       from: 'manifest',
       complete: true,
       largeObjects: false,
-      connects: false,
+      problems: [],
     };
   }
-  const counts =
-    source.kind === 'plain' || source.kind === 'plain-gzip'
-      ? await readPlainRows(source.path, source.kind, options)
-      : { ...(await readArchiveRows(tools, source.path, options)), complete: true, connects: false };
-  return {
-    tables: counts.tables,
-    from: 'archive',
-    complete: counts.complete,
-    largeObjects: source.kind === 'plain' || source.kind === 'plain-gzip' ? counts.largeObjects : false,
-    connects: counts.connects,
-  };
+  const counts = await readArchiveRows(tools, source.path, read);
+  return { tables: counts.tables, from: 'archive', complete: true, largeObjects: false, problems: [] };
 }

@@ -49,6 +49,11 @@ export const ERROR_CODES = {
     class: 'usage',
     title: 'The backup is of another database than the target (or not a PostgreSQL dump at all)',
   },
+  PLAIN_DUMP_REFUSED: {
+    class: 'usage',
+    title:
+      'A plain SQL dump holds more than SQL pgwarden can vet (psql commands or variables, transaction control, text read two ways)',
+  },
   CONFIRMATION_REQUIRED: { class: 'usage', title: 'A destructive command needs a typed confirmation' },
   CONFIRMATION_MISMATCH: { class: 'usage', title: 'The confirmation or admin password did not match' },
   DISK_SPACE: { class: 'environment', title: 'Not enough free disk space' },

@@ -294,7 +294,8 @@ describe('restore refusals and failures', () => {
       env: { ...process.env, PGPASSWORD: libpq.password },
     });
     const result = await pgwarden(['restore', file, '--preview'], { env: { DATABASE_URL: target.url } });
-    expect(result.code).toBe(0);
+    // the preview lists the refusal and exits as `restore` would: BACKUP_FOREIGN is a usage error
+    expect(result.code).toBe(2);
     expect(result.stdout).toContain(`refused: the backup is of database "${source.name}"`);
     const real = await pgwarden(
       ['restore', file, '--countdown', '0', '--confirm', target.name, '--backup-dir', join(dir, 'b')],

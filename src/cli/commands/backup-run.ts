@@ -181,11 +181,12 @@ async function restoreCommand(
     signal,
   };
   if (options.preview) {
-    const { restorePreview } = await import('../../backup/restore.js');
+    const { restorePreview, refusal } = await import('../../backup/restore.js');
     const preview = await restorePreview(common);
     if (options.json) print.out(JSON.stringify({ preview }, null, 2));
     else print.out(renderPreview(preview, io.cwd));
-    return EXIT.ok;
+    // the exit code `restore` would end with: the class of the first reason it would refuse
+    return refusal(preview)?.exitCode ?? EXIT.ok;
   }
   const { restore } = await import('../../backup/restore.js');
   const countdown =
