@@ -9,10 +9,8 @@
  * reopened. When something fails after the safety backup, the error carries the exact command
  * that puts it back.
  */
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createGunzip } from 'node:zlib';
 import type pg from 'pg';
 import type { ClientTools } from '../db/client-tools.js';
 import { connect } from '../db/connect.js';
@@ -22,7 +20,9 @@ import { PgwardenError } from '../errors/pgwarden-error.js';
 import { displayQualified } from '../sql/quote.js';
 import { type GuardedChild, spawnGuarded } from '../util/spawn-guarded.js';
 import { type BackupResult, type CreateEvent, createBackup } from './create.js';
+import { checkState, describeStateCheck, readLiveState } from './live-state.js';
 import { checkPassword } from './password.js';
+import { openPlainDump, psqlInput } from './psql-input.js';
 import { lastLines } from './read-archive.js';
 import { postChecks } from './restore-checks.js';
 import { otherSessions, previewRestore, type RestorePreview, type Session } from './restore-preview.js';
@@ -237,28 +237,29 @@ async function guardedRestore(g: GuardedRestore): Promise<RestoreResult> {
         if (proof) await requireNoWrites(client, proof, 'with new connections blocked');
 
         emit({ type: 'restoring' });
+        // what is there now, to say truthfully afterwards whether a failure left it as it was
+        const before = await readLiveState(client);
         const restoreStarted = Date.now();
-        await session
-          .replace(
-            Readable.from(scriptOf(g.source, tools, options.databaseUrl, options.signal)),
-            lockTimeoutMs,
-          )
-          .catch(async (error: unknown) => {
-            await session.close();
-            if (options.signal?.aborted) {
-              throw new PgwardenError(
-                'INTERRUPTED',
-                'restore interrupted: the transaction was rolled back, nothing was changed',
-                { hint: `Safety backup ${safety.manifest.id} holds the state before.` },
-              );
-            }
-            const e =
-              error instanceof PgwardenError ? error : new PgwardenError('RESTORE_FAILED', String(error));
-            throw new PgwardenError(e.code, `restore failed and was rolled back: ${e.message}`, {
-              hint: `The restore ran in one transaction: "${identity.name}" is as it was. Safety backup ${safety.manifest.id} holds the state before; to put it back if ever needed: ${putBack}`,
-              details: { safetyBackup: safety.manifest.id, restoreCommand: putBack },
+        const script = scriptOf(g.source, tools, identity.name, options.databaseUrl, options.signal);
+        await session.replace(Readable.from(script), lockTimeoutMs).catch(async (error: unknown) => {
+          await session.close();
+          const state = await checkState(client, before, options.databaseUrl);
+          const checked = describeStateCheck(state, identity.name);
+          const then = state.state === 'unchanged' ? 'to put it back if ever needed' : 'put it back now';
+          const details = { safetyBackup: safety.manifest.id, restoreCommand: putBack, state };
+          if (options.signal?.aborted) {
+            throw new PgwardenError('INTERRUPTED', 'restore interrupted', {
+              hint: `${checked} Safety backup ${safety.manifest.id} holds the state before; ${then}: ${putBack}`,
+              details,
             });
+          }
+          const e =
+            error instanceof PgwardenError ? error : new PgwardenError('RESTORE_FAILED', String(error));
+          throw new PgwardenError(e.code, `restore failed: ${e.message}`, {
+            hint: `${checked} Safety backup ${safety.manifest.id} holds the state before; ${then}: ${putBack}`,
+            details,
           });
+        });
         emit({ type: 'restored', ms: Date.now() - restoreStarted });
 
         // still alone on the database: no write after the restore can disturb the counts
@@ -449,15 +450,17 @@ async function requireNoWrites(client: pg.Client, proof: WritesSinceOptions, whe
 async function* scriptOf(
   source: RestoreSource,
   tools: ClientTools,
+  database: string,
   url: string | undefined,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Buffer> {
   if (source.kind === 'plain' || source.kind === 'plain-gzip') {
-    const file = createReadStream(source.path, { highWaterMark: 1 << 20 });
-    yield* source.kind === 'plain-gzip' ? file.pipe(createGunzip()) : file;
+    yield* await psqlInput(openPlainDump(source.path, source.kind), { database, psql: tools.psql });
     return;
   }
-  const pgRestore = spawnGuarded(tools.pgRestore, ['--file=-', source.path], {
+  // --single-transaction: no BEGIN/COMMIT pair around large-object data; the vetting drops the
+  // script's own opening BEGIN and closing COMMIT, so the restore session's transaction spans it
+  const pgRestore = spawnGuarded(tools.pgRestore, ['--single-transaction', '--file=-', source.path], {
     env: libpqEnv(undefined),
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(signal ? { signal } : {}),
@@ -470,7 +473,7 @@ async function* scriptOf(
   exit.catch(() => undefined); // awaited below; a start failure must not go unhandled meanwhile
   let done = false;
   try {
-    yield* pgRestore.stdout!;
+    yield* await psqlInput(pgRestore.stdout!, { database, psql: tools.psql, outerTransaction: true });
     done = true;
   } finally {
     if (!done) pgRestore.kill('SIGTERM');

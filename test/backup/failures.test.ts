@@ -24,7 +24,7 @@ describe('restore failing halfway', () => {
     ['pg_restore stops in the middle of the archive', `"$REAL/pg_restore" "$@" | head -c 1500; exit 1`],
     [
       'the last statement fails after everything was dropped and recreated',
-      `"$REAL/pg_restore" "$@"; echo 'SELECT 1/0;'`,
+      `"$REAL/pg_restore" "$@" | sed 's/^COMMIT;$/SELECT 1\\/0;\\nCOMMIT;/'`,
     ],
   ])('%s: exit 1, rolled back, and the command to restore the safety backup', async (_, failing) => {
     const url = db.url;
@@ -53,7 +53,10 @@ ${failing}`,
       { env: { DATABASE_URL: url, PG_BIN: bin } },
     );
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('restore failed and was rolled back');
+    expect(result.stderr).toContain('restore failed');
+    expect(result.stderr).toContain(
+      `Checked after the failure: "${db.name}" is as it was before the restore`,
+    );
     expect(result.stderr).toMatch(
       /pgwarden restore \d{8}T\d{6}Z-pgwarden_test_\w+ --backup-dir \S+ --confirm pgwarden_test_\w+/,
     );
