@@ -86,6 +86,10 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
         mode: steps.every((s) => s.transactional) ? 'transaction' : 'statements',
       });
       const done = await executeMigration(executeContext(session, options), m, steps, 'down', previous);
+      if (done.skipped !== undefined) {
+        options.onEvent?.({ type: 'migration-skipped', id: m.id, reason: done.skipped });
+        continue;
+      }
       options.onEvent?.({
         type: 'migration-done',
         id: m.id,
