@@ -28,9 +28,10 @@ import {
 import { type SessionWarning, sessionWarnings } from './sessions.js';
 import { findMigration } from './source.js';
 import { computeStatus, type MigrationStatus, readStatusInputs } from './status.js';
-import { type ScriptSteps, scriptSteps } from './steps.js';
+import { type ScriptSteps, type Step, scriptSteps } from './steps.js';
 import { openTarget, type Target, type TargetOptions } from './target.js';
 import { DEFAULT_TIMEOUTS } from './timeouts.js';
+import type { Migration, MigrationScript } from './types.js';
 
 export { DEFAULT_TIMEOUTS };
 
@@ -139,6 +140,9 @@ export async function locked<T>(
     throw error;
   });
   try {
+    // neither connection may be ended as idle: the lock lives on one, the work waits on the other
+    await prepareLongSession(lockClient, target.pgMajor);
+    await prepareLongSession(target.client, target.pgMajor);
     const { source } = target;
     const files = source.migrations.flatMap((m) => [m.up.path, ...(m.down ? [m.down.path] : [])]);
     const git = await gitState(source.dir, [...new Set(files)]);
@@ -156,9 +160,6 @@ export async function locked<T>(
         },
       );
     }
-    // neither connection may be ended as idle: the lock lives on one, the work waits on the other
-    await prepareLongSession(lockClient, target.pgMajor);
-    await prepareLongSession(target.client, target.pgMajor);
     const keys = [PGWARDEN_LOCK_KEY, ...((await source.format.history.lockKeys?.(target.history)) ?? [])];
     const held = await acquireLocks({
       client: lockClient,
@@ -306,32 +307,13 @@ export async function migrateLocked(session: LockedSession, options: MigrateOpti
   try {
     await prepareRun(session);
     for (const m of todo) {
-      const plan = planned.get(m.id)!;
-      const mode = plan.transactional && m.up.transaction !== false ? 'transaction' : 'statements';
+      const steps = planned.get(m.id)!.steps;
       session.lock.assertHeld();
-      current = { id: m.id, mode };
-      options.onEvent?.({
-        type: 'migration-start',
-        id: m.id,
-        path: m.path,
-        statements: plan.steps.length,
-        mode,
-      });
-      const done = await executeMigration(executeContext(session, options), m, plan.steps, 'up', undefined);
+      current = { id: m.id, mode: modeOf(m.up, steps) };
+      const done = await runOne(session, options, m, steps, 'up', undefined);
       current = undefined;
-      if (done.skipped !== undefined) {
-        options.onEvent?.({ type: 'migration-skipped', id: m.id, reason: done.skipped });
-        result.skipped.push({ id: m.id, reason: done.skipped });
-        continue;
-      }
-      options.onEvent?.({
-        type: 'migration-done',
-        id: m.id,
-        durationMs: done.durationMs,
-        retries: done.retries,
-        resumedFrom: done.resumedFrom,
-      });
-      result.applied.push({ id: m.id, name: m.name, path: m.path, statements: plan.steps.length, ...done });
+      if ('skipped' in done) result.skipped.push({ id: done.id, reason: done.reason });
+      else result.applied.push(done);
     }
   } catch (error) {
     if ((error as PgwardenError)?.code !== 'LOCK_LOST' || !session.lock.lost) throw error;
@@ -357,6 +339,38 @@ export async function migrateLocked(session: LockedSession, options: MigrateOpti
   if (xid) session.transactionIds.push(xid);
   result.transactionIds = session.transactionIds.slice(firstTransaction);
   return result;
+}
+
+/** How a script runs: in one transaction, or statement by statement (as `executeMigration` decides). */
+export function modeOf(script: MigrationScript, steps: readonly Step[]): 'transaction' | 'statements' {
+  return script.transaction !== false && steps.every((s) => s.transactional) ? 'transaction' : 'statements';
+}
+
+/**
+ * Runs one migration's up or down script with its events: `migration-start`, then
+ * `migration-done` or, when another run did it meanwhile, `migration-skipped`.
+ */
+export async function runOne(
+  session: LockedSession,
+  options: MigrateOptions,
+  m: Migration,
+  steps: Step[],
+  direction: 'up' | 'down',
+  previous: Migration | undefined,
+): Promise<AppliedMigration | { id: string; reason: string; skipped: true }> {
+  const script = direction === 'up' ? m.up : m.down!;
+  const mode = modeOf(script, steps);
+  // the up event names the migration as the folder does (as it always has), the down one its down file
+  const path = direction === 'up' ? m.path : script.path;
+  options.onEvent?.({ type: 'migration-start', id: m.id, path, statements: steps.length, mode });
+  const done = await executeMigration(executeContext(session, options), m, steps, direction, previous);
+  if (done.skipped !== undefined) {
+    options.onEvent?.({ type: 'migration-skipped', id: m.id, reason: done.skipped });
+    return { id: m.id, reason: done.skipped, skipped: true };
+  }
+  const { durationMs, retries, resumedFrom } = done;
+  options.onEvent?.({ type: 'migration-done', id: m.id, durationMs, retries, resumedFrom });
+  return { id: m.id, name: m.name, path: m.path, statements: steps.length, ...done };
 }
 
 /** What a run that lost its lock did and did not do, for the LOCK_LOST message. */

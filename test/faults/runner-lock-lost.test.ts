@@ -9,15 +9,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   balances,
-  formatFixture,
   GATE_SQL,
+  gatedRun,
   jsonOf,
   migrateArgs,
   openGate,
   type RunnerFormat,
-  seed,
   startCli,
-  waitForQuery,
 } from './runner-support.js';
 import { sql, useOwnCluster, waitFor } from './support.js';
 
@@ -25,15 +23,11 @@ const own = useOwnCluster();
 
 describe.each<RunnerFormat>(['plain', 'node-pg-migrate', 'flyway'])('%s', (format) => {
   it('lock session terminated mid-migration, a second runner started: LOCK_LOST (exit 3), each migration applied once', async () => {
-    const { name, url } = await own.createDatabase();
-    await seed(url);
-    const fixture = formatFixture(format, [
+    const { name, url, fixture, first } = await gatedRun(own, format, [
       { name: 'multiply', sql: `UPDATE accounts SET balance = balance * 100;\n${GATE_SQL}` },
       { name: 'second', sql: 'CREATE TABLE second (id int);' },
       { name: 'third', sql: 'INSERT INTO second VALUES (1);' },
     ]);
-    const first = startCli(migrateArgs(fixture, url), fixture.cwd);
-    await waitForQuery(own.url, name, 'pgwarden migrate', 'WHILE (SELECT hold FROM gate)');
     const [lock] = await sql<{ pid: number }>(
       own.url,
       `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pgwarden migrate (lock)'`,

@@ -5,35 +5,20 @@
  * exactly once.
  */
 import { describe, expect, it } from 'vitest';
-import { pgwarden } from '../support/cli.js';
-import {
-  balances,
-  formatFixture,
-  GATE_SQL,
-  jsonOf,
-  migrateArgs,
-  openGate,
-  seed,
-  startCli,
-  waitForQuery,
-} from './runner-support.js';
+import { balances, expectRerunCompletes, GATE_SQL, gatedRun, jsonOf, openGate } from './runner-support.js';
 import { useOwnCluster } from './support.js';
 
 const own = useOwnCluster({ durable: true });
 
 describe('server restart mid-migration', () => {
   it('exits 3, the rerun after the restart completes, each migration applied once', async () => {
-    const { name, url } = await own.createDatabase();
-    await seed(url);
-    const fixture = formatFixture('flyway', [
+    const { url, fixture, first } = await gatedRun(own, 'flyway', [
       { name: 'first', sql: 'CREATE TABLE first (id int);' },
       { name: 'multiply', sql: `UPDATE accounts SET balance = balance * 100;\n${GATE_SQL}` },
       { name: 'third', sql: 'CREATE TABLE third (id int);' },
     ]);
-    const run = startCli(migrateArgs(fixture, url), fixture.cwd);
-    await waitForQuery(own.url, name, 'pgwarden migrate', 'WHILE (SELECT hold FROM gate)');
     await own.cluster.kill();
-    const result = await run.done;
+    const result = await first.done;
     expect(result.code).toBe(3);
     expect(['DB_CONNECTION_LOST', 'LOCK_LOST']).toContain(jsonOf(result).error.code);
     await own.cluster.restart();
@@ -41,10 +26,6 @@ describe('server restart mid-migration', () => {
     expect(await balances(url)).toEqual([1, 2, 3]);
     expect(await fixture.history(url)).toEqual([fixture.ids[0]]);
     await openGate(url);
-    const again = await pgwarden(migrateArgs(fixture, url), { cwd: fixture.cwd });
-    expect(again.code).toBe(0);
-    expect(jsonOf(again).applied.map((m: { id: string }) => m.id)).toEqual(fixture.ids.slice(1));
-    expect(await balances(url)).toEqual([100, 200, 300]);
-    expect(await fixture.history(url)).toEqual(fixture.expectedHistory);
+    await expectRerunCompletes(fixture, url, fixture.ids.slice(1));
   });
 });

@@ -7,9 +7,12 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import pg from 'pg';
+import { expect } from 'vitest';
+import { ensureLedger } from '../../src/migrate/ledger.js';
 import { type CliResult, pgwardenProcess } from '../support/cli.js';
 import { tempDir } from '../support/files.js';
-import { sql, waitFor } from './support.js';
+import { type OwnCluster, sql, waitFor } from './support.js';
 
 export type RunnerFormat =
   | 'plain'
@@ -208,5 +211,90 @@ export function jsonOf(result: CliResult): any {
     return JSON.parse(result.stdout);
   } catch {
     throw new Error(`not JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+  }
+}
+
+/** A session of the test that stays open (to hold a lock or a snapshot while the runner works). */
+export async function holdSession(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: 'fault-test holder' });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+/**
+ * A fresh database (accounts, closed gate), `migrations` in `format`'s folder, and a first
+ * `pgwarden migrate` started and waiting at the gate, inside its migration's transaction.
+ */
+export async function gatedRun(
+  own: OwnCluster,
+  format: RunnerFormat,
+  migrations: FixtureMigration[],
+): Promise<{ name: string; url: string; fixture: Fixture; first: RunningCli }> {
+  const { name, url } = await own.createDatabase();
+  await seed(url);
+  const fixture = formatFixture(format, migrations);
+  const first = startCli(migrateArgs(fixture, url), fixture.cwd);
+  await waitForQuery(own.url, name, 'pgwarden migrate', 'WHILE (SELECT hold FROM gate)');
+  return { name, url, fixture, first };
+}
+
+/**
+ * kill -9 of a running `pgwarden migrate` once one of its sessions runs a query containing `text`;
+ * returns when the server has ended all of its sessions (what was in flight is rolled back).
+ */
+export async function killWhenRunning(own: OwnCluster, database: string, run: RunningCli, text: string) {
+  await waitForQuery(own.url, database, 'pgwarden migrate', text);
+  run.child.kill('SIGKILL');
+  await run.done;
+  await waitForGone(own.url, database, 'pgwarden migrate');
+}
+
+/**
+ * `killWhenRunning` while a session of the test holds what `hold` takes (a lock, a snapshot), so
+ * the runner is caught at a chosen point; the session rolls back once the runner's are gone.
+ */
+export async function killWhileHolding(
+  own: OwnCluster,
+  database: string,
+  url: string,
+  hold: string[],
+  run: RunningCli,
+  text: string,
+): Promise<void> {
+  const holder = await holdSession(url);
+  try {
+    for (const statement of hold) await holder.query(statement);
+    await killWhenRunning(own, database, run, text);
+    await holder.query('ROLLBACK');
+  } finally {
+    await holder.end();
+  }
+}
+
+/**
+ * A rerun after a fault: exits 0 having applied `applied` (ids), and every migration of the
+ * fixture is now applied exactly once (history rows, one `* 100` in the balances).
+ */
+export async function expectRerunCompletes(
+  fixture: Fixture,
+  url: string,
+  applied: string[],
+): Promise<CliResult> {
+  const again = await pgwardenProcess(migrateArgs(fixture, url), { cwd: fixture.cwd }).done;
+  expect(again.code, again.stderr).toBe(0);
+  expect(jsonOf(again).applied.map((m: { id: string }) => m.id)).toEqual(applied);
+  expect(await balances(url)).toEqual([100, 200, 300]);
+  expect(await fixture.history(url)).toEqual(fixture.expectedHistory);
+  return again;
+}
+
+/** pgwarden's ledger tables, created before a run (so a test can lock one of them). */
+export async function createLedger(url: string): Promise<void> {
+  const client = await holdSession(url);
+  try {
+    await ensureLedger(client);
+  } finally {
+    await client.end();
   }
 }

@@ -17,22 +17,11 @@ import {
   migrate,
   migrateLocked,
 } from '../../src/migrate/migrate.js';
-import { useFreshDatabases } from '../support/database.js';
+import { sqlOn as query, useFreshDatabases } from '../support/database.js';
 import { rejection } from '../support/errors.js';
 import { tempDir } from '../support/files.js';
 
 const freshDatabase = useFreshDatabases();
-
-async function query<R extends pg.QueryResultRow = any>(url: string, sql: string): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const result = (await client.query<R>(sql)) as pg.QueryResult<R> | pg.QueryResult<R>[];
-    return Array.isArray(result) ? (result.at(-1)?.rows ?? []) : result.rows;
-  } finally {
-    await client.end();
-  }
-}
 
 async function seeded(): Promise<string> {
   const { url } = await freshDatabase();
