@@ -28,7 +28,7 @@ import {
   ApplyWait,
   doneMeanwhile,
   type FenceContext,
-  lockApplyInTransaction,
+  TRY_APPLY_LOCK_IN_TRANSACTION,
   withSessionApplyLock,
 } from './fence.js';
 import { checkExistingIndex } from './index-build.js';
@@ -134,7 +134,7 @@ export async function executeMigration(
       async () => {
         const retriesSoFar = attempts++;
         for (const step of steps) await runStep(ctx, migration, step, steps.length);
-        await finish(ctx, migration, direction, previous, started, t0, steps.length, retriesSoFar);
+        return finish(ctx, migration, direction, previous, started, t0, steps.length, retriesSoFar);
       },
       { fence: direction },
     );
@@ -174,7 +174,10 @@ function fenceContext(ctx: ExecuteContext, migration: Migration): FenceContext {
   };
 }
 
-/** Writes the tool's history and pgwarden's ledger (inside the caller's transaction). */
+/**
+ * Writes the tool's history and pgwarden's ledger (inside the caller's transaction); returns the
+ * transaction's id when the ledger write told it (up).
+ */
 async function finish(
   ctx: ExecuteContext,
   migration: Migration,
@@ -184,11 +187,11 @@ async function finish(
   t0: number,
   statements: number,
   retries: number,
-): Promise<void> {
+): Promise<string | undefined> {
   const durationMs = Math.round(performance.now() - t0);
   if (direction === 'up') {
     await ctx.format.history.markApplied(ctx.history, migration, { startedAt: started, durationMs });
-    await recordMigration(
+    const id = await recordMigration(
       ctx.client,
       migrationRecord(ctx.format.id, migration, {
         status: 'applied',
@@ -200,20 +203,25 @@ async function finish(
       ctx.actor,
     );
     await clearProgress(ctx.client, ctx.format.id, migration.id);
-  } else {
-    if (!ctx.format.history.markRolledBack) {
-      throw new PgwardenError('USAGE', `${ctx.format.title} has no down migrations`);
-    }
-    await ctx.format.history.markRolledBack(ctx.history, migration, previous);
-    await forgetMigration(ctx.client, ctx.format.id, migration.id);
+    return id;
   }
+  if (!ctx.format.history.markRolledBack) {
+    throw new PgwardenError('USAGE', `${ctx.format.title} has no down migrations`);
+  }
+  await ctx.format.history.markRolledBack(ctx.history, migration, previous);
+  await forgetMigration(ctx.client, ctx.format.id, migration.id);
+  return undefined;
 }
 
-/** Reads the transaction's id (if it wrote anything), collects it, and commits; the lock is checked first. */
-async function commit(ctx: ExecuteContext): Promise<void> {
+/**
+ * Collects the transaction's id and commits; the lock is checked first. `knownId` is the id a
+ * write of the transaction already returned; otherwise it is read (`txid_current_if_assigned()`,
+ * none when the transaction wrote nothing).
+ */
+async function commit(ctx: ExecuteContext, knownId?: string): Promise<void> {
   ctx.assertLockHeld?.();
-  const { rows } = await ctx.client.query('SELECT txid_current_if_assigned()::text AS id');
-  if (rows[0].id) ctx.transactionIds.push(rows[0].id);
+  const id = knownId ?? (await ctx.client.query('SELECT txid_current_if_assigned()::text AS id')).rows[0].id;
+  if (id) ctx.transactionIds.push(id);
   await ctx.client.query('COMMIT');
 }
 
@@ -235,28 +243,29 @@ async function inTransactionWithRetry(
   migration: Migration,
   script: MigrationScript,
   steps: Step[],
-  body: () => Promise<void>,
+  /** Returns the transaction's id when one of its writes told it. */
+  body: () => Promise<string | undefined>,
   options: TransactionOptions = {},
 ): Promise<{ retries: number; skipped?: string }> {
   let skipped: string | undefined;
   const retries = await retryOnLockTimeout(ctx, migration, script, steps.length, options.partial ?? false, {
     async attempt() {
       skipped = undefined;
-      await query(
+      // one round trip: the transaction, its timeouts and (fenced) the apply lock
+      const begun = await query(
         ctx,
-        `BEGIN; SET LOCAL lock_timeout = ${Math.round(ctx.timeouts.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.round(ctx.timeouts.statementTimeoutMs)}`,
+        `BEGIN; SET LOCAL lock_timeout = ${Math.round(ctx.timeouts.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.round(ctx.timeouts.statementTimeoutMs)}${options.fence ? `; ${TRY_APPLY_LOCK_IN_TRANSACTION}` : ''}`,
         undefined,
       );
       if (options.fence) {
-        await lockApplyInTransaction(ctx.client);
+        if (!(begun as pg.QueryResult[]).at(-1)!.rows[0].ok) throw new ApplyLockBusy();
         skipped = await doneMeanwhile(ctx.client, ctx.source, migration, options.fence);
         if (skipped !== undefined) {
           await ctx.client.query('ROLLBACK');
           return;
         }
       }
-      await body();
-      await commit(ctx);
+      await commit(ctx, await body());
     },
     async cleanUp() {
       await ctx.client.query('ROLLBACK').catch(() => undefined);
@@ -268,11 +277,10 @@ async function inTransactionWithRetry(
 }
 
 /** A transaction without retries or timeouts, for history writes that run no migration SQL. */
-async function inOwnTransaction(ctx: ExecuteContext, body: () => Promise<void>): Promise<void> {
+async function inOwnTransaction(ctx: ExecuteContext, body: () => Promise<string | undefined>): Promise<void> {
   await query(ctx, 'BEGIN', undefined);
   try {
-    await body();
-    await commit(ctx);
+    await commit(ctx, await body());
   } catch (error) {
     await ctx.client.query('ROLLBACK').catch(() => undefined);
     throw error;
@@ -375,7 +383,7 @@ async function inSegments(
     // committed before anything runs: the tool's "started" state and pgwarden's partial row
     await inOwnTransaction(ctx, async () => {
       await ctx.format.history.markStarted?.(ctx.history, migration, { startedAt: started });
-      await recordMigration(
+      return recordMigration(
         ctx.client,
         migrationRecord(ctx.format.id, migration, {
           status: 'partial',
@@ -410,10 +418,11 @@ async function inSegments(
             steps,
             async () => {
               const retriesSoFar = retries + attempts++;
+              let id: string | undefined;
               for (const s of segment) {
                 const ms = await runStep(ctx, migration, s, steps.length);
                 if (direction === 'up')
-                  await recordProgress(ctx.client, {
+                  id = await recordProgress(ctx.client, {
                     format: ctx.format.id,
                     id: migration.id,
                     index: s.index,
@@ -421,8 +430,8 @@ async function inSegments(
                     durationMs: ms,
                   });
               }
-              if (last)
-                await finish(ctx, migration, direction, previous, started, t0, steps.length, retriesSoFar);
+              if (!last) return id;
+              return finish(ctx, migration, direction, previous, started, t0, steps.length, retriesSoFar);
             },
             { partial: i > 0, ...(ownTransaction ? { passThrough: refusedInTransaction } : {}) },
           )
@@ -567,12 +576,19 @@ async function runStep(
   return ms;
 }
 
-/** Runs SQL after checking the migration lock and Ctrl-C; errors carry the step they came from. */
-async function query(ctx: ExecuteContext, sql: string, step: Step | undefined): Promise<void> {
+/**
+ * Runs SQL after checking the migration lock and Ctrl-C; errors carry the step they came from.
+ * Several statements in `sql` give one result each.
+ */
+async function query(
+  ctx: ExecuteContext,
+  sql: string,
+  step: Step | undefined,
+): Promise<pg.QueryResult | pg.QueryResult[]> {
   if (ctx.signal?.aborted) throw new PgwardenError('INTERRUPTED', 'interrupted');
   ctx.assertLockHeld?.();
   try {
-    await ctx.client.query(sql);
+    return await ctx.client.query(sql);
   } catch (error) {
     if (error && typeof error === 'object') Object.assign(error, { step });
     throw error;

@@ -15,9 +15,10 @@
 import type pg from 'pg';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { backoffDelay, sleep } from './backoff.js';
+import { readLedger } from './ledger.js';
 import { describeHolders, type LockHolder, lockHolders, PGWARDEN_APPLY_KEY } from './lock.js';
 import type { MigrationSource } from './source.js';
-import { computeStatus, readStatusInputs } from './status.js';
+import { computeStatus, readHistory, type StatusInputs } from './status.js';
 import type { Migration } from './types.js';
 
 /** Thrown inside a migration's transaction when another run holds the apply lock. */
@@ -36,11 +37,8 @@ export interface FenceContext {
   signal?: AbortSignal | undefined;
 }
 
-/** Takes the apply lock for the open transaction, or throws `ApplyLockBusy`. */
-export async function lockApplyInTransaction(client: pg.Client): Promise<void> {
-  const { rows } = await client.query(`SELECT pg_try_advisory_xact_lock(${PGWARDEN_APPLY_KEY}) AS ok`);
-  if (!rows[0].ok) throw new ApplyLockBusy();
-}
+/** The query that tries the apply lock for the open transaction (one column, `ok`). */
+export const TRY_APPLY_LOCK_IN_TRANSACTION = `SELECT pg_try_advisory_xact_lock(${PGWARDEN_APPLY_KEY}) AS ok`;
 
 /**
  * Waiting for the apply lock, one call per busy attempt: the first call and then one every 10 s
@@ -98,6 +96,10 @@ export async function withSessionApplyLock<T>(
  * Under the apply lock: whether `migration` is still to be run in `direction`, from the format's
  * history as it is now. Returns why it must be skipped (another run applied — or rolled back — it
  * meanwhile), or undefined to go ahead; a state that is neither is an error, nothing is run.
+ * The tool's own table answers on its own when it says pending or applied (pgwarden's ledger could
+ * only turn pending into partial, which also goes ahead); otherwise the ledger is read too: its
+ * partial row makes the tool's "started" state that pgwarden itself wrote (golang-migrate's dirty
+ * version, a Prisma row without finished_at) a migration to resume.
  */
 export async function doneMeanwhile(
   client: pg.Client,
@@ -105,8 +107,12 @@ export async function doneMeanwhile(
   migration: Migration,
   direction: 'up' | 'down',
 ): Promise<string | undefined> {
-  const status = computeStatus(await readStatusInputs(client, source));
-  const entry = status.entries.find((e) => e.id === migration.id);
+  const history = await readHistory(client, source);
+  const stateOf = (ledger: StatusInputs['ledger']) =>
+    computeStatus({ source, history, ledger }).entries.find((e) => e.id === migration.id);
+  let entry = stateOf(new Map());
+  if (entry && entry.state !== 'pending' && entry.state !== 'applied')
+    entry = stateOf(await readLedger(client, source.format.id));
   const state = entry?.state ?? 'pending';
   if (direction === 'up') {
     if (state === 'pending' || state === 'partial') return undefined;

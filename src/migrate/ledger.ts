@@ -133,8 +133,13 @@ export function migrationRecord(
   return { format, id, name, path, checksum, ...fields };
 }
 
-export async function recordMigration(client: pg.Client, row: RecordMigration, actor: Actor): Promise<void> {
-  await client.query(
+/** Writes (or updates) the row; returns the id of the transaction that wrote it. */
+export async function recordMigration(
+  client: pg.Client,
+  row: RecordMigration,
+  actor: Actor,
+): Promise<string> {
+  const { rows } = await client.query(
     `INSERT INTO pgwarden.migrations (format, id, name, path, checksum, status, started_at, finished_at,
         duration_ms, statements, lock_retries, os_user, host, git_commit, pgwarden_version)
      VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'applied' THEN clock_timestamp() END, $8, $9, $10,
@@ -144,7 +149,8 @@ export async function recordMigration(client: pg.Client, row: RecordMigration, a
         duration_ms = excluded.duration_ms, statements = excluded.statements,
         lock_retries = pgwarden.migrations.lock_retries + excluded.lock_retries, db_user = current_user,
         os_user = excluded.os_user, host = excluded.host, git_commit = excluded.git_commit,
-        pgwarden_version = excluded.pgwarden_version`,
+        pgwarden_version = excluded.pgwarden_version
+     RETURNING txid_current()::text AS xid`,
     [
       row.format,
       row.id,
@@ -162,6 +168,7 @@ export async function recordMigration(client: pg.Client, row: RecordMigration, a
       VERSION,
     ],
   );
+  return rows[0].xid;
 }
 
 export async function forgetMigration(client: pg.Client, format: string, id: string): Promise<void> {
