@@ -135,7 +135,7 @@ export interface LockWatch {
 
 /**
  * Watches the lock connection: an `error` or `end` on it, a heartbeat query that fails or stays
- * unanswered for three periods, or a heartbeat that no longer finds all `keys` granted to `pid` in
+ * unanswered for three periods (10 s at least), or a heartbeat that no longer finds all `keys` granted to `pid` in
  * `pg_locks` (the server's truth) marks the lock lost. The heartbeat keeps the connection from
  * ever being idle for long, and costs one catalog query every `intervalMs`.
  */
@@ -160,7 +160,8 @@ export function watchLock(options: {
   const beat = async () => {
     if (stopped || lost !== undefined) return;
     if (inFlightSince !== undefined) {
-      if (Date.now() - inFlightSince > 3 * intervalMs)
+      // a slow catalog read on a busy server is not a lost lock: only a long silence is
+      if (Date.now() - inFlightSince > Math.max(3 * intervalMs, 10_000))
         markLost(
           `its connection stopped answering (no reply for ${Math.round((Date.now() - inFlightSince) / 1000)} s)`,
         );
