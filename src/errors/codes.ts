@@ -29,6 +29,10 @@ export const ERROR_CODES = {
   TOOL_MISSING: { class: 'environment', title: 'A required program is missing or too old' },
   DB_CONNECTION_LOST: { class: 'environment', title: 'The connection to the database was lost' },
   LOCK_BUSY: { class: 'environment', title: 'Another deploy holds the migration lock' },
+  LOCK_LOST: {
+    class: 'environment',
+    title: 'The migration lock was lost during the run (its connection was closed); the run stopped',
+  },
   MIGRATION_INVALID: {
     class: 'failure',
     title: 'A migration cannot be run as written (syntax error, psql command, transaction control)',

@@ -2,33 +2,51 @@
  * Applying (or reverting) one migration script with bounded lock waits:
  * - a script whose statements all run in a transaction runs in ONE transaction with
  *   `SET LOCAL lock_timeout` / `statement_timeout`, the history rows written inside it; on lock
- *   timeout (55P03) the whole transaction is rolled back and retried with exponential backoff and
- *   jitter until the retry budget is spent;
+ *   timeout (55P03) or deadlock (40P01) the whole transaction is rolled back and retried with
+ *   exponential backoff and jitter until the retry budget is spent;
  * - a script with statements PostgreSQL refuses in a transaction runs in segments: consecutive
  *   transactional statements in one transaction each, the others alone with no transaction open
- *   anywhere; per-statement progress is recorded so a re-run resumes, and an INVALID index left
- *   by a failed concurrent build is dropped before the build is retried.
+ *   anywhere; per-statement progress is recorded so a re-run resumes. Before a concurrent index
+ *   build, what an interrupted run left is looked at (index-build.ts).
+ *
+ * Fencing (fence.ts): a migration's transaction takes the apply lock and re-reads the history
+ * before running anything; a migration run in segments holds the apply lock at session level from
+ * that check to its last history write. A migration another run applied meanwhile is skipped.
+ * Before every statement, the migration lock is checked (`assertLockHeld`): a lost lock stops the
+ * run with LOCK_LOST before it sends anything more.
+ *
+ * How each transaction is begun, retried and committed (its id collected in `transactionIds`)
+ * is transactions.ts.
  */
 import type pg from 'pg';
-import { locksByRelation } from '../analysis/effects.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { isDisruptive } from '../locks/modes.js';
-import { charIndex, lineMapper } from '../sql/lines.js';
-import { backoffDelay, sleep } from './backoff.js';
+import { indexConflict, note } from './failures.js';
+import { doneMeanwhile, withSessionApplyLock } from './fence.js';
+import { checkExistingIndex } from './index-build.js';
 import {
   type Actor,
   clearProgress,
   forgetMigration,
-  logEvent,
   migrationRecord,
   readProgress,
   recordMigration,
   recordProgress,
 } from './ledger.js';
-import { describeSession, sessionWarnings } from './sessions.js';
+import type { LockHolder } from './lock.js';
+import type { MigrationSource } from './source.js';
 import type { Step } from './steps.js';
-import { connectionLost, isConnectionLost } from './target.js';
+import {
+  fenceContext,
+  inOwnTransaction,
+  inTransactionWithRetry,
+  query,
+  retryOnLockTimeout,
+  runStep,
+} from './transactions.js';
 import type { HistoryContext, Migration, MigrationFormat, MigrationScript } from './types.js';
+
+export { relationsOf } from './steps.js';
 
 export interface Timeouts {
   lockTimeoutMs: number;
@@ -46,17 +64,36 @@ export type ExecuteEvent =
       kind: string;
       durationMs: number;
     }
-  | { type: 'retry'; id: string; attempt: number; delayMs: number; line: number; blockers: string[] }
-  | { type: 'dropped-invalid-index'; id: string; index: string };
+  | {
+      type: 'retry';
+      id: string;
+      /** What ended the attempt: `lock_timeout` (55P03) or a deadlock PostgreSQL broke (40P01). */
+      reason: 'lock-timeout' | 'deadlock';
+      attempt: number;
+      delayMs: number;
+      line: number;
+      blockers: string[];
+    }
+  | { type: 'dropped-invalid-index'; id: string; index: string }
+  /** A concurrent build of an interrupted run had finished: the index is valid and the same. */
+  | { type: 'index-already-built'; id: string; index: string; line: number }
+  /** Another run holds the apply lock (it is applying a migration): this one waits. */
+  | { type: 'apply-wait'; id: string; holders: LockHolder[]; waitedMs: number };
 
 export interface ExecuteContext {
   client: pg.Client;
   history: HistoryContext;
   format: MigrationFormat;
+  /** The migrations folder: the fence reads the history through it. */
+  source: MigrationSource;
   actor: Actor;
   timeouts: Timeouts;
   /** pids of pgwarden's own sessions (the lock connection), never reported as blockers. */
   ownPids: number[];
+  /** Collector of the ids of the transactions the runner commits (see `LockedSession.transactionIds`). */
+  transactionIds: string[];
+  /** Throws LOCK_LOST when the migration lock is lost; called before every statement. */
+  assertLockHeld?: (() => void) | undefined;
   onEvent?: ((event: ExecuteEvent) => void) | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -67,6 +104,8 @@ export interface ExecuteResult {
   mode: 'transaction' | 'statements';
   /** Statements skipped because an earlier run completed them. */
   resumedFrom: number;
+  /** Why nothing was run: another run applied (or rolled back) the migration meanwhile. */
+  skipped?: string;
 }
 
 type Direction = 'up' | 'down';
@@ -81,49 +120,54 @@ export async function executeMigration(
 ): Promise<ExecuteResult> {
   const script = direction === 'up' ? migration.up : migration.down!;
   const transactional = script.transaction !== false && steps.every((s) => s.transactional);
+  const mode = transactional ? 'transaction' : 'statements';
   const started = new Date();
   const t0 = performance.now();
-  let retries = 0;
-  let resumedFrom = 0;
+  let outcome: { retries: number; resumedFrom: number; skipped?: string };
   if (transactional) {
     let attempts = 0;
-    retries = await inTransactionWithRetry(ctx, migration, script, steps, async () => {
-      const retriesSoFar = attempts++;
-      for (const step of steps) await runStep(ctx, migration, step, steps.length);
-      await finish(ctx, migration, direction, previous, started, t0, steps.length, retriesSoFar);
-    });
-  } else {
-    ({ retries, resumedFrom } = await inSegments(
+    const done = await inTransactionWithRetry(
       ctx,
       migration,
       script,
       steps,
-      direction,
-      previous,
-      started,
-      t0,
-    ));
+      async () => {
+        const retriesSoFar = attempts++;
+        for (const step of steps) await runStep(ctx, migration, step, steps.length);
+        return finish(ctx, migration, direction, previous, started, t0, steps.length, retriesSoFar);
+      },
+      { fence: direction },
+    );
+    outcome = { ...done, resumedFrom: 0 };
+  } else {
+    outcome = await withSessionApplyLock(
+      fenceContext(ctx, migration),
+      migration,
+      () => ctx.assertLockHeld?.(),
+      () => inSegments(ctx, migration, script, steps, direction, previous, started, t0),
+    );
   }
   const durationMs = Math.round(performance.now() - t0);
-  await logEvent(
-    ctx.client,
-    {
-      kind: direction === 'up' ? 'migration.applied' : 'migration.rolled-back',
-      format: ctx.format.id,
+  if (outcome.skipped !== undefined) {
+    await note(ctx, {
+      kind: 'migration.skipped',
       migrationId: migration.id,
-      detail: {
-        durationMs,
-        retries,
-        statements: steps.length,
-        mode: transactional ? 'transaction' : 'statements',
-      },
-    },
-    ctx.actor,
-  ).catch(() => undefined);
-  return { durationMs, retries, mode: transactional ? 'transaction' : 'statements', resumedFrom };
+      detail: { direction, reason: outcome.skipped },
+    });
+    return { durationMs, retries: outcome.retries, mode, resumedFrom: 0, skipped: outcome.skipped };
+  }
+  await note(ctx, {
+    kind: direction === 'up' ? 'migration.applied' : 'migration.rolled-back',
+    migrationId: migration.id,
+    detail: { durationMs, retries: outcome.retries, statements: steps.length, mode },
+  });
+  return { durationMs, retries: outcome.retries, mode, resumedFrom: outcome.resumedFrom };
 }
 
-/** Writes the tool's history and pgwarden's ledger (inside the caller's transaction). */
+/**
+ * Writes the tool's history and pgwarden's ledger (inside the caller's transaction); returns the
+ * transaction's id when the ledger write told it (up).
+ */
 async function finish(
   ctx: ExecuteContext,
   migration: Migration,
@@ -133,11 +177,11 @@ async function finish(
   t0: number,
   statements: number,
   retries: number,
-): Promise<void> {
+): Promise<string | undefined> {
   const durationMs = Math.round(performance.now() - t0);
   if (direction === 'up') {
     await ctx.format.history.markApplied(ctx.history, migration, { startedAt: started, durationMs });
-    await recordMigration(
+    const id = await recordMigration(
       ctx.client,
       migrationRecord(ctx.format.id, migration, {
         status: 'applied',
@@ -149,97 +193,17 @@ async function finish(
       ctx.actor,
     );
     await clearProgress(ctx.client, ctx.format.id, migration.id);
-  } else {
-    if (!ctx.format.history.markRolledBack) {
-      throw new PgwardenError('USAGE', `${ctx.format.title} has no down migrations`);
-    }
-    await ctx.format.history.markRolledBack(ctx.history, migration, previous);
-    await forgetMigration(ctx.client, ctx.format.id, migration.id);
+    return id;
   }
-}
-
-/** BEGIN; SET LOCAL timeouts; body; COMMIT — retried as a whole on lock timeout. Returns the retry count. */
-function inTransactionWithRetry(
-  ctx: ExecuteContext,
-  migration: Migration,
-  script: MigrationScript,
-  steps: Step[],
-  body: () => Promise<void>,
-  /** Statements of this migration already committed (by earlier segments or an earlier run). */
-  partial = false,
-): Promise<number> {
-  return retryOnLockTimeout(ctx, migration, script, steps.length, partial, {
-    async attempt() {
-      await query(ctx, 'BEGIN', undefined);
-      await query(ctx, `SET LOCAL lock_timeout = ${Math.round(ctx.timeouts.lockTimeoutMs)}`, undefined);
-      await query(
-        ctx,
-        `SET LOCAL statement_timeout = ${Math.round(ctx.timeouts.statementTimeoutMs)}`,
-        undefined,
-      );
-      await body();
-      await query(ctx, 'COMMIT', undefined);
-    },
-    async cleanUp() {
-      await ctx.client.query('ROLLBACK').catch(() => undefined);
-    },
-    stepOf: (error) => (error as { step?: Step }).step,
-  });
-}
-
-/**
- * Runs `work.attempt` until it succeeds; after a lock timeout (55P03) waits with exponential
- * backoff and jitter and tries again, within the retry budget. Returns the number of retries.
- */
-async function retryOnLockTimeout(
-  ctx: ExecuteContext,
-  migration: Migration,
-  script: MigrationScript,
-  total: number,
-  partialPossible: boolean,
-  work: {
-    attempt(): Promise<void>;
-    cleanUp(): Promise<void>;
-    stepOf(error: unknown): Step | undefined;
-  },
-): Promise<number> {
-  const deadline = Date.now() + ctx.timeouts.retryBudgetMs;
-  for (let attempt = 0; ; attempt++) {
-    const attemptStarted = performance.now();
-    try {
-      await work.attempt();
-      return attempt;
-    } catch (error) {
-      await work.cleanUp();
-      const step = work.stepOf(error);
-      if ((error as { code?: string }).code !== '55P03' || !step) {
-        throw await failure(ctx, migration, script, error, total, partialPossible);
-      }
-      const delay = backoffDelay(attempt, 250, 15_000);
-      if (Date.now() + delay >= deadline) throw await lockTimeoutError(ctx, migration, script, step, attempt);
-      ctx.onEvent?.({
-        type: 'retry',
-        id: migration.id,
-        attempt: attempt + 1,
-        delayMs: delay,
-        line: step.line,
-        blockers: await blockers(ctx, step, attemptStarted),
-      });
-      await logEvent(
-        ctx.client,
-        {
-          kind: 'migration.lock-timeout',
-          format: ctx.format.id,
-          migrationId: migration.id,
-          detail: { attempt: attempt + 1, line: step.line, delayMs: delay },
-        },
-        ctx.actor,
-      ).catch(() => undefined);
-      await sleep(delay, ctx.signal);
-    }
+  if (!ctx.format.history.markRolledBack) {
+    throw new PgwardenError('USAGE', `${ctx.format.title} has no down migrations`);
   }
+  await ctx.format.history.markRolledBack(ctx.history, migration, previous);
+  await forgetMigration(ctx.client, ctx.format.id, migration.id);
+  return undefined;
 }
 
+/** Runs a migration statement by statement; the caller holds the apply lock at session level. */
 async function inSegments(
   ctx: ExecuteContext,
   migration: Migration,
@@ -249,7 +213,9 @@ async function inSegments(
   previous: Migration | undefined,
   started: Date,
   t0: number,
-): Promise<{ retries: number; resumedFrom: number }> {
+): Promise<{ retries: number; resumedFrom: number; skipped?: string }> {
+  const skipped = await doneMeanwhile(ctx.client, ctx.source, migration, direction);
+  if (skipped !== undefined) return { retries: 0, resumedFrom: 0, skipped };
   const progress =
     direction === 'up' ? await readProgress(ctx.client, ctx.format.id, migration.id) : new Map();
   for (const [index, checksum] of progress) {
@@ -268,54 +234,67 @@ async function inSegments(
   while (resumedFrom < steps.length && progress.has(resumedFrom)) resumedFrom++;
   if (direction === 'up' && resumedFrom === 0) {
     // committed before anything runs: the tool's "started" state and pgwarden's partial row
-    await ctx.format.history.markStarted?.(ctx.history, migration, { startedAt: started });
-    await recordMigration(
-      ctx.client,
-      migrationRecord(ctx.format.id, migration, {
-        status: 'partial',
-        startedAt: started,
-        durationMs: undefined,
-        statements: steps.length,
-        lockRetries: 0,
-      }),
-      ctx.actor,
-    );
+    await inOwnTransaction(ctx, async () => {
+      await ctx.format.history.markStarted?.(ctx.history, migration, { startedAt: started });
+      return recordMigration(
+        ctx.client,
+        migrationRecord(ctx.format.id, migration, {
+          status: 'partial',
+          startedAt: started,
+          durationMs: undefined,
+          statements: steps.length,
+          lockRetries: 0,
+        }),
+        ctx.actor,
+      );
+    });
   }
   let retries = 0;
   let finished = false;
   let i = resumedFrom;
   while (i < steps.length) {
     const step = steps[i]!;
-    if (step.transactional && script.transaction !== false) {
-      let end = i;
-      while (end < steps.length && steps[end]!.transactional) end++;
+    // a statement of a script without transactions runs in one of its own when PostgreSQL allows
+    const ownTransaction = !step.transactional && script.transaction === false && step.acceptsTransaction;
+    if (step.transactional || ownTransaction) {
+      let end = i + 1;
+      while (step.transactional && end < steps.length && steps[end]!.transactional) end++;
       const segment = steps.slice(i, end);
       const last = end === steps.length;
       let attempts = 0;
-      retries += await inTransactionWithRetry(
-        ctx,
-        migration,
-        script,
-        steps,
-        async () => {
-          const retriesSoFar = retries + attempts++;
-          for (const s of segment) {
-            const ms = await runStep(ctx, migration, s, steps.length);
-            if (direction === 'up')
-              await recordProgress(ctx.client, {
-                format: ctx.format.id,
-                id: migration.id,
-                index: s.index,
-                checksum: s.checksum,
-                durationMs: ms,
-              });
-          }
-          if (last)
-            await finish(ctx, migration, direction, previous, started, t0, steps.length, retriesSoFar);
-        },
-        i > 0,
-      );
-      finished = last;
+      try {
+        retries += (
+          await inTransactionWithRetry(
+            ctx,
+            migration,
+            script,
+            steps,
+            async () => {
+              const retriesSoFar = retries + attempts++;
+              let id: string | undefined;
+              for (const s of segment) {
+                const ms = await runStep(ctx, migration, s, steps.length);
+                if (direction === 'up')
+                  id = await recordProgress(ctx.client, {
+                    format: ctx.format.id,
+                    id: migration.id,
+                    index: s.index,
+                    checksum: s.checksum,
+                    durationMs: ms,
+                  });
+              }
+              if (!last) return id;
+              return finish(ctx, migration, direction, previous, started, t0, steps.length, retriesSoFar);
+            },
+            { partial: i > 0, ...(ownTransaction ? { passThrough: refusedInTransaction } : {}) },
+          )
+        ).retries;
+        finished = last;
+      } catch (error) {
+        if (!refusedInTransaction(error)) throw error;
+        // the lock table thought PostgreSQL accepts it in a transaction block; it does not
+        retries += await aloneWithRetry(ctx, migration, script, step, steps.length, direction, i > 0);
+      }
       i = end;
     } else {
       retries += await aloneWithRetry(ctx, migration, script, step, steps.length, direction, i > 0);
@@ -331,10 +310,15 @@ async function inSegments(
       script,
       steps,
       () => finish(ctx, migration, direction, previous, started, t0, steps.length, retries),
-      steps.length > 0,
+      { partial: steps.length > 0 },
     );
   }
   return { retries, resumedFrom };
+}
+
+/** SQLSTATE 25001: the statement cannot run inside a transaction block. */
+function refusedInTransaction(error: unknown): boolean {
+  return (error as { code?: string })?.code === '25001';
 }
 
 /** A statement PostgreSQL refuses in a transaction block: sent alone, no transaction open. */
@@ -351,9 +335,28 @@ function aloneWithRetry(
   // CONCURRENTLY waits for old snapshots by design), so only disruptive ones get the lock timeout
   const disruptive =
     step.effects.length === 0 || step.effects.some((e) => e.facts.locks.some((l) => isDisruptive(l.modes)));
+  const record = async (durationMs: number) => {
+    if (direction !== 'up') return;
+    const id = await recordProgress(ctx.client, {
+      format: ctx.format.id,
+      id: migration.id,
+      index: step.index,
+      checksum: step.checksum,
+      durationMs,
+    });
+    ctx.transactionIds.push(id);
+  };
+  const resetTimeouts = async () => {
+    await ctx.client.query('RESET lock_timeout').catch(() => undefined);
+    await ctx.client.query('RESET statement_timeout').catch(() => undefined);
+  };
   return retryOnLockTimeout(ctx, migration, script, total, partial, {
     async attempt() {
-      await dropInvalidIndex(ctx, migration, step);
+      ctx.assertLockHeld?.();
+      if (await alreadyBuilt(ctx, migration, script, step)) {
+        await record(0);
+        return;
+      }
       await query(
         ctx,
         `SET lock_timeout = ${disruptive ? Math.round(ctx.timeouts.lockTimeoutMs) : 0}`,
@@ -361,218 +364,46 @@ function aloneWithRetry(
       );
       await query(ctx, `SET statement_timeout = ${Math.round(ctx.timeouts.statementTimeoutMs)}`, undefined);
       const ms = await runStep(ctx, migration, step, total);
-      await query(ctx, 'RESET lock_timeout', undefined);
-      await query(ctx, 'RESET statement_timeout', undefined);
-      if (direction === 'up') {
-        await recordProgress(ctx.client, {
-          format: ctx.format.id,
-          id: migration.id,
-          index: step.index,
-          checksum: step.checksum,
-          durationMs: ms,
-        });
-      }
+      // recorded even if the lock was lost meanwhile: the statement ran, the record says so
+      await record(ms);
+      await resetTimeouts();
     },
-    async cleanUp() {
-      await ctx.client.query('RESET lock_timeout').catch(() => undefined);
-      await ctx.client.query('RESET statement_timeout').catch(() => undefined);
-    },
+    cleanUp: resetTimeouts,
     stepOf: () => step,
   });
 }
 
-/** A failed CREATE INDEX CONCURRENTLY leaves an INVALID index; a retry (even with IF NOT EXISTS) must not keep it. */
-async function dropInvalidIndex(ctx: ExecuteContext, migration: Migration, step: Step): Promise<void> {
-  if (step.kind !== 'IndexStmt') return;
-  const name = indexName(step);
-  if (!name) return;
-  const { rows } = await ctx.client.query(
-    `SELECT format('%I.%I', n.nspname, c.relname) AS name
-       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relname = $1 AND NOT i.indisvalid
-        AND CASE WHEN $2::text IS NULL THEN pg_table_is_visible(c.oid) ELSE n.nspname = $2 END`,
-    [name.name, name.schema ?? null],
-  );
-  for (const row of rows) {
-    await ctx.client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${row.name}`);
-    ctx.onEvent?.({ type: 'dropped-invalid-index', id: migration.id, index: row.name });
-    await logEvent(
-      ctx.client,
-      {
-        kind: 'migration.dropped-invalid-index',
-        format: ctx.format.id,
-        migrationId: migration.id,
-        detail: { index: row.name },
-      },
-      ctx.actor,
-    ).catch(() => undefined);
-  }
-}
-
-function indexName(step: Step): { schema: string | undefined; name: string } | undefined {
-  const node = step.node;
-  if (!node?.idxname) return undefined;
-  return { schema: node.relation?.schemaname, name: node.idxname };
-}
-
-async function runStep(
-  ctx: ExecuteContext,
-  migration: Migration,
-  step: Step,
-  total: number,
-): Promise<number> {
-  const t = performance.now();
-  await query(ctx, step.sql, step);
-  const ms = performance.now() - t;
-  ctx.onEvent?.({
-    type: 'statement',
-    id: migration.id,
-    index: step.index,
-    total,
-    line: step.line,
-    kind: step.kind,
-    durationMs: Math.round(ms),
-  });
-  return ms;
-}
-
-/** Runs SQL; errors carry the step they came from. */
-async function query(ctx: ExecuteContext, sql: string, step: Step | undefined): Promise<void> {
-  if (ctx.signal?.aborted) throw new PgwardenError('INTERRUPTED', 'interrupted');
-  try {
-    await ctx.client.query(sql);
-  } catch (error) {
-    if (error && typeof error === 'object') Object.assign(error, { step });
-    throw error;
-  }
-}
-
 /**
- * Sessions holding locks on the step's relations. Those whose transaction began before the
- * attempt are what it waited for; app queries that were merely queued behind it come later and
- * are left out (unless nothing else is found).
+ * For a CREATE INDEX run alone: drops an INVALID index an interrupted build left, and tells
+ * whether a VALID index with the statement's definition is already there (the statement's own
+ * work, finished before its progress was recorded). A valid index with another definition stops
+ * the run.
  */
-async function blockers(ctx: ExecuteContext, step: Step, attemptStarted?: number): Promise<string[]> {
-  const relations = relationsOf([step]);
-  try {
-    const sessions = (
-      await sessionWarnings(ctx.client, relations, {
-        excludePids: ctx.ownPids,
-        longTransactionSeconds: 3600 * 24 * 365,
-      })
-    ).filter((s) => s.reason !== 'long-transaction');
-    // ages by the server's clock against the attempt's age by ours: no clock skew involved
-    const attemptAge = attemptStarted === undefined ? undefined : performance.now() - attemptStarted;
-    const before =
-      attemptAge === undefined
-        ? []
-        : sessions.filter((s) => s.transactionAgeMs !== null && s.transactionAgeMs > attemptAge);
-    return (before.length ? before : sessions).map(describeSession);
-  } catch {
-    return [];
-  }
-}
-
-async function lockTimeoutError(
+async function alreadyBuilt(
   ctx: ExecuteContext,
   migration: Migration,
   script: MigrationScript,
   step: Step,
-  attempts: number,
-): Promise<PgwardenError> {
-  const who = await blockers(ctx, step);
-  await logEvent(
-    ctx.client,
-    {
-      kind: 'migration.failed',
-      format: ctx.format.id,
+): Promise<boolean> {
+  if (step.kind !== 'IndexStmt') return false;
+  const check = await checkExistingIndex(ctx.client, step);
+  if (check.action === 'conflict') throw indexConflict(migration, script, step, check.index);
+  if (check.action === 'done') {
+    ctx.onEvent?.({ type: 'index-already-built', id: migration.id, index: check.index, line: step.line });
+    await note(ctx, {
+      kind: 'migration.index-already-built',
       migrationId: migration.id,
-      detail: { reason: 'lock-timeout', line: step.line, attempts: attempts + 1 },
-    },
-    ctx.actor,
-  ).catch(() => undefined);
-  return new PgwardenError(
-    'LOCK_TIMEOUT',
-    `${script.path}:${step.line}: ${migration.id} could not get its locks in ${attempts + 1} attempts (lock_timeout ${ctx.timeouts.lockTimeoutMs} ms, retry budget ${Math.round(ctx.timeouts.retryBudgetMs / 1000)} s); it was rolled back${who.length ? `. Sessions in the way:\n  ${who.join('\n  ')}` : ''}`,
-    {
-      hint: 'Find what holds the tables (long queries, idle transactions, a running pg_dump) and run again, or raise migrate.retryBudget.',
-      details: { migration: migration.id, line: step.line, blockers: who },
-    },
-  );
-}
-
-/** Turns a server or connection error into a pgwarden error naming file, line, statement and message. */
-async function failure(
-  ctx: ExecuteContext,
-  migration: Migration,
-  script: MigrationScript,
-  error: unknown,
-  total: number,
-  partialPossible = false,
-): Promise<Error> {
-  if (error instanceof PgwardenError) return error;
-  const step = (error as { step?: Step }).step;
-  if (ctx.signal?.aborted) {
-    return new PgwardenError(
-      'INTERRUPTED',
-      `interrupted while running ${script.path}${step ? ` (statement at line ${step.line})` : ''}: ${
-        partialPossible
-          ? 'the statements before it are applied and recorded; the next run resumes'
-          : 'the migration was rolled back, nothing of it is applied'
-      }`,
-    );
+      detail: { index: check.index, line: step.line, statement: step.index + 1 },
+    });
+    return true;
   }
-  if (isConnectionLost(error)) {
-    return connectionLost(
-      error,
-      `while running ${migration.path}${step ? ` (statement at line ${step.line})` : ''}`,
-    );
-  }
-  const e = error as { message?: string; code?: string; position?: string; detail?: string; hint?: string };
-  if (!step) return error instanceof Error ? error : new Error(String(error));
-  // the server counts the error position in characters of the statement it was sent
-  const line = e.position
-    ? lineMapper(script)(step.fileOffset - script.offset + charIndex(step.sql, Number(e.position) - 1))
-    : step.line;
-  const sql = step.sql.length > 300 ? `${step.sql.slice(0, 300)}…` : step.sql;
-  await logEvent(
-    ctx.client,
-    {
-      kind: 'migration.failed',
-      format: ctx.format.id,
+  for (const index of check.dropped) {
+    ctx.onEvent?.({ type: 'dropped-invalid-index', id: migration.id, index });
+    await note(ctx, {
+      kind: 'migration.dropped-invalid-index',
       migrationId: migration.id,
-      detail: { line, code: e.code, message: e.message, statement: step.index + 1 },
-    },
-    ctx.actor,
-  ).catch(() => undefined);
-  const rolledBack = partialPossible
-    ? `statements before it are applied and recorded; the next run resumes at this statement`
-    : 'the migration was rolled back, nothing of it is applied';
-  return new PgwardenError(
-    'MIGRATION_FAILED',
-    `${script.path}:${line}: ${migration.id} failed at statement ${step.index + 1} of ${total}: ${e.message}${e.detail ? `\n  detail: ${e.detail}` : ''}\n  statement: ${sql}\n  ${rolledBack}`,
-    {
-      ...(e.hint
-        ? { hint: e.hint }
-        : e.code === '42P07' || e.code === '42710'
-          ? {
-              hint: `If the database had this schema before its migration history, record the migration without running it: pgwarden resolve ${migration.id} --applied`,
-            }
-          : {}),
-      details: {
-        migration: migration.id,
-        path: script.path,
-        line,
-        statement: sql,
-        sqlstate: e.code,
-        serverMessage: e.message,
-      },
-      cause: error,
-    },
-  );
-}
-
-/** The relations (schema.name) the steps lock, from the lock table's facts. */
-export function relationsOf(steps: readonly Step[]): string[] {
-  return locksByRelation(steps.flatMap((step) => step.effects)).map((lock) => lock.relation);
+      detail: { index },
+    });
+  }
+  return false;
 }

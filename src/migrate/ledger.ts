@@ -133,8 +133,13 @@ export function migrationRecord(
   return { format, id, name, path, checksum, ...fields };
 }
 
-export async function recordMigration(client: pg.Client, row: RecordMigration, actor: Actor): Promise<void> {
-  await client.query(
+/** Writes (or updates) the row; returns the id of the transaction that wrote it. */
+export async function recordMigration(
+  client: pg.Client,
+  row: RecordMigration,
+  actor: Actor,
+): Promise<string> {
+  const { rows } = await client.query(
     `INSERT INTO pgwarden.migrations (format, id, name, path, checksum, status, started_at, finished_at,
         duration_ms, statements, lock_retries, os_user, host, git_commit, pgwarden_version)
      VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'applied' THEN clock_timestamp() END, $8, $9, $10,
@@ -144,7 +149,8 @@ export async function recordMigration(client: pg.Client, row: RecordMigration, a
         duration_ms = excluded.duration_ms, statements = excluded.statements,
         lock_retries = pgwarden.migrations.lock_retries + excluded.lock_retries, db_user = current_user,
         os_user = excluded.os_user, host = excluded.host, git_commit = excluded.git_commit,
-        pgwarden_version = excluded.pgwarden_version`,
+        pgwarden_version = excluded.pgwarden_version
+     RETURNING txid_current()::text AS xid`,
     [
       row.format,
       row.id,
@@ -162,6 +168,7 @@ export async function recordMigration(client: pg.Client, row: RecordMigration, a
       VERSION,
     ],
   );
+  return rows[0].xid;
 }
 
 export async function forgetMigration(client: pg.Client, format: string, id: string): Promise<void> {
@@ -183,31 +190,39 @@ export async function readProgress(
   return new Map(rows.map((r) => [r.statement_index as number, r.statement_checksum as string]));
 }
 
+/**
+ * Records that a statement of a partial migration completed. Returns the id of the transaction
+ * that wrote the row (the caller's, or the statement's own implicit one).
+ */
 export async function recordProgress(
   client: pg.Client,
   entry: { format: string; id: string; index: number; checksum: string; durationMs: number },
-): Promise<void> {
-  await client.query(
+): Promise<string> {
+  const { rows } = await client.query(
     `INSERT INTO pgwarden.statement_progress (format, id, statement_index, statement_checksum, duration_ms)
      VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (format, id, statement_index) DO UPDATE SET statement_checksum = excluded.statement_checksum,
-        finished_at = clock_timestamp(), duration_ms = excluded.duration_ms`,
+        finished_at = clock_timestamp(), duration_ms = excluded.duration_ms
+     RETURNING txid_current()::text AS xid`,
     [entry.format, entry.id, entry.index, entry.checksum, Math.round(entry.durationMs)],
   );
+  return rows[0].xid;
 }
 
 export async function clearProgress(client: pg.Client, format: string, id: string): Promise<void> {
   await client.query(`DELETE FROM pgwarden.statement_progress WHERE format = $1 AND id = $2`, [format, id]);
 }
 
+/** Appends an event; returns the id of the transaction that wrote it. */
 export async function logEvent(
   client: pg.Client,
   event: { kind: string; format?: string; migrationId?: string; detail?: Record<string, unknown> },
   actor: Actor,
-): Promise<void> {
-  await client.query(
+): Promise<string> {
+  const { rows } = await client.query(
     `INSERT INTO pgwarden.events (kind, format, migration_id, detail, os_user, host, git_commit)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     RETURNING txid_current()::text AS xid`,
     [
       event.kind,
       event.format ?? null,
@@ -218,4 +233,5 @@ export async function logEvent(
       actor.gitCommit ?? null,
     ],
   );
+  return rows[0].xid;
 }

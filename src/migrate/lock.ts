@@ -5,6 +5,12 @@
  * `CREATE INDEX CONCURRENTLY` waits for every such snapshot: the classic runner deadlock.
  * In compatibility mode the native tool's key is taken too, so the tool itself, started at the
  * same moment, waits for pgwarden (and pgwarden for it).
+ *
+ * The lock lives as long as its connection, so the connection is kept alive and watched: no idle
+ * timeouts on it (`prepareLockSession`), and `watchLock` marks the lock lost on an error or end of
+ * the connection, or when a heartbeat no longer finds the keys held in `pg_locks`. The runner then
+ * stops before its next statement (LOCK_LOST). Correctness does not depend on noticing in time:
+ * every migration is also fenced by the apply lock (`PGWARDEN_APPLY_KEY`, see fence.ts).
  */
 import type pg from 'pg';
 import { PgwardenError } from '../errors/pgwarden-error.js';
@@ -12,6 +18,17 @@ import { backoffDelay, sleep } from './backoff.js';
 
 /** pgwarden's key: the bytes of "pgwarden" would overflow; "pgward" as a 48-bit number. */
 export const PGWARDEN_LOCK_KEY = 0x706777617264n;
+
+/**
+ * The apply key ("pgwapp"): taken by the work connection around each migration (transaction-level
+ * for a migration that runs in one transaction, session-level around a migration run statement by
+ * statement), never by the lock connection, so two runs can never apply the same migration at once
+ * even when one of them has lost the migration lock.
+ */
+export const PGWARDEN_APPLY_KEY = 0x706777617070n;
+
+/** How often the heartbeat checks, from `pg_locks`, that the lock session still holds its keys. */
+export const HEARTBEAT_MS = 1_500;
 
 export interface LockHolder {
   pid: number;
@@ -96,6 +113,112 @@ async function verifySession(client: pg.Client, keys: bigint[]): Promise<void> {
   }
 }
 
+/**
+ * Settings of a connection that must outlive the whole run (the lock connection, and the work
+ * connection, which idles while deploy takes its backup): no idle-session or idle-in-transaction
+ * timeout may end it. `idle_session_timeout` exists from PostgreSQL 14.
+ */
+export async function prepareLongSession(client: pg.Client, pgMajor: number): Promise<void> {
+  await client.query('SET idle_in_transaction_session_timeout = 0');
+  if (pgMajor >= 14) await client.query('SET idle_session_timeout = 0');
+}
+
+/** What the runner knows about its migration lock while it works. */
+export interface LockWatch {
+  /** Why the lock is lost (the connection closed, the keys are gone), or undefined while it is held. */
+  readonly lost: string | undefined;
+  /** Throws LOCK_LOST when the lock is lost; the runner calls it before every statement. */
+  assertHeld(): void;
+  /** Stops watching (before the lock is released on purpose). */
+  stop(): void;
+}
+
+/**
+ * Watches the lock connection: an `error` or `end` on it, a heartbeat query that fails or stays
+ * unanswered for three periods (10 s at least), or a heartbeat that no longer finds all `keys` granted to `pid` in
+ * `pg_locks` (the server's truth) marks the lock lost. The heartbeat keeps the connection from
+ * ever being idle for long, and costs one catalog query every `intervalMs`.
+ */
+export function watchLock(options: {
+  client: pg.Client;
+  pid: number;
+  keys: bigint[];
+  intervalMs?: number;
+}): LockWatch {
+  const { client, pid, keys } = options;
+  const intervalMs = options.intervalMs ?? HEARTBEAT_MS;
+  let lost: string | undefined;
+  let stopped = false;
+  let inFlightSince: number | undefined;
+  const markLost = (reason: string) => {
+    if (!stopped && lost === undefined) lost = reason;
+  };
+  const onError = (error: Error) => markLost(`its connection failed: ${error.message}`);
+  const onEnd = () => markLost('the server closed its connection');
+  client.on('error', onError);
+  client.on('end', onEnd);
+  const beat = async () => {
+    if (stopped || lost !== undefined) return;
+    if (inFlightSince !== undefined) {
+      // a slow catalog read on a busy server is not a lost lock: only a long silence is
+      if (Date.now() - inFlightSince > Math.max(3 * intervalMs, 10_000))
+        markLost(
+          `its connection stopped answering (no reply for ${Math.round((Date.now() - inFlightSince) / 1000)} s)`,
+        );
+      return;
+    }
+    inFlightSince = Date.now();
+    try {
+      const { rows } = await client.query(
+        `SELECT count(*)::int AS n FROM pg_locks
+          WHERE locktype = 'advisory' AND granted AND pid = $1 AND objsubid = 1
+            AND ((classid::bigint << 32) | objid::bigint) = ANY($2::bigint[])`,
+        [pid, keys.map(String)],
+      );
+      if (rows[0].n < keys.length)
+        markLost(`the server no longer shows it held by the lock session (pid ${pid}) in pg_locks`);
+    } catch (error) {
+      markLost(`its connection failed: ${(error as Error).message}`);
+    } finally {
+      inFlightSince = undefined;
+    }
+  };
+  const timer = setInterval(() => void beat(), intervalMs);
+  timer.unref();
+  return {
+    get lost() {
+      return lost;
+    },
+    assertHeld() {
+      if (lost !== undefined) throw lockLostError(lost);
+    },
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+      client.off('error', onError);
+      client.off('end', onEnd);
+    },
+  };
+}
+
+/**
+ * LOCK_LOST: `reason` says how the lock was lost; the runner adds, in `report`, which migrations
+ * it applied and which it did not.
+ */
+export function lockLostError(
+  reason: string,
+  report: { text: string; details: Record<string, unknown> } = { text: '', details: {} },
+): PgwardenError {
+  return new PgwardenError(
+    'LOCK_LOST',
+    `the migration lock was lost (${reason}); pgwarden stopped before its next statement${report.text}`,
+    {
+      hint: 'Another run may hold the lock now: check `pgwarden status`, then run again. Find what ends idle sessions (idle_session_timeout, a session reaper, pg_terminate_backend) and exempt pgwarden.',
+      details: { reason, ...report.details },
+    },
+  );
+}
+
 export async function lockHolders(client: pg.Client, key: bigint): Promise<LockHolder[]> {
   const { rows } = await client.query(
     `SELECT a.pid, a.application_name, a.client_addr::text AS client_addr, a.backend_start, a.state
@@ -113,7 +236,7 @@ export async function lockHolders(client: pg.Client, key: bigint): Promise<LockH
   }));
 }
 
-function describeHolders(holders: LockHolder[]): string {
+export function describeHolders(holders: LockHolder[]): string {
   if (holders.length === 0) return '';
   return `: ${holders
     .map(

@@ -3,6 +3,11 @@
  * lock, checks that the folder and the history agree (no edited, missing or failed migrations, no
  * uncommitted files), reports sessions in the way, then applies the pending migrations one by one
  * with bounded lock waits. Everything `pgwarden migrate` prints comes from the events it emits.
+ *
+ * The migration lock is watched for the whole run (lock.ts): when it is lost the run stops before
+ * its next statement with LOCK_LOST, saying which migrations this run applied and which it did
+ * not. Each migration is fenced by the apply lock besides (fence.ts), so a migration is never
+ * applied twice even when a lost lock is noticed late.
  */
 import { loadLiveFacts } from '../analysis/live-catalog.js';
 import { connect } from '../db/connect.js';
@@ -11,13 +16,22 @@ import { loadParser } from '../sql/parser.js';
 import { type ExecuteContext, type ExecuteEvent, executeMigration, relationsOf } from './execute.js';
 import { gitState } from './git.js';
 import { type Actor, currentActor, ensureLedger, logEvent } from './ledger.js';
-import { acquireLocks, type LockHolder, PGWARDEN_LOCK_KEY } from './lock.js';
+import {
+  acquireLocks,
+  type LockHolder,
+  type LockWatch,
+  lockLostError,
+  PGWARDEN_LOCK_KEY,
+  prepareLongSession,
+  watchLock,
+} from './lock.js';
 import { type SessionWarning, sessionWarnings } from './sessions.js';
 import { findMigration } from './source.js';
 import { computeStatus, type MigrationStatus, readStatusInputs } from './status.js';
-import { type ScriptSteps, scriptSteps } from './steps.js';
+import { type ScriptSteps, type Step, scriptSteps } from './steps.js';
 import { openTarget, type Target, type TargetOptions } from './target.js';
 import { DEFAULT_TIMEOUTS } from './timeouts.js';
+import type { Migration, MigrationScript } from './types.js';
 
 export { DEFAULT_TIMEOUTS };
 
@@ -32,7 +46,9 @@ export type MigrateEvent =
       statements: number;
       mode: 'transaction' | 'statements';
     }
-  | { type: 'migration-done'; id: string; durationMs: number; retries: number; resumedFrom: number };
+  | { type: 'migration-done'; id: string; durationMs: number; retries: number; resumedFrom: number }
+  /** Not run: another run applied (or, for rollback, rolled back) it meanwhile. */
+  | { type: 'migration-skipped'; id: string; reason: string };
 
 export interface MigrateOptions extends TargetOptions {
   /** Stop after this migration (id, file or directory name). */
@@ -61,10 +77,17 @@ export interface MigrateResult {
   format: string;
   dir: string;
   applied: AppliedMigration[];
+  /** Migrations found applied by another run when their turn came (not run). */
+  skipped: Array<{ id: string; reason: string }>;
   /** Pending migrations left (after --target). */
   remaining: string[];
   sessions: SessionWarning[];
   gitCommit: string | undefined;
+  /**
+   * Ids of the transactions this call committed on the work connection (see
+   * `LockedSession.transactionIds`, which also holds them when the call fails).
+   */
+  transactionIds: string[];
 }
 
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
@@ -79,6 +102,22 @@ export interface LockedSession {
   gitCommit: string | undefined;
   /** The lock connection's backend pid (pgwarden's own; never a blocker). */
   lockPid: number;
+  /** The migration lock's watch: `lost` says why it is gone, `assertHeld()` throws LOCK_LOST. */
+  lock: LockWatch;
+  /**
+   * The runner's own transaction ids, filled as its transactions commit, so the list is complete
+   * even when the run then fails. Each is `txid_current_if_assigned()` as text (64-bit,
+   * epoch-extended: compare with `txid_snapshot_*`/`pg_snapshot_*` values and `xmin` through
+   * `txid_current()`-style ids), read just before COMMIT, for every transaction the runner commits
+   * on its work connection that wrote anything: each migration's transaction (or its segments),
+   * each statement of a script without transactions that PostgreSQL accepts in one (run as
+   * `BEGIN; <stmt>; COMMIT`), the history and ledger writes, the progress row after a statement
+   * run alone, pgwarden.events rows, and the creation of the history and ledger tables. An id whose
+   * COMMIT then failed is listed too (that transaction wrote nothing visible, or its outcome is
+   * unknown because the connection was lost during COMMIT). Statements PostgreSQL refuses in a
+   * transaction (CREATE INDEX CONCURRENTLY, VACUUM…) write no user rows and have no id here.
+   */
+  transactionIds: string[];
 }
 
 /**
@@ -101,6 +140,9 @@ export async function locked<T>(
     throw error;
   });
   try {
+    // neither connection may be ended as idle: the lock lives on one, the work waits on the other
+    await prepareLongSession(lockClient, target.pgMajor);
+    await prepareLongSession(target.client, target.pgMajor);
     const { source } = target;
     const files = source.migrations.flatMap((m) => [m.up.path, ...(m.down ? [m.down.path] : [])]);
     const git = await gitState(source.dir, [...new Set(files)]);
@@ -126,8 +168,9 @@ export async function locked<T>(
       onWait: (holders, waitedMs) => options.onEvent?.({ type: 'lock-wait', holders, waitedMs }),
       signal: options.signal,
     });
+    const lockPid = (await lockClient.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+    const lock = watchLock({ client: lockClient, pid: lockPid, keys });
     try {
-      const lockPid = (await lockClient.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
       // Ctrl-C cancels the running statement at once (from the idle lock connection); the
       // migration's transaction is then rolled back and the command ends as interrupted
       const workPid = (await target.client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
@@ -141,11 +184,14 @@ export async function locked<T>(
           actor: currentActor(git.commit),
           gitCommit: git.commit,
           lockPid,
+          lock,
+          transactionIds: [],
         });
       } finally {
         options.signal?.removeEventListener('abort', cancel);
       }
     } finally {
+      lock.stop();
       await held.release().catch(() => undefined);
     }
   } finally {
@@ -160,22 +206,34 @@ export function executeContext(session: LockedSession, options: MigrateOptions):
     client: session.target.client,
     history: session.target.history,
     format: session.target.source.format,
+    source: session.target.source,
     actor: session.actor,
     timeouts: session.timeouts,
     ownPids: [session.lockPid],
+    transactionIds: session.transactionIds,
+    assertLockHeld: () => session.lock.assertHeld(),
     onEvent: options.onEvent,
     signal: options.signal,
   };
 }
 
-/** Prepares the connection for running migrations: ledger and history tables, connection checks. */
+/**
+ * Prepares the connection for running migrations: ledger and history tables (created in one
+ * transaction whose id is collected), connection checks.
+ */
 export async function prepareRun(session: LockedSession): Promise<void> {
   const { client, source, history, pgMajor } = session.target;
+  session.lock.assertHeld();
   await client.query(`SET lock_timeout = ${session.timeouts.lockTimeoutMs}`);
   try {
+    await client.query('BEGIN');
     await ensureLedger(client);
     await source.format.history.ensure(history);
+    const { rows } = await client.query('SELECT txid_current_if_assigned()::text AS id');
+    if (rows[0].id) session.transactionIds.push(rows[0].id);
+    await client.query('COMMIT');
   } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
     if (error instanceof PgwardenError) throw error;
     const e = error as { message?: string; code?: string };
     throw new PgwardenError(
@@ -200,6 +258,9 @@ export async function prepareRun(session: LockedSession): Promise<void> {
 export async function migrateLocked(session: LockedSession, options: MigrateOptions): Promise<MigrateResult> {
   const { target, actor, gitCommit, lockPid } = session;
   const { client, source } = target;
+  const firstTransaction = session.transactionIds.length;
+  // nothing starts without the lock (deploy may have spent minutes on its backup meanwhile)
+  session.lock.assertHeld();
   // read the history only now: another deploy may have just finished
   const status = computeStatus(await readStatusInputs(client, source));
   assertConsistent(status, options.allowOutOfOrder === true);
@@ -223,9 +284,11 @@ export async function migrateLocked(session: LockedSession, options: MigrateOpti
     format: source.format.id,
     dir: source.dir,
     applied: [],
+    skipped: [],
     remaining,
     sessions: [],
     gitCommit,
+    transactionIds: [],
   };
   if (todo.length === 0) return result;
 
@@ -240,33 +303,96 @@ export async function migrateLocked(session: LockedSession, options: MigrateOpti
   result.sessions = sessions;
   if (sessions.length) options.onEvent?.({ type: 'sessions', sessions });
 
-  await prepareRun(session);
-
-  for (const m of todo) {
-    const plan = planned.get(m.id)!;
-    options.onEvent?.({
-      type: 'migration-start',
-      id: m.id,
-      path: m.path,
-      statements: plan.steps.length,
-      mode: plan.transactional && m.up.transaction !== false ? 'transaction' : 'statements',
-    });
-    const done = await executeMigration(executeContext(session, options), m, plan.steps, 'up', undefined);
-    options.onEvent?.({
-      type: 'migration-done',
-      id: m.id,
-      durationMs: done.durationMs,
-      retries: done.retries,
-      resumedFrom: done.resumedFrom,
-    });
-    result.applied.push({ id: m.id, name: m.name, path: m.path, statements: plan.steps.length, ...done });
+  let current: { id: string; mode: 'transaction' | 'statements' } | undefined;
+  try {
+    await prepareRun(session);
+    for (const m of todo) {
+      const steps = planned.get(m.id)!.steps;
+      session.lock.assertHeld();
+      current = { id: m.id, mode: modeOf(m.up, steps) };
+      const done = await runOne(session, options, m, steps, 'up', undefined);
+      current = undefined;
+      if ('skipped' in done) result.skipped.push({ id: done.id, reason: done.reason });
+      else result.applied.push(done);
+    }
+  } catch (error) {
+    if ((error as PgwardenError)?.code !== 'LOCK_LOST' || !session.lock.lost) throw error;
+    const done = new Set([...result.applied, ...result.skipped].map((a) => a.id));
+    throw lockLostError(
+      session.lock.lost,
+      lockLostReport(
+        result,
+        current,
+        todo.filter((m) => !done.has(m.id)),
+      ),
+    );
   }
-  await logEvent(
+  const xid = await logEvent(
     client,
-    { kind: 'migrate.done', format: source.format.id, detail: { applied: result.applied.map((a) => a.id) } },
+    {
+      kind: 'migrate.done',
+      format: source.format.id,
+      detail: { applied: result.applied.map((a) => a.id), skipped: result.skipped.map((a) => a.id) },
+    },
     actor,
   ).catch(() => undefined);
+  if (xid) session.transactionIds.push(xid);
+  result.transactionIds = session.transactionIds.slice(firstTransaction);
   return result;
+}
+
+/** How a script runs: in one transaction, or statement by statement (as `executeMigration` decides). */
+export function modeOf(script: MigrationScript, steps: readonly Step[]): 'transaction' | 'statements' {
+  return script.transaction !== false && steps.every((s) => s.transactional) ? 'transaction' : 'statements';
+}
+
+/**
+ * Runs one migration's up or down script with its events: `migration-start`, then
+ * `migration-done` or, when another run did it meanwhile, `migration-skipped`.
+ */
+export async function runOne(
+  session: LockedSession,
+  options: MigrateOptions,
+  m: Migration,
+  steps: Step[],
+  direction: 'up' | 'down',
+  previous: Migration | undefined,
+): Promise<AppliedMigration | { id: string; reason: string; skipped: true }> {
+  const script = direction === 'up' ? m.up : m.down!;
+  const mode = modeOf(script, steps);
+  // the up event names the migration as the folder does (as it always has), the down one its down file
+  const path = direction === 'up' ? m.path : script.path;
+  options.onEvent?.({ type: 'migration-start', id: m.id, path, statements: steps.length, mode });
+  const done = await executeMigration(executeContext(session, options), m, steps, direction, previous);
+  if (done.skipped !== undefined) {
+    options.onEvent?.({ type: 'migration-skipped', id: m.id, reason: done.skipped });
+    return { id: m.id, reason: done.skipped, skipped: true };
+  }
+  const { durationMs, retries, resumedFrom } = done;
+  options.onEvent?.({ type: 'migration-done', id: m.id, durationMs, retries, resumedFrom });
+  return { id: m.id, name: m.name, path: m.path, statements: steps.length, ...done };
+}
+
+/** What a run that lost its lock did and did not do, for the LOCK_LOST message. */
+function lockLostReport(
+  result: MigrateResult,
+  current: { id: string; mode: 'transaction' | 'statements' } | undefined,
+  notDone: Array<{ id: string }>,
+): { text: string; details: Record<string, unknown> } {
+  const applied = result.applied.map((a) => a.id);
+  const notApplied = notDone.map((m) =>
+    m.id !== current?.id
+      ? m.id
+      : current.mode === 'transaction'
+        ? `${m.id} (rolled back)`
+        : `${m.id} (stopped between statements: those that ran are recorded, the next run resumes it)`,
+  );
+  const skipped = result.skipped.map((a) => a.id);
+  const text = `.\n  applied by this run: ${applied.length ? applied.join(', ') : 'none'}${skipped.length ? `\n  found applied by another run: ${skipped.join(', ')}` : ''}\n  not applied: ${notApplied.length ? notApplied.join(', ') : 'none'}`;
+  return {
+    text,
+    details: { applied, skipped, notApplied: notDone.map((m) => m.id), stoppedIn: current?.id },
+  };
 }
 
 /** Refuses to run on a history that does not match the folder. */

@@ -4,15 +4,14 @@
  */
 import { loadLiveFacts } from '../analysis/live-catalog.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
-import { executeMigration } from './execute.js';
 import { logEvent } from './ledger.js';
 import {
   type AppliedMigration,
   assertConsistent,
-  executeContext,
   locked,
   type MigrateOptions,
   prepareRun,
+  runOne,
 } from './migrate.js';
 import { findMigration } from './source.js';
 import { computeStatus, readStatusInputs } from './status.js';
@@ -78,22 +77,8 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
     const result: RollbackResult = { format: source.format.id, rolledBack: [] };
     for (const { m, steps } of planned) {
       const previous = applied[applied.findIndex((a) => a.id === m.id) - 1];
-      options.onEvent?.({
-        type: 'migration-start',
-        id: m.id,
-        path: m.down!.path,
-        statements: steps.length,
-        mode: steps.every((s) => s.transactional) ? 'transaction' : 'statements',
-      });
-      const done = await executeMigration(executeContext(session, options), m, steps, 'down', previous);
-      options.onEvent?.({
-        type: 'migration-done',
-        id: m.id,
-        durationMs: done.durationMs,
-        retries: done.retries,
-        resumedFrom: 0,
-      });
-      result.rolledBack.push({ id: m.id, name: m.name, path: m.path, statements: steps.length, ...done });
+      const done = await runOne(session, options, m, steps, 'down', previous);
+      if (!('skipped' in done)) result.rolledBack.push(done);
     }
     await logEvent(
       client,

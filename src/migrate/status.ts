@@ -41,10 +41,14 @@ export interface StatusInputs {
 }
 
 export async function readStatusInputs(client: pg.Client, source: MigrationSource): Promise<StatusInputs> {
-  const ctx = { client, ...(source.table ? { table: source.table } : {}) };
-  const history = await source.format.history.read(ctx);
+  const history = await readHistory(client, source);
   const ledger = await readLedger(client, source.format.id);
   return { source, history, ledger };
+}
+
+/** The tool's own history of `source`'s format (its table, or the configured one). */
+export function readHistory(client: pg.Client, source: MigrationSource): Promise<HistoryState> {
+  return source.format.history.read({ client, ...(source.table ? { table: source.table } : {}) });
 }
 
 export function computeStatus({ source, history, ledger }: StatusInputs): MigrationStatus {

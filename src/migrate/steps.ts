@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { classify } from '../analysis/classify.js';
-import type { Effect } from '../analysis/effects.js';
+import { type Effect, locksByRelation } from '../analysis/effects.js';
 import type { SchemaModel } from '../analysis/schema-model.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { lineMapper, type TextInFile } from '../sql/lines.js';
@@ -30,8 +30,17 @@ export interface Step {
   line: number;
   /** Character offset of the statement in the file (for mapping server error positions). */
   fileOffset: number;
-  /** False when PostgreSQL refuses the statement inside a transaction block. */
+  /**
+   * True when the statement runs in the migration's transaction: PostgreSQL accepts it in a
+   * transaction block and the script does not turn transactions off (dbmate `transaction:false`).
+   */
   transactional: boolean;
+  /**
+   * Whether PostgreSQL accepts the statement in a transaction block (per the lock table). A
+   * statement of a script that turned transactions off runs in a transaction of its own when it
+   * does, so its transaction id is known (`LockedSession.transactionIds`).
+   */
+  acceptsTransaction: boolean;
   effects: Effect[];
   /** `sha256:<hex>` of the statement text, to detect edits of a partially applied migration. */
   checksum: string;
@@ -106,6 +115,7 @@ export function scriptSteps(script: MigrationScript, model: SchemaModel, pgMajor
       }
     }
     const effects = classify(stmt, { model, pgMajor });
+    const acceptsTransaction = effects.every((e) => e.facts.transactional);
     model.apply(stmt.kind, stmt.node, script.path);
     steps.push({
       index: steps.length,
@@ -114,7 +124,8 @@ export function scriptSteps(script: MigrationScript, model: SchemaModel, pgMajor
       sql: stmt.text,
       line: lineOf(stmt.span.start),
       fileOffset: script.offset + stmt.span.start,
-      transactional: script.transaction !== false && effects.every((e) => e.facts.transactional),
+      transactional: script.transaction !== false && acceptsTransaction,
+      acceptsTransaction,
       effects,
       checksum: `sha256:${createHash('sha256').update(stmt.text, 'utf8').digest('hex')}`,
     });
@@ -124,4 +135,9 @@ export function scriptSteps(script: MigrationScript, model: SchemaModel, pgMajor
     transactional: steps.every((s) => s.transactional),
     droppedTransactionControl: dropped,
   };
+}
+
+/** The relations (schema.name) the steps lock, from the lock table's facts. */
+export function relationsOf(steps: readonly Step[]): string[] {
+  return locksByRelation(steps.flatMap((step) => step.effects)).map((lock) => lock.relation);
 }

@@ -89,9 +89,10 @@ export interface HistoryAdapter {
   /** Creates the history table exactly as the tool does, if it is missing. Idempotent. */
   ensure(ctx: HistoryContext): Promise<void>;
   /**
-   * Records that `migration` has started, committed on its own before a migration that cannot run
-   * in one transaction (golang-migrate: dirty = true; Prisma: the row without finished_at).
-   * Must be idempotent (a resumed run calls it again). Omit when the tool records nothing.
+   * Records that `migration` has started, before a migration that cannot run in one transaction
+   * (golang-migrate: dirty = true; Prisma: the row without finished_at). Runs inside the caller's
+   * transaction, which the runner commits before the first statement (so its transaction id is
+   * known). Must be idempotent (a resumed run calls it again). Omit when the tool records nothing.
    */
   markStarted?(ctx: HistoryContext, migration: Migration, info: { startedAt: Date }): Promise<void>;
   /** Records `migration` as applied, exactly as the tool does; runs inside the migration's last transaction. */

@@ -13,9 +13,15 @@ export function renderEvent(event: MigrateEvent): string {
     case 'statement':
       return `  ${event.index + 1}/${event.total} line ${event.line} ${event.kind} ${event.durationMs} ms`;
     case 'retry':
-      return `  lock timeout at line ${event.line}; rolled back, retry ${event.attempt} in ${event.delayMs} ms${event.blockers.length ? `\n    in the way: ${event.blockers.join('\n    in the way: ')}` : ''}`;
+      return `  ${event.reason === 'deadlock' ? 'deadlock (PostgreSQL ended this attempt to break it)' : 'lock timeout'} at line ${event.line}; rolled back, retry ${event.attempt} in ${event.delayMs} ms${event.blockers.length ? `\n    in the way: ${event.blockers.join('\n    in the way: ')}` : ''}`;
     case 'dropped-invalid-index':
       return `  dropped ${event.index}, an INVALID index left by a failed concurrent build`;
+    case 'index-already-built':
+      return `  line ${event.line}: ${event.index} is already built, valid and with this definition (an interrupted run finished it before recording it): counted as done`;
+    case 'apply-wait':
+      return `  waiting: another run is applying a migration (${Math.round(event.waitedMs / 1000)} s)${event.holders.map((h) => `; pid ${h.pid} ${h.applicationName}`).join('')}`;
+    case 'migration-skipped':
+      return `- ${event.id} skipped: ${event.reason}`;
     case 'migration-done':
       return `✓ ${event.id} ${event.durationMs} ms${event.retries ? `, ${event.retries} retr${event.retries === 1 ? 'y' : 'ies'}` : ''}${event.resumedFrom ? `, resumed at statement ${event.resumedFrom + 1}` : ''}`;
   }

@@ -242,8 +242,9 @@ export const golangMigrateHistory: HistoryAdapter = {
     );
   },
 
+  /** SetVersion(V, dirty = true), in the caller's transaction (the runner commits it before the script runs). */
   async markStarted(ctx, migration) {
-    await setVersionCommitted(ctx, await table(ctx), versionOf(migration), true);
+    await setVersion(ctx, await table(ctx), versionOf(migration), true);
   },
 
   async markApplied(ctx, migration) {

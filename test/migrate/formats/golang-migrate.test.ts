@@ -232,12 +232,19 @@ describe('golang-migrate: schema_migrations as the postgres driver writes it', (
     expect(hasHighWaterMark(dbmateFormat)).toBe(false);
   });
 
-  it('markStarted commits a dirty version before the migration runs; a failure leaves it dirty', async () => {
+  it('markStarted writes a dirty version in the transaction of its caller; committed, a failure leaves it dirty', async () => {
     const client = await pgwardenDb.connect();
     const observer = await pgwardenDb.connect();
     const dir = tempDir({ '6_broken.up.sql': 'ALTER TABLE no_such_table ADD COLUMN x int;' });
     const [broken] = golangMigrateFormat.read(dir);
+    const before = await rows(observer);
+    await client.query('BEGIN');
     await history.markStarted!({ client }, broken!, { startedAt: new Date() });
+    await client.query('ROLLBACK');
+    expect(await rows(observer)).toEqual(before); // the caller's transaction decides
+    await client.query('BEGIN');
+    await history.markStarted!({ client }, broken!, { startedAt: new Date() });
+    await client.query('COMMIT');
     await history.markStarted!({ client }, broken!, { startedAt: new Date() }); // a resumed run calls it again
     expect(await rows(observer)).toEqual([{ version: '6', dirty: true }]);
     await expect(client.query(broken!.up.text)).rejects.toThrow(/no_such_table/);

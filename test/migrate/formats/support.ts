@@ -26,7 +26,9 @@ export async function applyWithAdapter(
     const startedAt = new Date();
     const alone = migration.up.transaction === false || options.outsideTransaction?.has(migration.id);
     if (alone) {
+      await client.query('BEGIN');
       await format.history.markStarted?.(ctx, migration, { startedAt });
+      await client.query('COMMIT');
       await client.query(migration.up.text);
       await client.query('BEGIN');
       await format.history.markApplied(ctx, migration, { startedAt, durationMs: 1 });
