@@ -414,7 +414,7 @@ async function requireNothingEscaped(
     (r) => `${displayQualified(r.schema, r.name)}: created while the restore held the write block`,
   );
   if (snapshot) {
-    const objects = await writesSince(client, { snapshot, tables: [], ignore: [] }).catch(() => undefined);
+    const objects = await writesSince(client, { snapshot, tables: [] }).catch(() => undefined);
     findings.push(...(objects?.findings.filter((f) => f.includes('large object')) ?? []));
   }
   if (findings.length > 0) {

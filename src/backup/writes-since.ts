@@ -20,10 +20,11 @@ export interface WritesSinceOptions {
   snapshot: string | null;
   /** the backup's tables and their row counts in that snapshot */
   tables: readonly TableRows[];
-  /** top-level transaction ids whose writes are not the application's (a deploy's migrations) */
+  /**
+   * top-level transaction ids whose writes are not the application's: a deploy's migrations,
+   * their history rows and pgwarden's records (the runner collects them)
+   */
   ownTransactionIds?: readonly string[];
-  /** tables only pgwarden writes (a migration history table); schema pgwarden is always left out */
-  ignore?: ReadonlyArray<{ schema: string; name: string }>;
 }
 
 export interface WritesSince {
@@ -48,13 +49,12 @@ export async function writesSince(client: pg.Client, options: WritesSinceOptions
     };
   }
   const own = (options.ownTransactionIds ?? []).map(String);
-  const ignored = new Set((options.ignore ?? []).map((t) => `${t.schema}\0${t.name}`));
   const inBackup = new Map(options.tables.map((t) => [`${t.schema}\0${t.name}`, t.rows]));
   const findings: string[] = [];
   const { rows: tables } = await client.query<{ schema: string; name: string }>(DUMPED_TABLES_SQL);
   for (const table of tables) {
     const key = `${table.schema}\0${table.name}`;
-    if (table.schema === 'pgwarden' || ignored.has(key)) continue;
+    if (table.schema === 'pgwarden') continue;
     const name = quoteQualified(table.schema, table.name);
     const { rows } = await client.query<{ before: string; foreign: string; own: string }>(
       `WITH ${SNAPSHOT_CTE},

@@ -27,8 +27,6 @@ export class DeployRun {
   /** the verified pre-deploy backup, once taken */
   backup: Manifest | undefined;
   format: MigrationFormat | undefined;
-  /** the migration tool's history table (schema, name), once known */
-  historyTable: { schema: string; name: string } | undefined;
   fingerprintBefore: string | undefined;
   /** the schema changed outside the migrations since the last deploy */
   drifted = false;

@@ -3,8 +3,10 @@
  * file, line, statement and what is applied; the lock-timeout (or deadlock) error once the retry
  * budget is spent, with the sessions that were in the way.
  */
+
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { charIndex, lineMapper } from '../sql/lines.js';
+import { sanitizeText } from '../sql/quote.js';
 import type { ExecuteContext } from './execute.js';
 import { logEvent } from './ledger.js';
 import { describeSession, sessionWarnings } from './sessions.js';
@@ -149,7 +151,7 @@ export function indexConflict(
 ): PgwardenError {
   return new PgwardenError(
     'MIGRATION_FAILED',
-    `${script.path}:${step.line}: ${migration.id}: statement ${step.index + 1} cannot build its index: ${index.name} already exists with another definition\n  existing:  ${index.definition}\n  statement: ${step.sql}`,
+    `${script.path}:${step.line}: ${migration.id}: statement ${step.index + 1} cannot build its index: ${index.name} already exists with another definition\n  existing:  ${sanitizeText(index.definition)}\n  statement: ${step.sql}`,
     {
       hint: `Drop the existing index (DROP INDEX CONCURRENTLY ${index.name}) and run again so the statement builds it, or give the statement's index another name. PostgreSQL prints casts and parentheses it adds, so if the two are the same index written differently, dropping it is what lets the run go on.`,
       details: { migration: migration.id, line: step.line, index: index.name, existing: index.definition },

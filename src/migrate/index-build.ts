@@ -17,11 +17,14 @@
 import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
 import { parseSql } from '../sql/parser.js';
+import { displayQualified, quoteQualified } from '../sql/quote.js';
 import type { Step } from './steps.js';
 
 export interface ExistingIndex {
-  /** `schema.name`, quoted where needed. */
+  /** `schema.name` for people (displayQualified: quoted where needed, control characters escaped). */
   name: string;
+  /** The same, as SQL (quoteQualified). */
+  sql: string;
   valid: boolean;
   /** `pg_get_indexdef()`. */
   definition: string;
@@ -37,9 +40,13 @@ export async function checkExistingIndex(client: pg.Client, step: Step): Promise
   const node = step.node;
   if (step.kind !== 'IndexStmt' || !node?.idxname || !node.relation?.relname)
     return { action: 'build', dropped: [] };
-  const { rows } = await client.query<ExistingIndex>(
-    `SELECT format('%I.%I', n.nspname, c.relname) AS name, i.indisvalid AS valid,
-            pg_get_indexdef(c.oid) AS definition
+  const { rows: found } = await client.query<{
+    schema: string;
+    relname: string;
+    valid: boolean;
+    definition: string;
+  }>(
+    `SELECT n.nspname AS schema, c.relname, i.indisvalid AS valid, pg_get_indexdef(c.oid) AS definition
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relname = $1
         AND c.relnamespace = (SELECT relnamespace FROM pg_class
@@ -47,10 +54,16 @@ export async function checkExistingIndex(client: pg.Client, step: Step): Promise
                                                             ELSE format('%I.%I', $2::text, $3::text) END))`,
     [node.idxname, node.relation.schemaname ?? null, node.relation.relname],
   );
+  const rows: ExistingIndex[] = found.map((r) => ({
+    name: displayQualified(r.schema, r.relname),
+    sql: quoteQualified(r.schema, r.relname),
+    valid: r.valid,
+    definition: r.definition,
+  }));
   const dropped: string[] = [];
   for (const index of rows) {
     if (!index.valid) {
-      await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${index.name}`);
+      await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${index.sql}`);
       dropped.push(index.name);
     } else if (sameIndexDefinition(node, index.definition)) {
       return { action: 'done', index: index.name };

@@ -3,7 +3,9 @@
  * tables a migration touches, sessions idle in a transaction, and long transactions (a report
  * query, a pg_dump). Reported before the first DDL so the operator knows why a retry happens.
  */
+
 import type pg from 'pg';
+import { displayQualified, escapeControls } from '../sql/quote.js';
 
 export interface SessionWarning {
   pid: number;
@@ -30,7 +32,7 @@ export async function sessionWarnings(
     `WITH targets AS (
        SELECT to_regclass(r) AS oid FROM unnest($1::text[]) AS r
      ), held AS (
-       SELECT l.pid, array_agg(DISTINCT format('%I.%I', n.nspname, c.relname)) AS relations
+       SELECT l.pid, array_agg(DISTINCT ARRAY[n.nspname::text, c.relname::text]) AS relations
          FROM pg_locks l JOIN targets t ON t.oid = l.relation
          JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE l.locktype = 'relation' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -61,7 +63,7 @@ export async function sessionWarnings(
     state: r.state,
     transactionSeconds: r.xact_seconds === null ? null : Math.round(r.xact_seconds),
     transactionAgeMs: r.xact_seconds === null ? null : r.xact_seconds * 1000,
-    relations: r.relations,
+    relations: (r.relations as string[][]).map(([schema, name]) => displayQualified(schema!, name!)),
     query: r.query,
   }));
 }
@@ -74,5 +76,7 @@ export function describeSession(s: SessionWarning): string {
         ? 'is idle in a transaction'
         : 'has a long transaction';
   const age = s.transactionSeconds === null ? '' : ` (transaction open ${s.transactionSeconds} s)`;
-  return `pid ${s.pid} ${s.applicationName ? `[${s.applicationName}] ` : ''}${what}${age}: ${s.query}`;
+  return escapeControls(
+    `pid ${s.pid} ${s.applicationName ? `[${s.applicationName}] ` : ''}${what}${age}: ${s.query}`,
+  );
 }

@@ -28,29 +28,12 @@ export async function migrateStep(run: DeployRun, session: LockedSession): Promi
     run.step('migrate', 'fail', error instanceof Error ? error.message.split('\n')[0]! : String(error), t);
     const { client, source } = session.target;
     const status = await readStatusInputs(client, source).catch(() => undefined);
-    if (status) {
+    if (status)
       run.partial = computeStatus(status)
         .entries.filter((e) => e.state === 'partial')
         .map((e) => e.id);
-      run.historyTable = splitQualified(status.history.table);
-    }
     throw error;
   } finally {
-    run.transactionIds = transactionIdsOf(session);
+    run.transactionIds = [...session.transactionIds];
   }
-}
-
-/**
- * `schema.name` as the history adapters display it, split at the first dot. A schema name holding
- * a dot would be misread; the history table is then not left out of the recovery's proof, which
- * fails safe (no automatic restore).
- */
-function splitQualified(table: string): { schema: string; name: string } {
-  const dot = table.indexOf('.');
-  return { schema: table.slice(0, dot), name: table.slice(dot + 1) };
-}
-
-/** The runner's collector of the transaction ids it committed migration SQL in. */
-function transactionIdsOf(session: LockedSession): string[] {
-  return [...((session as { transactionIds?: readonly string[] }).transactionIds ?? [])];
 }

@@ -62,7 +62,6 @@ export async function recover(run: DeployRun, error: unknown): Promise<void> {
               snapshot: snapshotOf(backup),
               tables: backup.tables,
               ownTransactionIds: run.transactionIds,
-              ignore: run.historyTable ? [run.historyTable] : [],
             },
           }
         : {}),
