@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { libpqEnv } from '../db/libpq.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { loadParser } from '../sql/parser.js';
 import { run } from '../util/process.js';
@@ -178,7 +179,9 @@ const restrictSupport = new Map<string, Promise<boolean>>();
 export function psqlSupportsRestrict(psql: string): Promise<boolean> {
   let known = restrictSupport.get(psql);
   if (!known) {
-    known = run(psql, ['--help=commands'], { env: { ...process.env, PAGER: 'cat', PSQL_PAGER: 'cat' } })
+    known = run(psql, ['--help=commands'], {
+      env: { ...libpqEnv(undefined), PAGER: 'cat', PSQL_PAGER: 'cat' },
+    })
       .then((result) => result.code === 0 && result.stdout.includes('\\restrict'))
       .catch(() => false);
     restrictSupport.set(psql, known);
