@@ -7,6 +7,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // most of a test's time is spent waiting for PostgreSQL and child processes, not on a core:
+    // three files at once on two cores (vitest's default would be one)
+    maxWorkers: 3,
     allowOnly: false,
   },
 });

@@ -8,6 +8,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../faults/support.js';
 import { pgwarden, pgwardenProcess } from '../support/cli.js';
@@ -153,28 +154,37 @@ describe('deploy', () => {
 
   it('a second deploy while one runs waits for the lock, gives up after --lock-wait, never starts its app', async () => {
     const db = await freshDatabase();
-    const p = project({ '001_slow.sql': 'CREATE TABLE slow (x int);\nSELECT pg_sleep(4);\n' });
+    // the first deploy's migration waits for a gate the test holds: it keeps the migration lock
+    // for exactly as long as the test needs, however slow the machine
+    const gate = new pg.Client({ connectionString: db.url });
+    await gate.connect();
+    await gate.query('SELECT pg_advisory_lock(4242)');
+    const slow = 'CREATE TABLE slow (x int);\nSELECT pg_advisory_lock(4242), pg_advisory_unlock(4242);\n';
+    const p = project({ '001_slow.sql': slow });
     const first = pgwardenProcess(['deploy', '--format', 'plain', '--', ...p.app], {
       cwd: p.dir,
       env: { DATABASE_URL: db.url },
     });
-    // wait until the first holds the lock and runs the migration
-    await waitFor(
-      'the first deploy to run its migration',
-      async () =>
-        (
-          await sql(
-            db.url,
-            `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(4)%' AND pid <> pg_backend_pid()`,
-          )
-        ).length > 0,
-      60_000,
-    );
-    const q = project({ '001_slow.sql': 'CREATE TABLE slow (x int);\nSELECT pg_sleep(4);\n' });
-    const second = await deploy(q, db.url, ['--lock-wait', '1s']);
-    expect(second.code).toBe(3);
-    expect(second.stderr).toMatch(/another deploy|lock/i);
-    expect(existsSync(q.marker)).toBe(false);
+    try {
+      await waitFor(
+        'the first deploy to wait at the gate',
+        async () =>
+          (
+            await sql(
+              db.url,
+              `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_advisory_lock(4242)%' AND pid <> pg_backend_pid()`,
+            )
+          ).length > 0,
+        60_000,
+      );
+      const q = project({ '001_slow.sql': slow });
+      const second = await deploy(q, db.url, ['--lock-wait', '1s']);
+      expect(second.code).toBe(3);
+      expect(second.stderr).toMatch(/another deploy|lock/i);
+      expect(existsSync(q.marker)).toBe(false);
+    } finally {
+      await gate.end();
+    }
     const done = await first.done;
     expect(done.code, done.stderr).toBe(0);
     expect(existsSync(p.marker)).toBe(true);

@@ -19,11 +19,11 @@ import {
   processesOf,
   sessionsOn,
   sql,
-  useOwnCluster,
+  useSharedServer,
   waitFor,
 } from './support.js';
 
-const own = useOwnCluster();
+const own = useSharedServer();
 let db: { name: string; url: string };
 
 beforeAll(async () => {

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pgwarden } from '../support/cli.js';
 import { tempDir } from '../support/files.js';
-import { sql, useOwnCluster } from './support.js';
+import { sql, useSharedServer } from './support.js';
 
-const own = useOwnCluster();
+const own = useSharedServer();
 
 function project(migrations: Record<string, string>, config?: object) {
   const files: Record<string, string> = {};

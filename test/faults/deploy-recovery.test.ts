@@ -12,9 +12,9 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { pgwarden, pgwardenProcess } from '../support/cli.js';
 import { tempDir } from '../support/files.js';
-import { idsInArchive, sql, startWriter, useOwnCluster, waitFor } from './support.js';
+import { idsInArchive, sql, startWriter, useSharedServer, waitFor } from './support.js';
 
-const own = useOwnCluster();
+const own = useSharedServer();
 
 const USERS =
   'CREATE TABLE users (id bigint PRIMARY KEY, email text);\nCREATE TABLE events (id bigint PRIMARY KEY);\n';

@@ -17,9 +17,9 @@ import { forLibpq, libpqEnv } from '../../src/db/libpq.js';
 import { pgwarden } from '../support/cli.js';
 import { tempDir } from '../support/files.js';
 import { pgProgram } from '../support/pg-shims.js';
-import { sql, tableFingerprint, useOwnCluster } from './support.js';
+import { sql, tableFingerprint, useSharedServer } from './support.js';
 
-const own = useOwnCluster();
+const own = useSharedServer();
 const dir = tempDir();
 /** Created by `\! touch` if psql ever ran one. */
 const marker = join(dir, 'pwned');

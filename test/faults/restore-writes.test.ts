@@ -17,11 +17,11 @@ import {
   sql,
   startWriter,
   tableFingerprint,
-  useOwnCluster,
+  useSharedServer,
   waitFor,
 } from './support.js';
 
-const own = useOwnCluster();
+const own = useSharedServer();
 
 function manifests(dir: string): Array<{ id: string; reason: string; archive: string }> {
   return readdirSync(dir)

@@ -14,9 +14,9 @@ import {
   seed,
   startCli,
 } from './runner-support.js';
-import { sql, useOwnCluster } from './support.js';
+import { sql, useSharedServer } from './support.js';
 
-const own = useOwnCluster();
+const own = useSharedServer();
 
 describe('a concurrent index build that finished before its progress was recorded', () => {
   it('counts as done on the rerun (valid, same definition); the migration completes once', async () => {

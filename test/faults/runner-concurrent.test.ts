@@ -16,9 +16,9 @@ import {
   seed,
   startCli,
 } from './runner-support.js';
-import { sql, useOwnCluster, waitFor } from './support.js';
+import { sql, useSharedServer, waitFor } from './support.js';
 
-const own = useOwnCluster();
+const own = useSharedServer();
 
 describe.each(ALL_FORMATS)('%s: two runners started at the same instant', (format) => {
   it('apply every migration exactly once; one does the work, the other finds nothing left', async () => {

@@ -17,9 +17,9 @@ import {
   startCli,
   waitForQuery,
 } from './runner-support.js';
-import { sql, useOwnCluster, waitFor } from './support.js';
+import { sql, useSharedServer, waitFor } from './support.js';
 
-const own = useOwnCluster();
+const own = useSharedServer();
 
 describe.each<RunnerFormat>(['plain', 'node-pg-migrate', 'flyway'])('%s', (format) => {
   it('idle_session_timeout shorter than a migration, a second runner started: the lock holds, each migration applied once', async () => {

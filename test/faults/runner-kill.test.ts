@@ -21,9 +21,9 @@ import {
   seed,
   startCli,
 } from './runner-support.js';
-import { sql, useOwnCluster } from './support.js';
+import { sql, useSharedServer } from './support.js';
 
-const own = useOwnCluster();
+const own = useSharedServer();
 
 describe('kill -9 of migrate, then a rerun', () => {
   it('inside a migration transaction: rolled back by the server; the rerun applies it once', async () => {

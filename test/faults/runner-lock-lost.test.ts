@@ -17,9 +17,9 @@ import {
   type RunnerFormat,
   startCli,
 } from './runner-support.js';
-import { sql, useOwnCluster, waitFor } from './support.js';
+import { sql, useSharedServer, waitFor } from './support.js';
 
-const own = useOwnCluster();
+const own = useSharedServer();
 
 describe.each<RunnerFormat>(['plain', 'node-pg-migrate', 'flyway'])('%s', (format) => {
   it('lock session terminated mid-migration, a second runner started: LOCK_LOST (exit 3), each migration applied once', async () => {

@@ -12,7 +12,7 @@ import { expect } from 'vitest';
 import { ensureLedger } from '../../src/migrate/ledger.js';
 import { type CliResult, pgwardenProcess } from '../support/cli.js';
 import { tempDir } from '../support/files.js';
-import { type OwnCluster, sql, waitFor } from './support.js';
+import { type TestServer, sql, waitFor } from './support.js';
 
 export type RunnerFormat =
   | 'plain'
@@ -227,7 +227,7 @@ export async function holdSession(url: string): Promise<pg.Client> {
  * `pgwarden migrate` started and waiting at the gate, inside its migration's transaction.
  */
 export async function gatedRun(
-  own: OwnCluster,
+  own: TestServer,
   format: RunnerFormat,
   migrations: FixtureMigration[],
 ): Promise<{ name: string; url: string; fixture: Fixture; first: RunningCli }> {
@@ -243,7 +243,7 @@ export async function gatedRun(
  * kill -9 of a running `pgwarden migrate` once one of its sessions runs a query containing `text`;
  * returns when the server has ended all of its sessions (what was in flight is rolled back).
  */
-export async function killWhenRunning(own: OwnCluster, database: string, run: RunningCli, text: string) {
+export async function killWhenRunning(own: TestServer, database: string, run: RunningCli, text: string) {
   await waitForQuery(own.url, database, 'pgwarden migrate', text);
   run.child.kill('SIGKILL');
   await run.done;
@@ -255,7 +255,7 @@ export async function killWhenRunning(own: OwnCluster, database: string, run: Ru
  * the runner is caught at a chosen point; the session rolls back once the runner's are gone.
  */
 export async function killWhileHolding(
-  own: OwnCluster,
+  own: TestServer,
   database: string,
   url: string,
   hold: string[],

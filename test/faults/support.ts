@@ -14,18 +14,25 @@ import {
   type StartClusterOptions,
   startCluster,
 } from '../../src/testing/disposable-cluster.js';
+import { serverUrl } from '../support/database.js';
 import { pgProgram } from '../support/pg-shims.js';
 
-export interface OwnCluster {
-  /** The running cluster (after `beforeAll`). */
-  readonly cluster: DisposableCluster;
-  /** URL of the cluster's `postgres` database. */
+export interface TestServer {
+  /** URL of the server's `postgres` database. */
   readonly url: string;
-  /** A new empty database on the cluster: its name and URL. */
+  /** A new empty database on the server: its name and URL (dropped after the file). */
   createDatabase(): Promise<{ name: string; url: string }>;
 }
 
-/** Boots a cluster for this test file in `beforeAll` and removes it in `afterAll`. */
+export interface OwnCluster extends TestServer {
+  /** The running cluster (after `beforeAll`). */
+  readonly cluster: DisposableCluster;
+}
+
+/**
+ * Boots a cluster for this test file in `beforeAll` and removes it in `afterAll`: for tests that
+ * kill, restart or reconfigure the server, or create roles.
+ */
 export function useOwnCluster(options: StartClusterOptions = {}): OwnCluster {
   let cluster: DisposableCluster | undefined;
   beforeAll(async () => {
@@ -42,13 +49,37 @@ export function useOwnCluster(options: StartClusterOptions = {}): OwnCluster {
     get url() {
       return own.cluster.url;
     },
-    async createDatabase() {
-      const name = `fault_${randomBytes(5).toString('hex')}`;
-      await sql(own.url, `CREATE DATABASE ${name}`);
-      return { name, url: withDatabase(own.url, name) };
-    },
+    createDatabase: () => createDatabaseOn(own.url, 'fault'),
   };
   return own;
+}
+
+/**
+ * The test run's shared server (test/support/global-setup.ts), for faults that stay inside a
+ * database of their own: its databases are dropped after the file. Cheaper than a cluster.
+ */
+export function useSharedServer(): TestServer {
+  const created: string[] = [];
+  afterAll(async () => {
+    for (const name of created) await sql(serverUrl(), `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+  return {
+    get url() {
+      return serverUrl();
+    },
+    async createDatabase() {
+      // the shared server may be a real one (PGWARDEN_TEST_DATABASE_URL): only pgwarden_test_* names
+      const db = await createDatabaseOn(serverUrl(), 'pgwarden_test_fault');
+      created.push(db.name);
+      return db;
+    },
+  };
+}
+
+async function createDatabaseOn(server: string, prefix: string): Promise<{ name: string; url: string }> {
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  await sql(server, `CREATE DATABASE ${name}`);
+  return { name, url: withDatabase(server, name) };
 }
 
 export function withDatabase(url: string, name: string): string {
@@ -142,14 +173,25 @@ export function descendantsOf(pid: number): ProcessInfo[] {
 
 /**
  * Scans the argv of every process on the machine every few milliseconds until stopped, and
- * collects the command lines that contain `secret`. Start it before the command under test.
+ * collects the command lines that contain `secret`. Start it before the command under test. It
+ * reads only /proc/<pid>/cmdline, so a scan stays cheap enough to run this often.
  */
 export function watchArgv(secret: string, everyMs = 5): { stop(): { scans: number; hits: string[] } } {
   const hits = new Set<string>();
+  const needle = Buffer.from(secret);
   let scans = 0;
   const timer = setInterval(() => {
     scans++;
-    for (const p of processes()) if (p.cmdline.includes(secret)) hits.add(`${p.pid}: ${p.cmdline}`);
+    for (const entry of readdirSync('/proc')) {
+      if (entry.charCodeAt(0) > 57) continue; // not a pid
+      let raw: Buffer;
+      try {
+        raw = readFileSync(`/proc/${entry}/cmdline`);
+      } catch {
+        continue; // the process ended meanwhile
+      }
+      if (raw.includes(needle)) hits.add(`${entry}: ${raw.toString('utf8').split('\0').join(' ')}`);
+    }
   }, everyMs);
   return {
     stop() {
