@@ -25,7 +25,13 @@ import { checkPassword } from './password.js';
 import { openPlainDump, psqlInput } from './psql-input.js';
 import { lastLines } from './read-archive.js';
 import { postChecks } from './restore-checks.js';
-import { otherSessions, previewRestore, type RestorePreview, type Session } from './restore-preview.js';
+import {
+  otherSessions,
+  type Problem,
+  previewRestore,
+  type RestorePreview,
+  type Session,
+} from './restore-preview.js';
 import { openRestoreSession, type RestoreSession } from './restore-session.js';
 import { type RestoreSource, resolveSource, type SourceRows } from './restore-source.js';
 import type { DatabaseIdentity } from './snapshot.js';
@@ -109,11 +115,35 @@ async function preflight(options: PreviewOnlyOptions, applicationName: string) {
       allowOtherDatabase: options.allowOtherDatabase === true,
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    checked.preview.problems.push(...(await blockingProblems(client, options.databaseUrl)));
     return { source, client, checked };
   } catch (error) {
     await client.end().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * What would keep the restore from blocking new connections while it runs: the role must own the
+ * database (or be a superuser), and reach the cluster's maintenance database. Found here, in the
+ * preview, rather than after the safety backup.
+ */
+async function blockingProblems(client: pg.Client, url: string | undefined): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const { rows } = await client.query<{ owner: boolean; database: string }>(
+    `SELECT pg_has_role(datdba, 'USAGE') AS owner, datname AS database FROM pg_database WHERE datname = current_database()`,
+  );
+  if (!rows[0]?.owner) {
+    problems.push({
+      code: 'DB_QUERY',
+      message: `the restore must block new connections to "${rows[0]?.database}" while it runs (ALTER DATABASE … ALLOW_CONNECTIONS), which only its owner or a superuser may do`,
+      hint: 'Run the restore as the owner of the database (or a member of its owner role).',
+    });
+  }
+  const admin = await connectMaintenance(url, 'pgwarden preview').catch((error: unknown) => error as Error);
+  if (admin instanceof Error) problems.push({ code: 'DB_CONNECT', message: admin.message });
+  else await admin.end().catch(() => undefined);
+  return problems;
 }
 
 /** Turns the first preflight problem into the error that refuses the restore (all of them in details). */

@@ -155,6 +155,33 @@ describe('restore under faults', () => {
     expect(await tableFingerprint(db.url, 'events')).toEqual(before);
   });
 
+  it('a role that does not own the database: refused before any change, the preview says why (exit 3)', async () => {
+    const db = await databaseWithEvents();
+    const role = `fault_reader_${db.name.slice(-6)}`;
+    await sql(own.url, `CREATE ROLE ${role} LOGIN PASSWORD 'reader-secret'`);
+    try {
+      await sql(db.url, `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+      const before = await tableFingerprint(db.url, 'events');
+      const url = new URL(db.url);
+      url.username = role;
+      url.password = 'reader-secret';
+      const args = ['restore', db.id, '--backup-dir', db.dir, '--confirm', db.name, '--countdown', '0'];
+      const preview = await pgwarden([...args, '--preview'], { env: { DATABASE_URL: url.toString() } });
+      expect(preview.code).toBe(3);
+      expect(preview.stdout).toMatch(
+        /refused: the restore must block new connections .* only its owner or a superuser may do/,
+      );
+      const refused = await pgwarden(args, { env: { DATABASE_URL: url.toString() } });
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toContain('restore refused, nothing was changed');
+      expect(await tableFingerprint(db.url, 'events')).toEqual(before);
+      expect(readdirSync(db.dir).filter((f) => f.endsWith('.manifest.json'))).toHaveLength(1);
+    } finally {
+      await sql(db.url, `DROP OWNED BY ${role}`);
+      await sql(own.url, `DROP ROLE ${role}`);
+    }
+  });
+
   it('a database closed by someone else (no pgwarden marker) is never reopened', async () => {
     const db = await own.createDatabase();
     await sql(own.url, `ALTER DATABASE ${db.name} WITH ALLOW_CONNECTIONS false`);
