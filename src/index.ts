@@ -13,6 +13,7 @@ export { SchemaModel } from './analysis/schema-model.js';
 export { type BackupResult, type CreateBackupOptions, createBackup } from './backup/create.js';
 export { type BackupList, listBackups } from './backup/list.js';
 export { type PruneOptions, type PruneResult, planPrune, pruneBackups } from './backup/prune.js';
+export { vetScript } from './backup/psql-input.js';
 export {
   type PreviewOnlyOptions,
   type RestoreOptions,
@@ -21,9 +22,21 @@ export {
   restorePreview,
 } from './backup/restore.js';
 export { type VerifyOptions, type VerifyResult, verifyBackup } from './backup/verify.js';
+export { type WritesSince, type WritesSinceOptions, writesSince } from './backup/writes-since.js';
 export { CONFIG_FILE, type LoadedConfig, loadConfig } from './config/load.js';
 export { type Config, configSchema, MIGRATION_FORMATS } from './config/schema.js';
-export { type DeployEvent, type DeployOptions, type DeployOutcome, deploy } from './deploy/deploy.js';
+export { type RepairOutcome, repairAbandonedBlock } from './db/connection-block.js';
+export { type Notice, notices, onNotice } from './db/notices.js';
+export { checkDatabaseUrl, type DatabaseUrl, parseDatabaseUrl } from './db/url.js';
+export {
+  type DeployBackupSettings,
+  type DeployEvent,
+  type DeployOptions,
+  type DeployOutcome,
+  deploy,
+  type Recovery,
+  type RestorePolicy,
+} from './deploy/deploy.js';
 export { checkWindow, type WindowCheck } from './deploy/window.js';
 export { type CheckResult, type DoctorOptions, type DoctorResult, doctor } from './doctor/doctor.js';
 export { DOCTOR_CHECKS } from './doctor/registry.js';
@@ -62,10 +75,13 @@ export { FORMATS } from './migrate/formats/index.js';
 export {
   type AppliedMigration,
   DEFAULT_TIMEOUTS,
+  type LockedSession,
+  locked,
   type MigrateEvent,
   type MigrateOptions,
   type MigrateResult,
   migrate,
+  migrateLocked,
 } from './migrate/migrate.js';
 export { type PlannedMigration, type PlannedStatement, type PlanResult, plan } from './migrate/plan.js';
 export { type ResolveOptions, type ResolveResult, resolve } from './migrate/resolve.js';
@@ -96,6 +112,18 @@ export type {
 } from './migrate/types.js';
 export { parseSqlFile } from './sql/parse-file.js';
 export { loadParser } from './sql/parser.js';
+export {
+  displayQualified,
+  escapeControls,
+  quoteIdent,
+  quoteLiteral,
+  quoteQualified,
+  regclassLiteral,
+  sanitizeSql,
+  sanitizeText,
+  sqlComment,
+} from './sql/quote.js';
 export { readSqlFile, type SqlSource } from './sql/source.js';
 export type { ParsedFile, Span, Statement, StatementOrigin } from './sql/statement.js';
+export { type GuardedChild, spawnGuarded } from './util/spawn-guarded.js';
 export { VERSION } from './version.js';
