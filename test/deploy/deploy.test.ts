@@ -6,45 +6,21 @@
  * a closed deploy window, lint errors, bad settings, partly applied non-transactional migrations —
  * leaves the database as stated and never starts the app.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../faults/support.js';
 import { pgwarden, pgwardenProcess } from '../support/cli.js';
 import { sqlOn, useFreshDatabases } from '../support/database.js';
-import { tempDir } from '../support/files.js';
+import { deployIn, deployProject } from '../support/deploy-project.js';
 import { shimDir } from '../support/pg-shims.js';
 
 const freshDatabase = useFreshDatabases();
 const sql = sqlOn;
 
-/** A project: plain migrations, a backup directory, and an "app" that leaves a marker file. */
-function project(migrations: Record<string, string>, config?: object) {
-  const files: Record<string, string> = {};
-  for (const [name, text] of Object.entries(migrations)) files[`migrations/${name}`] = text;
-  if (config) files['pgwarden.config.json'] = JSON.stringify(config);
-  const dir = tempDir(files);
-  mkdirSync(join(dir, 'migrations'), { recursive: true });
-  const marker = join(dir, 'app-started');
-  const app = [
-    process.execPath,
-    '-e',
-    `require('fs').writeFileSync(${JSON.stringify(marker)}, 'yes'); process.exit(Number(process.env.APP_EXIT ?? 0))`,
-  ];
-  return { dir, marker, app, backups: join(dir, 'backups') };
-}
-
-const deploy = (
-  p: { dir: string; app: string[] },
-  url: string,
-  extra: string[] = [],
-  env: NodeJS.ProcessEnv = {},
-) =>
-  pgwarden(['deploy', '--format', 'plain', ...extra, '--', ...p.app], {
-    cwd: p.dir,
-    env: { DATABASE_URL: url, ...env },
-  });
+const project = deployProject;
+const deploy = deployIn;
 
 const USERS = 'CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL);\n';
 

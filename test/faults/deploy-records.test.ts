@@ -5,28 +5,16 @@
  * pinned by a failed deploy is released by the next good deploy; the pre-deploy backup is taken
  * with the configured backup settings.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pgwarden } from '../support/cli.js';
-import { tempDir } from '../support/files.js';
+import { type DeployProject, deployIn, deployProject } from '../support/deploy-project.js';
 import { sql, useSharedServer } from './support.js';
 
 const own = useSharedServer();
 
-function project(migrations: Record<string, string>, config?: object) {
-  const files: Record<string, string> = {};
-  for (const [name, text] of Object.entries(migrations)) files[`migrations/${name}`] = text;
-  if (config) files['pgwarden.config.json'] = JSON.stringify(config);
-  const dir = tempDir(files);
-  mkdirSync(join(dir, 'migrations'), { recursive: true });
-  const marker = join(dir, 'app-started');
-  const app = [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'yes')`];
-  return { dir, marker, app };
-}
-
-const deploy = (p: { dir: string; app: string[] }, url: string) =>
-  pgwarden(['deploy', '--format', 'plain', '--', ...p.app], { cwd: p.dir, env: { DATABASE_URL: url } });
+const project = deployProject;
+const deploy = (p: DeployProject, url: string) => deployIn(p, url);
 
 const manifestsOf = (dir: string) =>
   readdirSync(join(dir, 'backups'))

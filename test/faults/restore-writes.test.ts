@@ -42,6 +42,18 @@ async function databaseWithEvents() {
   return { ...db, dir, id };
 }
 
+/** `restore <the backup> --confirm <db> --countdown 0` */
+const restoreArgs = (db: { id: string; dir: string; name: string }) => [
+  'restore',
+  db.id,
+  '--backup-dir',
+  db.dir,
+  '--confirm',
+  db.name,
+  '--countdown',
+  '0',
+];
+
 describe('restore under faults', () => {
   it('an app writing every 50 ms throughout a restore: every acknowledged insert is live or in the safety backup', async () => {
     const db = await databaseWithEvents();
@@ -52,20 +64,9 @@ describe('restore under faults', () => {
         'the app to write',
         async () => (await sql(db.url, 'SELECT 1 FROM events WHERE id >= 1000000')).length > 3,
       );
-      const result = await pgwarden(
-        [
-          'restore',
-          db.id,
-          '--backup-dir',
-          db.dir,
-          '--confirm',
-          db.name,
-          '--countdown',
-          '0',
-          '--terminate-sessions',
-        ],
-        { env: { DATABASE_URL: db.url } },
-      );
+      const result = await pgwarden([...restoreArgs(db), '--terminate-sessions'], {
+        env: { DATABASE_URL: db.url },
+      });
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toContain('writes blocked');
       expect(result.stderr).toContain('new connections blocked');
@@ -100,20 +101,9 @@ describe('restore under faults', () => {
     const bin = shimDir({
       pg_restore: `case " $* " in *" --file=- "*) sleep 30;; esac\nexec "$REAL/pg_restore" "$@"`,
     });
-    const run = pgwardenProcess(
-      [
-        'restore',
-        db.id,
-        '--backup-dir',
-        db.dir,
-        '--confirm',
-        db.name,
-        '--countdown',
-        '0',
-        '--terminate-sessions',
-      ],
-      { env: { DATABASE_URL: db.url, PG_BIN: bin } },
-    );
+    const run = pgwardenProcess([...restoreArgs(db), '--terminate-sessions'], {
+      env: { DATABASE_URL: db.url, PG_BIN: bin },
+    });
     let stderr = '';
     run.child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -165,7 +155,7 @@ describe('restore under faults', () => {
       const url = new URL(db.url);
       url.username = role;
       url.password = 'reader-secret';
-      const args = ['restore', db.id, '--backup-dir', db.dir, '--confirm', db.name, '--countdown', '0'];
+      const args = restoreArgs(db);
       const preview = await pgwarden([...args, '--preview'], { env: { DATABASE_URL: url.toString() } });
       expect(preview.code).toBe(3);
       expect(preview.stdout).toMatch(

@@ -12,7 +12,7 @@ import { expect } from 'vitest';
 import { ensureLedger } from '../../src/migrate/ledger.js';
 import { type CliResult, pgwardenProcess } from '../support/cli.js';
 import { tempDir } from '../support/files.js';
-import { type TestServer, sql, waitFor } from './support.js';
+import { sql, type TestServer, waitFor } from './support.js';
 
 export type RunnerFormat =
   | 'plain'
