@@ -28,10 +28,15 @@ export { DEPLOY_STEPS } from './types.js';
 
 export async function deploy(options: DeployOptions): Promise<DeployOutcome> {
   const run = new DeployRun(options);
-  await preflight(run);
-  if (run.pending.length === 0) {
-    await healthStep(run);
-    return run.outcome('up-to-date', await run.record('up-to-date'));
+  const target = await preflight(run);
+  try {
+    // a restart: checked, recorded on the preflight's connection, and the app may start
+    if (run.pending.length === 0) {
+      await healthStep(run, target.client);
+      return run.outcome('up-to-date', await run.record('up-to-date', { client: target.client }));
+    }
+  } finally {
+    await target.close();
   }
 
   // what only a deploy with pending migrations needs, loaded now: a restart stays fast

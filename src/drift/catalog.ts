@@ -46,8 +46,19 @@ export async function readCatalog(
   client: pg.Client,
   options: ReadCatalogOptions = {},
 ): Promise<CatalogModel> {
-  const excluded = excludeMatcher(options.exclude ?? []);
   await loadParser();
+  return readCatalogModel(client, options);
+}
+
+/**
+ * The model alone, without loading the scanner: for the schema fingerprint, which deploy reads on
+ * every start (the WebAssembly scanner would cost a restart with nothing pending about 30 ms).
+ */
+export async function readCatalogModel(
+  client: pg.Client,
+  options: ReadCatalogOptions = {},
+): Promise<CatalogModel> {
+  const excluded = excludeMatcher(options.exclude ?? []);
   // with only pg_catalog on the path, every other name PostgreSQL prints is schema-qualified
   const saved = (
     await client.query<{ path: string }>(

@@ -6,12 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { compareText, readCatalog } from './catalog.js';
+import { compareText, readCatalogModel } from './catalog.js';
 import type { CatalogModel } from './model.js';
 
 /** `sha256:<hex>` of the catalog model's JSON; `exclude` as for `readCatalog` (the history tables). */
 export async function schemaFingerprint(client: pg.Client, exclude: readonly string[] = []): Promise<string> {
-  return fingerprintOf(await readCatalog(client, { exclude }));
+  return fingerprintOf(await readCatalogModel(client, { exclude }));
 }
 
 /**

@@ -7,12 +7,13 @@
 import { PgwardenError } from '../../errors/pgwarden-error.js';
 import { displayPath } from '../../migrate/source.js';
 import { computeStatus, readStatusInputs } from '../../migrate/status.js';
-import { openTarget } from '../../migrate/target.js';
+import { openTarget, type Target } from '../../migrate/target.js';
 import type { DeployRun } from '../context.js';
 import { lastFingerprint } from '../record.js';
 import { checkWindow, formatLocal } from '../window.js';
 
-export async function preflight(run: DeployRun): Promise<void> {
+/** Returns the open connection (the caller closes it): a restart records itself on it. */
+export async function preflight(run: DeployRun): Promise<Target> {
   const { options } = run;
   let t = Date.now();
   const target = await openTarget(
@@ -44,7 +45,7 @@ export async function preflight(run: DeployRun): Promise<void> {
       .map((e) => e.id);
     if (run.pending.length === 0) {
       run.step('status', 'ok', 'nothing pending: the schema is up to date', t);
-      return;
+      return target;
     }
     run.step('status', 'ok', `${run.pending.length} pending: ${run.pending.join(', ')}`, t);
     if (!window.open && !options.forceWindow) {
@@ -62,7 +63,9 @@ export async function preflight(run: DeployRun): Promise<void> {
         },
       );
     }
-  } finally {
+    return target;
+  } catch (error) {
     await target.close();
+    throw error;
   }
 }
