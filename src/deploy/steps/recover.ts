@@ -10,7 +10,7 @@
  * An interrupted deploy (SIGTERM, Ctrl-C) is never restored automatically. Whenever nothing is
  * restored, the error carries both ways out as commands (`recovery`).
  */
-import { restore, safetyCommand, snapshotOf } from '../../backup/restore.js';
+import { restore, safetyCommand } from '../../backup/restore.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
 import type { DeployRun } from '../context.js';
 import type { Recovery } from '../types.js';
@@ -59,7 +59,7 @@ export async function recover(run: DeployRun, error: unknown): Promise<void> {
       ...(options.restoreOnFailure === 'if-no-writes'
         ? {
             onlyIfNoWritesSince: {
-              snapshot: snapshotOf(backup),
+              snapshot: backup.snapshot.txid ?? null,
               tables: backup.tables,
               ownTransactionIds: run.transactionIds,
             },
