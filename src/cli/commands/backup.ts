@@ -44,10 +44,13 @@ export function registerBackupCommands(program: Command, io: CliIo, setExit: Set
     .addHelpText(
       'after',
       `
-The archive is written as <id>.dump.partial, read back in full and compared with row counts taken
-in the dump's own snapshot, made 0600 and renamed; the manifest <id>.manifest.json comes last.
+The archive streams through pgwarden into <id>.dump.partial (0600), is read back in full and
+compared with row counts taken in the dump's own snapshot, then renamed; the manifest
+<id>.manifest.json comes last. A missing backup directory is created 0700; an existing one is never
+changed (a mode others can read is a warning). pg_dump ends with pgwarden, however it ends.
 Exit codes: 0 published, 1 the dump or its verification failed (nothing published), 2 bad input,
-3 cannot connect / no suitable pg_dump, 130 interrupted.`,
+3 cannot connect / no suitable pg_dump / disk full / file-size limit / directory not writable,
+130 interrupted.`,
     )
     .action(action('create'));
 
@@ -103,13 +106,16 @@ Exit codes: 0 published, 1 the dump or its verification failed (nothing publishe
     .addHelpText(
       'after',
       `
-Before anything changes: the preview (rows per table, live vs backup), the typed database name
-(and the admin password when restore.passwordHash is configured; PGWARDEN_ADMIN_PASSWORD when
-no one can type), a countdown, and a verified safety backup of the current state. The restore
-runs in one transaction: on any error the database is left as it was.
+Before anything changes: the preview (rows per table, live vs backup; a plain dump is vetted:
+psql commands and transaction control refuse it), the typed database name (and the admin
+password when restore.passwordHash is configured; PGWARDEN_ADMIN_PASSWORD when no one can type),
+a countdown. Then, so that no committed write is lost: writes blocked, a verified safety backup of
+the current state, new connections blocked (the role must own the database) and the other
+sessions ended, the restore in one transaction, checks, connections allowed again.
 Exit codes: 0 restored, 1 the restore or its checks failed, 2 bad input / no confirmation /
-another database's backup, 3 cannot connect / tools too old / sessions connected / no disk space,
-130 cancelled.`,
+another database's backup / a plain dump refused, 3 cannot connect / tools too old / sessions
+connected / no disk space / not allowed to block connections, 130 cancelled. --preview exits as
+the restore would.`,
     )
     .action(action('restore'));
 
