@@ -328,12 +328,37 @@ export class ScriptVetter extends CopyScriptReader {
         return;
       }
     }
+    const meta = this.metaCommandIn(piece);
+    if (meta) {
+      // psql takes the rest of the meta-command's line as its arguments (`\! touch /tmp/5e3x`):
+      // the text the scanner could not read may be only those, so the command is what to report
+      this.judge(meta.piece, meta.tokens, meta.tokens.length, undefined, []);
+      if (this.problems.length > 0) throw new ScriptRefused(this.problems[0]!);
+    }
     this.fatal(
       REFUSED,
       piece.firstLine,
       `line ${piece.firstLine}: PostgreSQL's scanner cannot read the text from here (an invalid string, escape, quoted name, comment or number)`,
       HINT_DAMAGED,
     );
+  }
+
+  /**
+   * The piece up to the end of the line of its first backslash outside strings, names and comments
+   * (a psql meta-command), and its tokens up to that backslash, when the scanner reads that far;
+   * the first few backslashes are tried.
+   */
+  private metaCommandIn(piece: Piece): { piece: Piece; tokens: Token[] } | undefined {
+    let at = piece.text.indexOf('\\');
+    for (let tries = 0; at !== -1 && tries < 16; tries++, at = piece.text.indexOf('\\', at + 1)) {
+      const tokens = this.scan(piece.text.slice(0, at + 1));
+      if (tokens?.at(-1)?.text === '\\') {
+        const lineEnd = piece.text.indexOf('\n', at);
+        const text = lineEnd === -1 ? piece.text : piece.text.slice(0, lineEnd + 1);
+        return { piece: { text, firstLine: piece.firstLine }, tokens };
+      }
+    }
+    return undefined;
   }
 
   private scan(text: string): Token[] | undefined {

@@ -77,6 +77,13 @@ describe('psql meta-commands are refused, naming the line', () => {
     expect(await problems('SELECT 1;\n   \\i /etc/passwd\n')).toEqual([
       'PLAIN_DUMP_REFUSED line 2: psql meta-command \\i: pgwarden runs SQL only',
     ]);
+    // the arguments are psql's, not SQL: text the scanner cannot read there does not hide the command
+    expect(await problems('SELECT 1;\nSELECT 2; \\! touch /tmp/x-5e3abc/ran\n')).toEqual([
+      'PLAIN_DUMP_REFUSED line 2: psql meta-command \\!: pgwarden runs SQL only',
+    ]);
+    expect((await handedOn('SELECT 1;\n\\! touch /tmp/0xZZ\n')).error?.message).toBe(
+      'line 2: psql meta-command \\!: pgwarden runs SQL only',
+    );
     expect(await problems('SELECT (1 \\gexec\n);\n')).toEqual([
       'PLAIN_DUMP_REFUSED line 1: psql meta-command \\gexec: pgwarden runs SQL only',
     ]);

@@ -133,6 +133,7 @@ describe('deploy', () => {
     // the first deploy's migration waits for a gate the test holds: it keeps the migration lock
     // for exactly as long as the test needs, however slow the machine
     const gate = new pg.Client({ connectionString: db.url });
+    gate.on('error', () => undefined); // dropped with the database if the test fails
     await gate.connect();
     await gate.query('SELECT pg_advisory_lock(4242)');
     const slow = 'CREATE TABLE slow (x int);\nSELECT pg_advisory_lock(4242), pg_advisory_unlock(4242);\n';
@@ -148,7 +149,10 @@ describe('deploy', () => {
           (
             await sql(
               db.url,
-              `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_advisory_lock(4242)%' AND pid <> pg_backend_pid()`,
+              // waiting, not merely the last query of a session: the gate's own session shows the
+              // same text, and a second deploy started before the first holds the lock would win it
+              `SELECT 1 FROM pg_stat_activity
+                WHERE datname = current_database() AND state = 'active' AND wait_event = 'advisory'`,
             )
           ).length > 0,
         60_000,
@@ -204,7 +208,7 @@ describe('deploy', () => {
     for (let i = 0; i < 400; i++) {
       const rows = await sql(
         db.url,
-        `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()`,
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()`,
       );
       if (rows.length) break;
       await new Promise((r) => setTimeout(r, 50));
@@ -381,7 +385,7 @@ describe('deploy recovery of partly applied migrations', () => {
     for (let i = 0; i < 400; i++) {
       const rows = await sql(
         db.url,
-        `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()`,
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()`,
       );
       if (rows.length) break;
       await new Promise((r) => setTimeout(r, 25));

@@ -43,7 +43,7 @@ const inTheSleep = (url: string) =>
       (
         await sql(
           url,
-          `SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(%' AND pid <> pg_backend_pid()`,
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE 'SELECT pg_sleep(%' AND pid <> pg_backend_pid()`,
         )
       ).length > 0,
   );
