@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { onNotice } from '../db/notices.js';
 import { VERSION } from '../version.js';
+import { registerBackfill } from './commands/backfill.js';
 import { registerBackupCommands } from './commands/backup.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -42,6 +43,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerMigrationCommands(program, io, setExit);
   registerTrace(program, io, setExit);
   registerBackupCommands(program, io, setExit);
+  registerBackfill(program, io, setExit);
   registerDeploy(program, io, setExit);
   registerDoctor(program, io, setExit);
   registerDrift(program, io, setExit);

@@ -93,6 +93,15 @@ export const ERROR_CODES = {
     class: 'environment',
     title: 'The app command could not be started (not found, not executable)',
   },
+  BACKFILL_INVALID: {
+    class: 'usage',
+    title: 'A backfill cannot run as written (not one UPDATE, no key to walk, a key column set)',
+  },
+  BACKFILL_BUSY: { class: 'environment', title: 'Another run is doing the same backfill' },
+  BACKFILL_FAILED: {
+    class: 'failure',
+    title: 'A backfill batch failed and was rolled back; the batches before it stay, the next run resumes',
+  },
   INTERRUPTED: { class: 'interrupted', title: 'Interrupted' },
   INTERNAL: { class: 'internal', title: 'Internal error (a bug in pgwarden)' },
 } as const satisfies Record<string, CodeInfo>;

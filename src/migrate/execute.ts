@@ -19,8 +19,10 @@
  * is transactions.ts.
  */
 import type pg from 'pg';
+import type { BackfillEvent } from '../backfill/backfill.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { isDisruptive } from '../locks/modes.js';
+import { clearBackfills, runBackfillStep } from './backfill-step.js';
 import { indexConflict, note } from './failures.js';
 import { doneMeanwhile, withSessionApplyLock } from './fence.js';
 import { checkExistingIndex } from './index-build.js';
@@ -78,7 +80,9 @@ export type ExecuteEvent =
   /** A concurrent build of an interrupted run had finished: the index is valid and the same. */
   | { type: 'index-already-built'; id: string; index: string; line: number }
   /** Another run holds the apply lock (it is applying a migration): this one waits. */
-  | { type: 'apply-wait'; id: string; holders: LockHolder[]; waitedMs: number };
+  | { type: 'apply-wait'; id: string; holders: LockHolder[]; waitedMs: number }
+  /** Progress of a `-- pgwarden:backfill` statement (line) run in batches. */
+  | { type: 'backfill'; id: string; line: number; event: BackfillEvent };
 
 export interface ExecuteContext {
   client: pg.Client;
@@ -177,6 +181,7 @@ async function finish(
   t0: number,
   statements: number,
   retries: number,
+  backfills = false,
 ): Promise<string | undefined> {
   const durationMs = Math.round(performance.now() - t0);
   if (direction === 'up') {
@@ -193,6 +198,7 @@ async function finish(
       ctx.actor,
     );
     await clearProgress(ctx.client, ctx.format.id, migration.id);
+    if (backfills) await clearBackfills(ctx, migration);
     return id;
   }
   if (!ctx.format.history.markRolledBack) {
@@ -200,6 +206,7 @@ async function finish(
   }
   await ctx.format.history.markRolledBack(ctx.history, migration, previous);
   await forgetMigration(ctx.client, ctx.format.id, migration.id);
+  if (backfills) await clearBackfills(ctx, migration);
   return undefined;
 }
 
@@ -252,8 +259,14 @@ async function inSegments(
   let retries = 0;
   let finished = false;
   let i = resumedFrom;
+  const hasBackfill = steps.some((s) => s.backfill);
   while (i < steps.length) {
     const step = steps[i]!;
+    if (step.backfill) {
+      await runBackfillStep(ctx, migration, step, direction);
+      i++;
+      continue;
+    }
     // a statement of a script without transactions runs in one of its own when PostgreSQL allows
     const ownTransaction = !step.transactional && script.transaction === false && step.acceptsTransaction;
     if (step.transactional || ownTransaction) {
@@ -284,7 +297,17 @@ async function inSegments(
                   });
               }
               if (!last) return id;
-              return finish(ctx, migration, direction, previous, started, t0, steps.length, retriesSoFar);
+              return finish(
+                ctx,
+                migration,
+                direction,
+                previous,
+                started,
+                t0,
+                steps.length,
+                retriesSoFar,
+                hasBackfill,
+              );
             },
             { partial: i > 0, ...(ownTransaction ? { passThrough: refusedInTransaction } : {}) },
           )
@@ -309,7 +332,7 @@ async function inSegments(
       migration,
       script,
       steps,
-      () => finish(ctx, migration, direction, previous, started, t0, steps.length, retries),
+      () => finish(ctx, migration, direction, previous, started, t0, steps.length, retries, hasBackfill),
       { partial: steps.length > 0 },
     );
   }

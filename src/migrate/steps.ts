@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { classify } from '../analysis/classify.js';
 import { type Effect, locksByRelation } from '../analysis/effects.js';
 import type { SchemaModel } from '../analysis/schema-model.js';
+import { backfillMarker, type MarkerOptions } from '../backfill/marker.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { lineMapper, type TextInFile } from '../sql/lines.js';
 import { parseSqlFile } from '../sql/parse-file.js';
@@ -42,6 +43,11 @@ export interface Step {
    */
   acceptsTransaction: boolean;
   effects: Effect[];
+  /**
+   * The options of a `-- pgwarden:backfill` comment before this UPDATE: the runner runs it in
+   * batches, each a transaction of its own (never in the migration's transaction).
+   */
+  backfill?: MarkerOptions;
   /** `sha256:<hex>` of the statement text, to detect edits of a partially applied migration. */
   checksum: string;
 }
@@ -96,8 +102,11 @@ export function scriptSteps(script: MigrationScript, model: SchemaModel, pgMajor
   const where = (offset: number) => `${script.path}:${lineOf(offset)}`;
   const steps: Step[] = [];
   let dropped = 0;
+  let previousEnd = 0;
   for (const stmt of parsed.statements) {
     if (stmt.origin !== 'file') continue;
+    const after = previousEnd;
+    previousEnd = stmt.span.end;
     if (stmt.kind === 'TransactionStmt') {
       const kind = stmt.node.kind as string;
       if (DROPPED.has(kind) && stmt.node.chain !== true) {
@@ -115,7 +124,8 @@ export function scriptSteps(script: MigrationScript, model: SchemaModel, pgMajor
       }
     }
     const effects = classify(stmt, { model, pgMajor });
-    const acceptsTransaction = effects.every((e) => e.facts.transactional);
+    const backfill = backfillMarker(parsed, stmt, after, where);
+    const acceptsTransaction = backfill === undefined && effects.every((e) => e.facts.transactional);
     model.apply(stmt.kind, stmt.node, script.path);
     steps.push({
       index: steps.length,
@@ -127,6 +137,7 @@ export function scriptSteps(script: MigrationScript, model: SchemaModel, pgMajor
       transactional: script.transaction !== false && acceptsTransaction,
       acceptsTransaction,
       effects,
+      ...(backfill ? { backfill } : {}),
       checksum: `sha256:${createHash('sha256').update(stmt.text, 'utf8').digest('hex')}`,
     });
   }

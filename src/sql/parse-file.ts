@@ -67,7 +67,8 @@ export function parseSqlFile(source: SqlSource): ParsedFile {
     index,
     statements,
     syntaxErrors,
-    comments: original.includes('-ignore') ? collectComments(text, index) : [],
+    comments:
+      original.includes('-ignore') || original.includes('pgwarden:') ? collectComments(text, index) : [],
     metaCommands,
   };
 }

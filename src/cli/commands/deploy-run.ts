@@ -8,6 +8,7 @@ import { checkDatabaseUrl } from '../../db/url.js';
 import type { DeployEvent, Recovery, RestorePolicy } from '../../deploy/deploy.js';
 import { EXIT } from '../../errors/codes.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
+import { backfillReporter } from '../backfill-progress.js';
 import type { CliIo, GlobalOptions } from '../io.js';
 import { renderEvent } from './migrate-events.js';
 
@@ -74,9 +75,17 @@ export async function runDeploy(
   const line = (text: string) => {
     if (!options.quiet) io.stderr.write(`${text}\n`);
   };
+  // stdout is a stream of JSON lines with --json: a backfill's progress lines join it
+  const backfills = backfillReporter({
+    stream: options.quiet ? { write: () => undefined } : json ? io.stdout : io.stderr,
+    bar: io.stderr.isTTY === true && !options.quiet && !json,
+    json,
+    indent: '      ',
+  });
   const onEvent = (event: DeployEvent) => {
     if (event.type === 'migrate') {
-      if (!json) line(`    ${renderEvent(event.event).replace(/\n/g, '\n    ')}`);
+      if (event.event.type === 'backfill') backfills.event(event.event.event);
+      else if (!json) line(`    ${renderEvent(event.event).replace(/\n/g, '\n    ')}`);
       return;
     }
     if (json)
@@ -137,6 +146,7 @@ export async function runDeploy(
     }
     throw error;
   } finally {
+    backfills.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

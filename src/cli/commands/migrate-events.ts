@@ -1,6 +1,7 @@
 /** One line (or a few) per runner event, for migrate, rollback, resolve and deploy. */
 import type { MigrateEvent } from '../../migrate/migrate.js';
 import { describeSession } from '../../migrate/sessions.js';
+import { describeBackfillEvent } from '../backfill-progress.js';
 
 export function renderEvent(event: MigrateEvent): string {
   switch (event.type) {
@@ -22,6 +23,8 @@ export function renderEvent(event: MigrateEvent): string {
       return `  waiting: another run is applying a migration (${Math.round(event.waitedMs / 1000)} s)${event.holders.map((h) => `; pid ${h.pid} ${h.applicationName}`).join('')}`;
     case 'migration-skipped':
       return `- ${event.id} skipped: ${event.reason}`;
+    case 'backfill':
+      return `  line ${event.line}: ${describeBackfillEvent(event.event)}`;
     case 'migration-done':
       return `✓ ${event.id} ${event.durationMs} ms${event.retries ? `, ${event.retries} retr${event.retries === 1 ? 'y' : 'ies'}` : ''}${event.resumedFrom ? `, resumed at statement ${event.resumedFrom + 1}` : ''}`;
   }

@@ -10,6 +10,7 @@ import { type MigrateEvent, migrate } from '../../migrate/migrate.js';
 import { type PlanResult, plan } from '../../migrate/plan.js';
 import { displayPath } from '../../migrate/source.js';
 import { type MigrationStatus, status as readStatus } from '../../migrate/status.js';
+import { backfillReporter } from '../backfill-progress.js';
 import { type CliIo, type GlobalOptions, useColor } from '../io.js';
 import { renderEvent } from './migrate-events.js';
 
@@ -72,11 +73,21 @@ export async function runMigrationCommand(
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // stdout holds the result (--json too): a backfill's progress goes to stderr
+  const backfills = backfillReporter({
+    stream: options.quiet ? { write: () => undefined } : io.stderr,
+    bar: io.stderr.isTTY === true && !options.quiet && !options.json,
+    json: options.json === true,
+    indent: '  ',
+  });
   const common = {
     ...source,
     timeouts: timeouts(options, io.env, config),
     allowUncommitted: options.allowUncommitted === true,
-    onEvent: (event: MigrateEvent) => progress(renderEvent(event)),
+    onEvent: (event: MigrateEvent) => {
+      if (event.type === 'backfill') backfills.event(event.event);
+      else progress(renderEvent(event));
+    },
     signal: controller.signal,
   };
   try {
@@ -124,6 +135,7 @@ export async function runMigrationCommand(
     else out(`Resolved ${result.id} as ${result.as}: ${result.changed}. Logged in pgwarden.events.`);
     return EXIT.ok;
   } finally {
+    backfills.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
