@@ -48,6 +48,26 @@ export function backfillMarker(
   }
 }
 
+/**
+ * The top-level UPDATEs of a file that carry a valid marker (for lint, which models the runner;
+ * an invalid marker is the runner's to refuse).
+ */
+export function backfillStatements(parsed: ParsedFile): Set<Statement> {
+  const marked = new Set<Statement>();
+  if (parsed.comments.length === 0) return marked;
+  let after = 0;
+  for (const statement of parsed.statements) {
+    if (statement.origin !== 'file') continue;
+    try {
+      if (backfillMarker(parsed, statement, after, String)) marked.add(statement);
+    } catch {
+      // refused by the runner, with the line
+    }
+    after = statement.span.end;
+  }
+  return marked;
+}
+
 const MARKER_HINT = `Options: batch=auto|<rows>, target=<duration>, max-lag=<duration>|off, sleep=<duration>, vacuum-margin=<factor>|off.`;
 
 /** `key=value` options, as on the marker and as `pgwarden backfill` flags give them. */

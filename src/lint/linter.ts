@@ -4,10 +4,12 @@
  * findings. Files are linted in order and share one schema model, so a table created by an
  * earlier migration is known to later ones.
  */
+
 import { classify } from '../analysis/classify.js';
 import type { Effect } from '../analysis/effects.js';
 import type { QualifiedName } from '../analysis/names.js';
 import { SchemaModel, type TableFacts } from '../analysis/schema-model.js';
+import { backfillStatements } from '../backfill/marker.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { parseSqlFile } from '../sql/parse-file.js';
 import { escapeControls } from '../sql/quote.js';
@@ -154,9 +156,10 @@ export class Linter {
       statements: parsed.statements,
     };
 
+    const backfills = this.runner.backfills ? backfillStatements(parsed) : undefined;
     for (const stmt of parsed.statements) {
       const effects = classify(stmt, classifyCtx);
-      tracker.before(stmt, effects);
+      tracker.before(stmt, effects, backfills?.has(stmt) === true);
       const deferred = stmt.origin === 'function-body';
       const ctx: RuleContext = {
         ...base,

@@ -25,6 +25,11 @@ export interface RunnerProfile {
    * re-running a partly applied migration never repeats a statement (pgwarden).
    */
   resumesPerStatement: boolean;
+  /**
+   * The runner runs an UPDATE after `-- pgwarden:backfill` in batches, each a short transaction of
+   * its own, outside the file's transaction (pgwarden); for the others it is a comment.
+   */
+  backfills?: boolean;
 }
 
 export const RUNNER_IDS = ['pgwarden', 'psql', 'transaction', 'single-query', 'flyway'] as const;
@@ -40,6 +45,7 @@ export const RUNNERS: Record<RunnerId, RunnerProfile> = {
     setsStatementTimeout: true,
     nonTransactional: 'isolate',
     resumesPerStatement: true,
+    backfills: true,
   },
   psql: {
     id: 'psql',

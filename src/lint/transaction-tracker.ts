@@ -102,11 +102,12 @@ export class TransactionTracker implements TransactionView {
 
   /**
    * Called before the rules see a top-level statement: a non-transactional statement under a
-   * runner that isolates them runs outside the file's transaction.
+   * runner that isolates them runs outside the file's transaction, as does a `-- pgwarden:backfill`
+   * UPDATE (`batched`) under the runner that runs it in batches.
    */
-  before(stmt: Statement, effects: Effect[]): void {
+  before(stmt: Statement, effects: Effect[], batched = false): void {
     if (stmt.origin !== 'file') return;
-    const nonTransactional = effects.some((e) => !e.facts.transactional);
+    const nonTransactional = batched || effects.some((e) => !e.facts.transactional);
     if (
       nonTransactional &&
       this.inTransaction &&

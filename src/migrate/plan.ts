@@ -34,8 +34,12 @@ export interface PlannedStatement {
   line: number;
   kind: string;
   sql: string;
-  /** `transaction`: inside the migration's transaction; `alone`: sent on its own, no transaction open. */
-  mode: 'transaction' | 'alone';
+  /**
+   * `transaction`: inside the migration's transaction; `alone`: sent on its own, no transaction
+   * open; `backfill`: a `-- pgwarden:backfill` UPDATE, run in batches of their own transactions
+   * (the locks are a batch's, held for one batch).
+   */
+  mode: 'transaction' | 'alone' | 'backfill';
   shapes: string[];
   locks: PlannedLock[];
   rewrites: string[];
@@ -108,7 +112,7 @@ function planStatement(step: Step, sizes: SchemaModel, scriptTransactional: bool
     line: step.line,
     kind: step.kind,
     sql: step.sql.length > 200 ? `${step.sql.slice(0, 200)}…` : step.sql,
-    mode: step.transactional && scriptTransactional ? 'transaction' : 'alone',
+    mode: step.backfill ? 'backfill' : step.transactional && scriptTransactional ? 'transaction' : 'alone',
     shapes: step.effects.map((e) => e.shape),
     locks: locks.map(({ relation, modes }) => ({ relation, modes, blocks: describeBlocks(modes) })),
     rewrites: [...rewrites],

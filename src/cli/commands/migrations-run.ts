@@ -148,6 +148,12 @@ function timeouts(options: RunnerCliOptions, env: NodeJS.ProcessEnv, config: Con
   return resolved;
 }
 
+const PLAN_MODE = {
+  transaction: '',
+  alone: '   [alone, outside any transaction]',
+  backfill: '   [backfill: batches over the key, each its own short transaction]',
+} as const;
+
 const STATE_COLOR = {
   applied: pc.green,
   pending: pc.yellow,
@@ -183,9 +189,7 @@ export function renderPlan(result: PlanResult, cwd: string): string {
   for (const m of result.migrations) {
     lines.push('', `${m.id}  (${m.mode === 'transaction' ? 'one transaction' : 'statement by statement'})`);
     for (const s of m.statements) {
-      lines.push(
-        `  line ${s.line}: ${s.sql.split('\n')[0]!.slice(0, 90)}${s.mode === 'alone' ? '   [alone, outside any transaction]' : ''}`,
-      );
+      lines.push(`  line ${s.line}: ${s.sql.split('\n')[0]!.slice(0, 90)}${PLAN_MODE[s.mode]}`);
       for (const lock of s.locks) {
         const size = s.relations.find((r) => r.relation === lock.relation);
         const sized = sizeNote({
