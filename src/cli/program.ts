@@ -7,6 +7,7 @@ import { registerBackupCommands } from './commands/backup.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerDrift } from './commands/drift.js';
+import { registerFix } from './commands/fix.js';
 import { registerInit } from './commands/init.js';
 import { registerLint } from './commands/lint.js';
 import { registerMigrationCommands } from './commands/migrations.js';
@@ -47,6 +48,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerDeploy(program, io, setExit);
   registerDoctor(program, io, setExit);
   registerDrift(program, io, setExit);
+  registerFix(program, io, setExit);
   registerInit(program, io, setExit);
   const stopNotices = onNotice((n) => io.stderr.write(`pgwarden: warning: ${n.text}\n`));
   try {

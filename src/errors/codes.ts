@@ -102,6 +102,10 @@ export const ERROR_CODES = {
     class: 'failure',
     title: 'A backfill batch failed and was rolled back; the batches before it stay, the next run resumes',
   },
+  FIX_REFUSED: {
+    class: 'usage',
+    title: 'pgwarden fix cannot rewrite this migration (applied, not the newest, or nothing it rewrites)',
+  },
   INTERRUPTED: { class: 'interrupted', title: 'Interrupted' },
   INTERNAL: { class: 'internal', title: 'Internal error (a bug in pgwarden)' },
 } as const satisfies Record<string, CodeInfo>;

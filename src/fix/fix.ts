@@ -1,0 +1,207 @@
+/**
+ * `fixMigration()`: rewrites the newest pending migration that lint flags into the safe sequence,
+ * as new migration files in the project's own format (write-migrations.ts), and removes the
+ * original. It refuses an applied (or partly applied) migration, one that is not the newest, and
+ * one with nothing it can rewrite. The new files are linted as the runner will run them before
+ * anything is written: what lint still reports is returned (`remaining`), and nothing is written
+ * when a rewritten statement is still an error.
+ */
+import { readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { classify } from '../analysis/classify.js';
+import { SchemaModel } from '../analysis/schema-model.js';
+import { PgwardenError } from '../errors/pgwarden-error.js';
+import type { Finding } from '../lint/finding.js';
+import { lint } from '../lint/lint.js';
+import { lintSourcesOf } from '../migrate/lint-sources.js';
+import { findMigration } from '../migrate/source.js';
+import { computeStatus, readStatusInputs } from '../migrate/status.js';
+import { parseScript } from '../migrate/steps.js';
+import { openTarget, type TargetOptions } from '../migrate/target.js';
+import type { Migration } from '../migrate/types.js';
+import { loadParser } from '../sql/parser.js';
+import type { Piece } from './recipe.js';
+import { FIXABLE_RULES, rewriteStatement } from './rewrite.js';
+import { type SequencedMigration, sequence } from './sequence.js';
+import { planMigrationFiles, writeMigrationFiles } from './write-migrations.js';
+
+export interface FixOptions extends TargetOptions {
+  /** The migration: its file, folder or id. */
+  migration: string;
+  /** Show what would be written; write nothing. */
+  dryRun?: boolean;
+  now?: Date;
+}
+
+export interface FixedStatement {
+  line: number;
+  rules: string[];
+  /** The phases its pieces went to. */
+  phases: string[];
+}
+
+export interface FixResult {
+  format: string;
+  original: { id: string; path: string; removed: string[] };
+  rewritten: FixedStatement[];
+  migrations: Array<SequencedMigration & { id: string; files: Array<{ path: string; text: string }> }>;
+  /** Lint findings of the new files (none are errors of a rewritten statement). */
+  remaining: Array<{ path: string; line: number; rule: string; level: string; message: string }>;
+  written: boolean;
+}
+
+export async function fixMigration(options: FixOptions): Promise<FixResult> {
+  const target = await openTarget(options, 'pgwarden fix');
+  try {
+    await loadParser();
+    const { source } = target;
+    const migration = findMigration(source.migrations, options.migration);
+    const status = computeStatus(await readStatusInputs(target.client, source));
+    const entry = status.entries.find((e) => e.id === migration.id);
+    if (entry?.state !== 'pending') {
+      throw new PgwardenError(
+        'FIX_REFUSED',
+        `${migration.path} is ${entry?.state ?? 'unknown'}: pgwarden fix rewrites pending migrations only`,
+        { hint: 'Write a new migration for the change instead; an applied migration must stay as it ran.' },
+      );
+    }
+    const index = source.migrations.indexOf(migration);
+    if (index !== source.migrations.length - 1) {
+      throw new PgwardenError(
+        'FIX_REFUSED',
+        `${migration.path} is not the newest migration: the safe sequence would run after ${source.migrations.at(-1)!.path}`,
+        { hint: 'Fix a migration right after writing it, before newer ones exist.' },
+      );
+    }
+    const findings = await lintMigrations(source.migrations.slice(0, index + 1), target.pgMajor);
+    const own = findings.get(migration.up.path) ?? [];
+    const { pieces, rewritten } = rewrite(migration, own, target.pgMajor);
+    if (rewritten.length === 0) {
+      const fixable = own.filter((f) => f.level === 'error');
+      throw new PgwardenError(
+        'FIX_REFUSED',
+        fixable.length
+          ? `nothing in ${migration.path} that pgwarden fix can rewrite: ${fixable.map((f) => `line ${f.line} ${f.rule}`).join(', ')}`
+          : `${migration.path} has no lint findings pgwarden fix rewrites`,
+        { hint: `pgwarden fix rewrites the findings of: ${[...FIXABLE_RULES].join(', ')}.` },
+      );
+    }
+    const sequenced = sequence(pieces, relative(source.dir, migration.up.path), migration.name || migration.id);
+    const existing = source.migrations.slice(0, index);
+    const now = options.now ?? new Date();
+    const planned = planMigrationFiles(source.format.id, source.dir, existing, sequenced, now);
+    const remaining = await lintNewFiles(existing, planned, target.pgMajor);
+    const migrations = sequenced.map((m, i) => ({ ...m, id: planned[i]!.id, files: planned[i]!.files }));
+    const removed = filesOf(migration);
+    const result: FixResult = {
+      format: source.format.id,
+      original: { id: migration.id, path: migration.path, removed },
+      rewritten,
+      migrations,
+      remaining,
+      written: false,
+    };
+    if (options.dryRun) return result;
+    if (remaining.some((f) => f.level === 'error' && FIXABLE_RULES.has(f.rule))) {
+      throw new PgwardenError(
+        'FIX_REFUSED',
+        `the rewritten migrations would still have lint errors: ${remaining.map((f) => `${f.rule} (line ${f.line})`).join(', ')}; nothing was written`,
+        { hint: 'This is a bug in pgwarden fix: please report it with the migration.' },
+      );
+    }
+    writeMigrationFiles(source.format.id, source.dir, existing, sequenced, now);
+    for (const file of removed) rmSync(file, { force: true });
+    removeEmptyFolder(migration, source.dir);
+    return { ...result, written: true };
+  } finally {
+    await target.close();
+  }
+}
+
+/** The statements' pieces in file order, kept statements as they are. */
+function rewrite(
+  migration: Migration,
+  findings: Finding[],
+  pgMajor: number,
+): { pieces: Piece[]; rewritten: FixedStatement[] } {
+  const { parsed, lineOf } = parseScript({
+    path: migration.up.path,
+    text: migration.up.text,
+    offset: migration.up.offset,
+  });
+  const model = new SchemaModel();
+  const pieces: Piece[] = [];
+  const rewritten: FixedStatement[] = [];
+  for (const stmt of parsed.statements) {
+    if (stmt.origin !== 'file') continue;
+    if (stmt.kind === 'TransactionStmt') continue; // the runner and the files' own markers decide
+    const rules = new Set(
+      findings
+        .filter((f) => {
+          const at = f.start - migration.up.offset;
+          return at >= stmt.span.start && at < Math.max(stmt.span.end, stmt.span.start + 1);
+        })
+        .map((f) => f.rule),
+    );
+    const own = rules.size ? rewriteStatement(stmt, rules) : undefined;
+    if (own) {
+      pieces.push(...own);
+      rewritten.push({ line: lineOf(stmt.span.start), rules: [...rules], phases: [...new Set(own.map((p) => p.phase))] });
+      continue;
+    }
+    const alone = classify(stmt, { model, pgMajor }).some((e) => !e.facts.transactional);
+    pieces.push({ phase: alone ? 'index' : 'expand', sql: `${stmt.text};`, why: '', subject: migration.name });
+  }
+  return { pieces, rewritten };
+}
+
+async function lintMigrations(migrations: Migration[], pgMajor: number): Promise<Map<string, Finding[]>> {
+  const result = await lint({ paths: [], sources: lintSourcesOf(migrations), pgVersion: pgMajor, runner: 'pgwarden', jobs: 1 });
+  return new Map(result.files.map((f) => [f.path, f.findings]));
+}
+
+/** Lints the planned files after the existing migrations, in memory, as pgwarden will run them. */
+async function lintNewFiles(
+  existing: Migration[],
+  planned: Array<{ files: Array<{ path: string; text: string }> }>,
+  pgMajor: number,
+): Promise<FixResult['remaining']> {
+  const upFiles = planned.map((p) => p.files.find((f) => !/\.down\.sql$|\.sql\.conf$/.test(f.path)) ?? p.files[0]!);
+  const result = await lint({
+    paths: [],
+    sources: [...lintSourcesOf(existing), ...upFiles.map((f) => ({ path: f.path, text: upSection(f.text) }))],
+    pgVersion: pgMajor,
+    runner: 'pgwarden',
+    jobs: 1,
+  });
+  const mine = new Set(upFiles.map((f) => f.path));
+  return result.files
+    .filter((f) => mine.has(f.path))
+    .flatMap((f) =>
+      f.findings.map((x) => ({ path: f.path, line: x.line, rule: x.rule, level: x.level, message: x.message })),
+    );
+}
+
+/** A file's up section: the lines before a down marker (dbmate, node-pg-migrate), blanked after. */
+function upSection(text: string): string {
+  const lines = text.split('\n');
+  const down = lines.findIndex((l) => /^-- (migrate:down|Down Migration)/.test(l));
+  return down === -1 ? text : [...lines.slice(0, down), ...lines.slice(down).map(() => '')].join('\n');
+}
+
+/** The files a migration is made of (up, down). */
+function filesOf(migration: Migration): string[] {
+  return [...new Set([migration.up.path, ...(migration.down ? [migration.down.path] : [])])];
+}
+
+/** A migration that was a folder of its own (Prisma): the folder goes when it is empty. */
+function removeEmptyFolder(migration: Migration, dir: string): void {
+  const folder = dirname(migration.up.path);
+  if (folder === dir || relative(dir, folder).startsWith('..')) return;
+  try {
+    if (readdirSync(folder).length === 0) rmdirSync(folder);
+  } catch {
+    // left as it is
+  }
+}
+

@@ -1,0 +1,72 @@
+/**
+ * Which statements `pgwarden fix` rewrites, and how: a statement lint flags with a rule listed
+ * here goes through the recipe for its kind; an ALTER TABLE is rewritten command by command (the
+ * commands no recipe handles are kept as they are, in the expand step).
+ */
+import { parseSql } from '../sql/parser.js';
+import type { Statement } from '../sql/statement.js';
+import type { Piece, RecipeInput } from './recipe.js';
+import { addColumnPieces } from './recipes/add-column.js';
+import { addConstraintPieces } from './recipes/constraints.js';
+import { dataChangePieces } from './recipes/data-change.js';
+import { indexPieces } from './recipes/indexes.js';
+import { ident } from './recipes/names.js';
+import { notNullPieces } from './recipes/not-null.js';
+import { StatementText } from './statement-text.js';
+
+const ALTER_RULES = [
+  'adding-field-with-default',
+  'adding-not-nullable-field',
+  'adding-required-field',
+  'adding-foreign-key-constraint',
+  'constraint-missing-not-valid',
+  'disallowed-unique-constraint',
+] as const;
+const INDEX_RULES = [
+  'require-concurrent-index-creation',
+  'require-concurrent-index-deletion',
+  'require-concurrent-reindex',
+] as const;
+const DATA_RULES = ['data-change-under-exclusive-lock'] as const;
+
+/** The lint rules whose findings `pgwarden fix` can rewrite. */
+export const FIXABLE_RULES: ReadonlySet<string> = new Set([...ALTER_RULES, ...INDEX_RULES, ...DATA_RULES]);
+
+/** The pieces for a flagged statement; undefined when no recipe applies (it is kept as it is). */
+export function rewriteStatement(stmt: Statement, rules: Set<string>): Piece[] | undefined {
+  const parsed = parseSql(stmt.text);
+  if ('error' in parsed || parsed.stmts.length !== 1) return undefined;
+  const node = parsed.stmts[0]!.stmt[stmt.kind];
+  const input: RecipeInput = { stmt, node, text: new StatementText(stmt.text), rules };
+  const has = (list: readonly string[]) => list.some((rule) => rules.has(rule));
+  if (stmt.kind === 'AlterTableStmt' && has(ALTER_RULES)) return alterTablePieces(input);
+  if (stmt.kind === 'UpdateStmt') return has(DATA_RULES) ? dataChangePieces(input) : undefined;
+  return has(INDEX_RULES) ? indexPieces(input) : undefined;
+}
+
+function alterTablePieces({ node, text, rules }: RecipeInput): Piece[] | undefined {
+  if (node.objtype !== 'OBJECT_TABLE') return undefined;
+  const relation = node.relation;
+  const table = {
+    name: relation.relname as string,
+    sql: relation.schemaname ? `${ident(relation.schemaname)}.${ident(relation.relname)}` : ident(relation.relname),
+  };
+  const { prefix, commands } = text.alterParts();
+  if (commands.length !== node.cmds.length) return undefined;
+  let rewritten = false;
+  const pieces = (node.cmds as any[]).flatMap((entry, i): Piece[] => {
+    const cmd = entry.AlterTableCmd;
+    let own: Piece[] | undefined;
+    if (cmd.subtype === 'AT_AddColumn') own = addColumnPieces(text, prefix, table, cmd.def.ColumnDef);
+    else if (cmd.subtype === 'AT_SetNotNull' && rules.has('adding-not-nullable-field'))
+      own = notNullPieces(prefix, table.name, cmd.name);
+    else if (cmd.subtype === 'AT_AddConstraint')
+      own = addConstraintPieces(commands[i]!, prefix, table, cmd.def.Constraint);
+    if (own) {
+      rewritten = true;
+      return own;
+    }
+    return [{ phase: 'expand', sql: `${prefix} ${commands[i]};`, why: '', subject: table.name }];
+  });
+  return rewritten ? pieces : undefined;
+}
