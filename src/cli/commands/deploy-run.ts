@@ -9,6 +9,7 @@ import type { DeployEvent, Recovery, RestorePolicy } from '../../deploy/deploy.j
 import { EXIT } from '../../errors/codes.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
 import type { CliIo, GlobalOptions } from '../io.js';
+import { lintGateReason } from '../lint-gate-option.js';
 import { renderEvent } from './migrate-events.js';
 
 export interface DeployCliOptions {
@@ -18,6 +19,8 @@ export interface DeployCliOptions {
   restoreOnFailure?: string;
   forceWindow?: string;
   acceptDrift?: string;
+  /** true (the default), or the reason given with --no-lint-gate */
+  lintGate?: boolean | string;
   allowUncommitted?: boolean;
   lockTimeout?: string;
   statementTimeout?: string;
@@ -68,6 +71,7 @@ export async function runDeploy(
       '--accept-drift needs a reason (it is recorded), e.g. --accept-drift "index added by hand during incident 42"',
     );
   }
+  const lintGateOverride = problems.collect(() => lintGateReason(options.lintGate));
   problems.throwIfAny('deploy cannot start: invalid settings');
 
   const json = options.json === true;
@@ -118,6 +122,7 @@ export async function runDeploy(
       windows: config.deploy?.windows,
       forceWindow: options.forceWindow,
       acceptDrift: options.acceptDrift,
+      lintGateOverride,
       allowUncommitted: options.allowUncommitted === true,
       fingerprint: schemaFingerprintFor(config.migrations?.table),
       onEvent,
