@@ -11,6 +11,7 @@ import { type PlanResult, plan } from '../../migrate/plan.js';
 import { displayPath } from '../../migrate/source.js';
 import { type MigrationStatus, status as readStatus } from '../../migrate/status.js';
 import { type CliIo, type GlobalOptions, useColor } from '../io.js';
+import { lintGateReason } from '../lint-gate-option.js';
 import { renderEvent } from './migrate-events.js';
 
 export interface RunnerCliOptions {
@@ -21,6 +22,8 @@ export interface RunnerCliOptions {
   dryRun?: boolean;
   allowOutOfOrder?: boolean;
   allowUncommitted?: boolean;
+  /** migrate: true (the default), or the reason given with --no-lint-gate */
+  lintGate?: boolean | string;
   lockTimeout?: string;
   statementTimeout?: string;
   retryBudget?: string;
@@ -54,6 +57,9 @@ export async function runMigrationCommand(
     if (!options.quiet) io.stderr.write(`${text}\n`);
   };
 
+  // before anything connects: an empty reason is bad input
+  const lintGateOverride = name === 'migrate' ? lintGateReason(options.lintGate) : undefined;
+
   if (name === 'status') {
     const status = await readStatus(source);
     if (options.json) out(JSON.stringify(status, null, 2));
@@ -85,6 +91,10 @@ export async function runMigrationCommand(
         ...common,
         target: options.target,
         allowOutOfOrder: options.allowOutOfOrder === true,
+        lintGate:
+          config.migrate?.lintGate === false
+            ? undefined
+            : { rules: config.lint?.rules, presets: config.lint?.presets, override: lintGateOverride },
       });
       if (options.json) out(JSON.stringify(result, null, 2));
       else if (result.applied.length === 0) out('Nothing to migrate: the database is up to date.');
