@@ -1,14 +1,16 @@
 /**
  * The lint gate that `pgwarden migrate` and `pgwarden deploy` share (DESIGN §4, §6): the
  * migrations about to run are linted as the runner will run them (their up scripts, runner
- * `pgwarden`, the server's major version, the configured rules); an error-level finding stops the
- * run before anything is applied (LINT_GATE). Two ways through: an ignore with a reason on the
- * statement (`-- pgwarden-ignore <rule>: <why>`, honoured by lint itself), or an override with a
- * reason (`--no-lint-gate "<reason>"`), which is recorded in `pgwarden.events` with the findings
- * it let through before anything runs.
+ * `pgwarden`, the server's major version, the live schema as `plan` reads it, the configured
+ * rules); an error-level finding stops the run before anything is applied (LINT_GATE). Two ways
+ * through: an ignore with a reason on the statement (`-- pgwarden-ignore <rule>: <why>`, honoured
+ * by lint itself), or an override with a reason (`--no-lint-gate "<reason>"`), which is recorded
+ * in `pgwarden.events` with the findings it let through before anything runs.
  */
+import { loadLiveFacts } from '../analysis/live-catalog.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
-import { lint } from '../lint/lint.js';
+import { summarize } from '../lint/finding.js';
+import { Linter } from '../lint/linter.js';
 import type { Preset, RuleLevel } from '../lint/rule.js';
 import { ensureLedger, logEvent } from './ledger.js';
 import { formatGateFinding, type GateFinding } from './lint-gate-finding.js';
@@ -65,16 +67,19 @@ export async function runLintGate(
 ): Promise<LintGateResult> {
   const problem = overrideReasonProblem(options.override);
   if (problem) throw new PgwardenError('USAGE', problem);
-  const result = await lint({
-    paths: [],
-    sources: lintSourcesOf(migrations),
+  // the live schema, as `plan` and the runner see it: tables made outside the migrations, their
+  // constraints (a CHECK validated by an earlier pending migration lets SET NOT NULL skip its scan)
+  const live = await loadLiveFacts(session.target.client);
+  const linter = new Linter({
+    schema: live.model,
     pgVersion: session.target.pgMajor,
     runner: 'pgwarden',
     ...(options.rules ? { rules: options.rules } : {}),
     ...(options.presets ? { presets: options.presets } : {}),
-    jobs: 1,
   });
-  const errors = result.files.flatMap((f) =>
+  const files = lintSourcesOf(migrations).map((source) => linter.lintSource(source));
+  const summary = summarize(files);
+  const errors = files.flatMap((f) =>
     f.findings
       .filter((x) => x.level === 'error')
       .map((x) => ({
@@ -85,8 +90,8 @@ export async function runLintGate(
       })),
   );
   const gate: LintGateResult = {
-    files: result.summary.files,
-    warnings: result.summary.warnings,
+    files: summary.files,
+    warnings: summary.warnings,
     errors,
     overridden: undefined,
   };

@@ -148,6 +148,24 @@ describe('migrate: the lint gate', () => {
     ).toEqual([{ n: 0 }]);
   });
 
+  it('lints against the live schema, as plan does: NOT NULL proven by a CHECK validated in an earlier pending migration passes', async () => {
+    const { db, migrate } = await setup({
+      '001_check.sql':
+        'ALTER TABLE accounts ADD CONSTRAINT accounts_id_not_null CHECK (id IS NOT NULL) NOT VALID;\n',
+      '002_validate.sql': 'ALTER TABLE accounts VALIDATE CONSTRAINT accounts_id_not_null;\n',
+      '003_not_null.sql': 'ALTER TABLE accounts ALTER COLUMN id SET NOT NULL;\n',
+    });
+    const result = await migrate();
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Applied 3 migrations.');
+    expect(
+      await sqlOn(
+        db.url,
+        `SELECT attnotnull FROM pg_attribute WHERE attrelid = 'accounts'::regclass AND attname = 'id'`,
+      ),
+    ).toEqual([{ attnotnull: true }]);
+  });
+
   it('migrate.lintGate: false turns it off; --target gates only what runs; rollback is not gated', async () => {
     const off = await setup(
       { '001_users.sql': USERS, '002_index.sql': INDEX },
