@@ -46,7 +46,8 @@ export async function withDemoDatabase(name, work) {
  */
 export function pgwardenIn(cwd, databaseUrl, { extraArgs = [], showExit = false } = {}) {
   return (args) => {
-    console.log(`\n$ pgwarden ${args.join(' ')}`);
+    // an argument with spaces is shown quoted, as it would be typed
+    console.log(`\n$ pgwarden ${args.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
     const result = spawnSync(process.execPath, [cli, ...args, ...extraArgs], {
       cwd,
       env: { ...process.env, DATABASE_URL: databaseUrl, NO_COLOR: '1' },

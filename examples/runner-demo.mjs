@@ -2,8 +2,9 @@
 /**
  * The runner on the quick-start migrations, against a throwaway PostgreSQL: boots a disposable
  * cluster (initdb + pg_ctl from the installed PostgreSQL), applies the first migration and adds a
- * few thousand users, then runs `pgwarden status`, `plan`, `migrate` and `status` again, printing
- * what each prints. Run `npm ci` first (it builds dist/).
+ * few thousand users, then runs `pgwarden status`, `plan`, `migrate` (refused by the lint gate),
+ * `migrate --no-lint-gate "<reason>"` and `status` again, printing what each prints. Run `npm ci`
+ * first (it builds dist/).
  *
  *   node examples/runner-demo.mjs
  */
@@ -23,7 +24,10 @@ await withDemoDatabase('demo', async ({ databaseUrl, sql }) => {
 
   pgwarden(['status']);
   pgwarden(['plan']);
-  const { code } = pgwarden(['migrate']);
+  // the lint gate: errors in the pending migrations stop the run before anything is applied
+  const refused = pgwarden(['migrate']);
+  // a reviewed exception goes through with a reason, recorded in pgwarden.events
+  const { code } = pgwarden(['migrate', '--no-lint-gate', 'demo: 5,000 rows, a brief lock is acceptable']);
   pgwarden(['status']);
-  if (code !== 0) process.exitCode = 1;
+  if (refused.code !== 1 || code !== 0) process.exitCode = 1;
 });

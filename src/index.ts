@@ -73,6 +73,14 @@ export { blocks, CONFLICTS, describeBlocks, LOCK_MODES, type LockMode, lockModeS
 export type { LockShape, RelationLock, Role, ShapeFacts } from './locks/shape.js';
 export { FORMATS } from './migrate/formats/index.js';
 export {
+  type GateFinding,
+  LINT_GATE_EVENT,
+  type LintGateCaller,
+  type LintGateOptions,
+  type LintGateResult,
+  runLintGate,
+} from './migrate/lint-gate.js';
+export {
   type AppliedMigration,
   DEFAULT_TIMEOUTS,
   type LockedSession,

@@ -52,6 +52,8 @@ export interface DeployOptions {
   forceWindow?: string | undefined;
   /** deploy although the schema changed outside the migrations since the last deploy; recorded */
   acceptDrift?: string | undefined;
+  /** let lint errors in the pending migrations through (not empty); recorded in pgwarden.events */
+  lintGateOverride?: string | undefined;
   allowUncommitted?: boolean;
   /** compute and compare the schema fingerprint (src/deploy/fingerprint.ts) */
   fingerprint?: (client: pg.Client, format: MigrationFormat) => Promise<string>;

@@ -78,7 +78,10 @@ export const ERROR_CODES = {
     title: 'Not restored: writes since the backup other than the migrations could not be ruled out',
   },
   DEPLOY_WINDOW_CLOSED: { class: 'failure', title: 'Outside the deploy windows, or in a deploy freeze' },
-  LINT_GATE: { class: 'failure', title: 'Lint errors in pending migrations stopped the deploy' },
+  LINT_GATE: {
+    class: 'failure',
+    title: 'Lint errors in the pending migrations stopped migrate or deploy before any change',
+  },
   HEALTH_CHECK_FAILED: { class: 'failure', title: 'The health check failed; the app was not started' },
   SCHEMA_DRIFT: {
     class: 'failure',

@@ -86,7 +86,11 @@ export async function fixMigration(options: FixOptions): Promise<FixResult> {
         { hint: `pgwarden fix rewrites the findings of: ${[...FIXABLE_RULES].join(', ')}.` },
       );
     }
-    const sequenced = sequence(pieces, relative(source.dir, migration.up.path), migration.name || migration.id);
+    const sequenced = sequence(
+      pieces,
+      relative(source.dir, migration.up.path),
+      migration.name || migration.id,
+    );
     const existing = source.migrations.slice(0, index);
     const now = options.now ?? new Date();
     const planned = planMigrationFiles(source.format.id, source.dir, existing, sequenced, now);
@@ -146,17 +150,32 @@ function rewrite(
     const own = rules.size ? rewriteStatement(stmt, rules) : undefined;
     if (own) {
       pieces.push(...own);
-      rewritten.push({ line: lineOf(stmt.span.start), rules: [...rules], phases: [...new Set(own.map((p) => p.phase))] });
+      rewritten.push({
+        line: lineOf(stmt.span.start),
+        rules: [...rules],
+        phases: [...new Set(own.map((p) => p.phase))],
+      });
       continue;
     }
     const alone = classify(stmt, { model, pgMajor }).some((e) => !e.facts.transactional);
-    pieces.push({ phase: alone ? 'index' : 'expand', sql: `${stmt.text};`, why: '', subject: migration.name });
+    pieces.push({
+      phase: alone ? 'index' : 'expand',
+      sql: `${stmt.text};`,
+      why: '',
+      subject: migration.name,
+    });
   }
   return { pieces, rewritten };
 }
 
 async function lintMigrations(migrations: Migration[], pgMajor: number): Promise<Map<string, Finding[]>> {
-  const result = await lint({ paths: [], sources: lintSourcesOf(migrations), pgVersion: pgMajor, runner: 'pgwarden', jobs: 1 });
+  const result = await lint({
+    paths: [],
+    sources: lintSourcesOf(migrations),
+    pgVersion: pgMajor,
+    runner: 'pgwarden',
+    jobs: 1,
+  });
   return new Map(result.files.map((f) => [f.path, f.findings]));
 }
 
@@ -166,7 +185,9 @@ async function lintNewFiles(
   planned: Array<{ files: Array<{ path: string; text: string }> }>,
   pgMajor: number,
 ): Promise<FixResult['remaining']> {
-  const upFiles = planned.map((p) => p.files.find((f) => !/\.down\.sql$|\.sql\.conf$/.test(f.path)) ?? p.files[0]!);
+  const upFiles = planned.map(
+    (p) => p.files.find((f) => !/\.down\.sql$|\.sql\.conf$/.test(f.path)) ?? p.files[0]!,
+  );
   const result = await lint({
     paths: [],
     sources: [...lintSourcesOf(existing), ...upFiles.map((f) => ({ path: f.path, text: upSection(f.text) }))],
@@ -178,7 +199,13 @@ async function lintNewFiles(
   return result.files
     .filter((f) => mine.has(f.path))
     .flatMap((f) =>
-      f.findings.map((x) => ({ path: f.path, line: x.line, rule: x.rule, level: x.level, message: x.message })),
+      f.findings.map((x) => ({
+        path: f.path,
+        line: x.line,
+        rule: x.rule,
+        level: x.level,
+        message: x.message,
+      })),
     );
 }
 
@@ -204,4 +231,3 @@ function removeEmptyFolder(migration: Migration, dir: string): void {
     // left as it is
   }
 }
-

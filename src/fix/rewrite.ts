@@ -49,7 +49,9 @@ function alterTablePieces({ node, text, rules }: RecipeInput): Piece[] | undefin
   const relation = node.relation;
   const table = {
     name: relation.relname as string,
-    sql: relation.schemaname ? `${ident(relation.schemaname)}.${ident(relation.relname)}` : ident(relation.relname),
+    sql: relation.schemaname
+      ? `${ident(relation.schemaname)}.${ident(relation.relname)}`
+      : ident(relation.relname),
   };
   const { prefix, commands } = text.alterParts();
   if (commands.length !== node.cmds.length) return undefined;

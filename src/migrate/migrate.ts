@@ -16,6 +16,9 @@ import { loadParser } from '../sql/parser.js';
 import { type ExecuteContext, type ExecuteEvent, executeMigration, relationsOf } from './execute.js';
 import { gitState } from './git.js';
 import { type Actor, currentActor, ensureLedger, logEvent } from './ledger.js';
+import { type LintGateOptions, type LintGateResult, runLintGate } from './lint-gate.js';
+import type { GateFinding } from './lint-gate-finding.js';
+import { overrideReasonProblem } from './lint-gate-reason.js';
 import {
   acquireLocks,
   type LockHolder,
@@ -48,7 +51,9 @@ export type MigrateEvent =
     }
   | { type: 'migration-done'; id: string; durationMs: number; retries: number; resumedFrom: number }
   /** Not run: another run applied (or, for rollback, rolled back) it meanwhile. */
-  | { type: 'migration-skipped'; id: string; reason: string };
+  | { type: 'migration-skipped'; id: string; reason: string }
+  /** The lint gate let error-level findings through for `reason` (recorded in pgwarden.events). */
+  | { type: 'lint-gate-overridden'; reason: string; findings: GateFinding[] };
 
 export interface MigrateOptions extends TargetOptions {
   /** Stop after this migration (id, file or directory name). */
@@ -58,6 +63,12 @@ export interface MigrateOptions extends TargetOptions {
   allowUncommitted?: boolean;
   /** Apply pending migrations that sort before already applied ones. */
   allowOutOfOrder?: boolean;
+  /**
+   * Lint the migrations about to run first and refuse (LINT_GATE) on an error-level finding, as
+   * deploy does (src/migrate/lint-gate.ts). Off unless given: `pgwarden migrate` turns it on
+   * (config `migrate.lintGate: false` keeps it off); deploy gates in its own step, before its backup.
+   */
+  lintGate?: LintGateOptions | undefined;
   onEvent?: (event: MigrateEvent) => void;
   signal?: AbortSignal;
 }
@@ -83,6 +94,8 @@ export interface MigrateResult {
   remaining: string[];
   sessions: SessionWarning[];
   gitCommit: string | undefined;
+  /** What the lint gate found, when it ran (`lintGate` given and migrations pending). */
+  lintGate?: LintGateResult;
   /**
    * Ids of the transactions this call committed on the work connection (see
    * `LockedSession.transactionIds`, which also holds them when the call fails).
@@ -91,6 +104,8 @@ export interface MigrateResult {
 }
 
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
+  const problem = overrideReasonProblem(options.lintGate?.override);
+  if (problem) throw new PgwardenError('USAGE', problem);
   return locked(options, 'pgwarden migrate', (session) => migrateLocked(session, options));
 }
 
@@ -291,6 +306,13 @@ export async function migrateLocked(session: LockedSession, options: MigrateOpti
     transactionIds: [],
   };
   if (todo.length === 0) return result;
+
+  if (options.lintGate) {
+    const gate = await runLintGate(session, todo, options.lintGate, { command: 'migrate', cwd: options.cwd });
+    result.lintGate = gate;
+    if (gate.overridden !== undefined)
+      options.onEvent?.({ type: 'lint-gate-overridden', reason: gate.overridden, findings: gate.errors });
+  }
 
   // every pending migration is parsed and classified before the first one runs
   const live = await loadLiveFacts(client);

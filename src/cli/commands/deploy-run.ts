@@ -10,6 +10,7 @@ import { EXIT } from '../../errors/codes.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
 import { backfillReporter } from '../backfill-progress.js';
 import type { CliIo, GlobalOptions } from '../io.js';
+import { lintGateReason } from '../lint-gate-option.js';
 import { renderEvent } from './migrate-events.js';
 
 export interface DeployCliOptions {
@@ -19,6 +20,8 @@ export interface DeployCliOptions {
   restoreOnFailure?: string;
   forceWindow?: string;
   acceptDrift?: string;
+  /** true (the default), or the reason given with --no-lint-gate */
+  lintGate?: boolean | string;
   allowUncommitted?: boolean;
   lockTimeout?: string;
   statementTimeout?: string;
@@ -69,6 +72,7 @@ export async function runDeploy(
       '--accept-drift needs a reason (it is recorded), e.g. --accept-drift "index added by hand during incident 42"',
     );
   }
+  const lintGateOverride = problems.collect(() => lintGateReason(options.lintGate));
   problems.throwIfAny('deploy cannot start: invalid settings');
 
   const json = options.json === true;
@@ -127,6 +131,7 @@ export async function runDeploy(
       windows: config.deploy?.windows,
       forceWindow: options.forceWindow,
       acceptDrift: options.acceptDrift,
+      lintGateOverride,
       allowUncommitted: options.allowUncommitted === true,
       fingerprint: schemaFingerprintFor(config.migrations?.table),
       onEvent,

@@ -1,6 +1,7 @@
 /** `pgwarden deploy [-- command…]`: options and help; the work is in deploy-run.ts, loaded on use. */
 import type { Command } from 'commander';
 import type { CliIo, GlobalOptions } from '../io.js';
+import { LINT_GATE_DESCRIPTION, LINT_GATE_FLAGS } from '../lint-gate-option.js';
 import { sourceOptions } from '../source-options.js';
 import type { DeployCliOptions } from './deploy-run.js';
 
@@ -22,6 +23,7 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
       'deploy although the schema changed by hand since the last deploy; recorded',
     )
     .option('--allow-uncommitted', 'run even when migration files are untracked or modified in git')
+    .option(LINT_GATE_FLAGS, LINT_GATE_DESCRIPTION)
     .option('--lock-timeout <duration>', 'longest wait for a table lock per attempt (default 500ms)')
     .option('--statement-timeout <duration>', 'statement_timeout for migration statements (default: none)')
     .option('--retry-budget <duration>', 'total time for lock-timeout retries of one migration (default 5m)')
@@ -30,7 +32,9 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
       'after',
       `
 Nothing pending: the app starts at once (no backup, no waiting). Otherwise, under the migration
-lock: lint gate, a verified pre-deploy backup, migrate; a failed migration is rolled back, and
+lock: lint gate (an error-level finding stops the deploy before any change, unless ignored on the
+statement with a reason, -- pgwarden-ignore <rule>: <why>, or let through with --no-lint-gate
+"<reason>", recorded; deploy.lintGate: false turns it off), a verified pre-deploy backup, migrate; a failed migration is rolled back, and
 partly applied non-transactional steps are restored from the backup per --restore-on-failure
 (if-no-writes: only when no row was written since the backup). Then prune, the health check
 (deploy.healthCheck), and the app: signals are forwarded and its exit code is pgwarden's.

@@ -12,7 +12,11 @@ export interface FixCliOptions {
   dryRun?: boolean;
 }
 
-export async function runFix(migration: string, options: GlobalOptions & FixCliOptions, io: CliIo): Promise<number> {
+export async function runFix(
+  migration: string,
+  options: GlobalOptions & FixCliOptions,
+  io: CliIo,
+): Promise<number> {
   const { config } = await loadConfig({ cwd: io.cwd, file: options.config });
   const result = await fixMigration({
     migration,
@@ -42,17 +46,21 @@ export function renderFix(result: FixResult, cwd: string): string {
     );
     if (!result.written) {
       const up = m.files[0]!;
-      lines.push(...up.text.trimEnd().split('\n').map((l) => `     ${l}`));
+      lines.push(
+        ...up.text
+          .trimEnd()
+          .split('\n')
+          .map((l) => `     ${l}`),
+      );
     }
   }
-  if (result.written) lines.push('', `Removed: ${result.original.removed.map((f) => displayPath(cwd, f)).join(', ')}`);
+  if (result.written)
+    lines.push('', `Removed: ${result.original.removed.map((f) => displayPath(cwd, f)).join(', ')}`);
   if (result.remaining.length) {
     lines.push('', 'Lint still reports (fix does not rewrite these):');
-    for (const f of result.remaining) lines.push(`  ${displayPath(cwd, f.path)}:${f.line} ${f.level} ${f.rule}: ${f.message}`);
+    for (const f of result.remaining)
+      lines.push(`  ${displayPath(cwd, f.path)}:${f.line} ${f.level} ${f.rule}: ${f.message}`);
   }
-  lines.push(
-    '',
-    'Next: pgwarden plan, then pgwarden migrate (or deploy).',
-  );
+  lines.push('', 'Next: pgwarden plan, then pgwarden migrate (or deploy).');
   return lines.join('\n');
 }

@@ -1,4 +1,5 @@
 /** One line (or a few) per runner event, for migrate, rollback, resolve and deploy. */
+import { formatGateFinding } from '../../migrate/lint-gate-finding.js';
 import type { MigrateEvent } from '../../migrate/migrate.js';
 import { describeSession } from '../../migrate/sessions.js';
 import { describeBackfillEvent } from '../backfill-progress.js';
@@ -25,6 +26,8 @@ export function renderEvent(event: MigrateEvent): string {
       return `- ${event.id} skipped: ${event.reason}`;
     case 'backfill':
       return `  line ${event.line}: ${describeBackfillEvent(event.event)}`;
+    case 'lint-gate-overridden':
+      return `warning: lint gate overridden (--no-lint-gate, recorded in pgwarden.events): "${event.reason}"; ${event.findings.length} error(s) let through:\n${event.findings.map((f) => `  ${formatGateFinding(f)}`).join('\n')}`;
     case 'migration-done':
       return `✓ ${event.id} ${event.durationMs} ms${event.retries ? `, ${event.retries} retr${event.retries === 1 ? 'y' : 'ies'}` : ''}${event.resumedFrom ? `, resumed at statement ${event.resumedFrom + 1}` : ''}`;
   }

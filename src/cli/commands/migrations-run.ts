@@ -12,6 +12,7 @@ import { displayPath } from '../../migrate/source.js';
 import { type MigrationStatus, status as readStatus } from '../../migrate/status.js';
 import { backfillReporter } from '../backfill-progress.js';
 import { type CliIo, type GlobalOptions, useColor } from '../io.js';
+import { lintGateReason } from '../lint-gate-option.js';
 import { renderEvent } from './migrate-events.js';
 
 export interface RunnerCliOptions {
@@ -22,6 +23,8 @@ export interface RunnerCliOptions {
   dryRun?: boolean;
   allowOutOfOrder?: boolean;
   allowUncommitted?: boolean;
+  /** migrate: true (the default), or the reason given with --no-lint-gate */
+  lintGate?: boolean | string;
   lockTimeout?: string;
   statementTimeout?: string;
   retryBudget?: string;
@@ -54,6 +57,9 @@ export async function runMigrationCommand(
   const progress = (text: string) => {
     if (!options.quiet) io.stderr.write(`${text}\n`);
   };
+
+  // before anything connects: an empty reason is bad input
+  const lintGateOverride = name === 'migrate' ? lintGateReason(options.lintGate) : undefined;
 
   if (name === 'status') {
     const status = await readStatus(source);
@@ -96,6 +102,10 @@ export async function runMigrationCommand(
         ...common,
         target: options.target,
         allowOutOfOrder: options.allowOutOfOrder === true,
+        lintGate:
+          config.migrate?.lintGate === false
+            ? undefined
+            : { rules: config.lint?.rules, presets: config.lint?.presets, override: lintGateOverride },
       });
       if (options.json) out(JSON.stringify(result, null, 2));
       else if (result.applied.length === 0) out('Nothing to migrate: the database is up to date.');

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { CliIo, GlobalOptions } from '../io.js';
+import { lintGateOption } from '../lint-gate-option.js';
 import { sourceOptions } from '../source-options.js';
 import type { RunnerCliOptions } from './migrations-run.js';
 
@@ -52,26 +53,35 @@ export function registerMigrationCommands(program: Command, io: CliIo, setExit: 
       ),
   ).action(action('plan'));
 
-  runOptions(
-    sourceOptions(
-      program
-        .command('migrate')
-        .description('apply pending migrations safely: one deploy at a time, bounded lock waits with retries')
-        .option('--target <id>', 'stop after this migration')
-        .option('--dry-run', 'show the plan and change nothing')
-        .option('--allow-out-of-order', 'apply pending migrations older than applied ones'),
+  lintGateOption(
+    runOptions(
+      sourceOptions(
+        program
+          .command('migrate')
+          .description(
+            'apply pending migrations safely: lint gate, one deploy at a time, bounded lock waits with retries',
+          )
+          .option('--target <id>', 'stop after this migration')
+          .option('--dry-run', 'show the plan and change nothing (never gated)')
+          .option('--allow-out-of-order', 'apply pending migrations older than applied ones'),
+      ),
     ),
   )
     .addHelpText(
       'after',
       `
+Lint gate (as deploy's): under the migration lock, the migrations about to run are linted as the
+runner runs them; an error-level finding stops the run before anything is applied (LINT_GATE,
+exit 1). Ways through: ignore the rule on the statement with a reason (-- pgwarden-ignore <rule>:
+<why>), or --no-lint-gate "<reason>" (a warning; recorded in pgwarden.events with the findings it let
+through). migrate.lintGate: false in pgwarden.config.json turns the gate off.
 Each migration runs in one transaction with SET LOCAL lock_timeout; on lock timeout it is rolled back
 and retried with backoff, so the app never waits longer than the lock timeout behind it. Statements
 PostgreSQL refuses in a transaction (CREATE INDEX CONCURRENTLY…) run alone; a re-run resumes.
 Settings: options, then PGWARDEN_LOCK_TIMEOUT / PGWARDEN_STATEMENT_TIMEOUT / PGWARDEN_RETRY_BUDGET /
 PGWARDEN_LOCK_WAIT, then the "migrate" section of pgwarden.config.json.
-Exit codes: 0 done, 1 a migration failed (rolled back) or the history is inconsistent, 2 bad input,
-3 cannot connect / another deploy holds the lock, 130 interrupted.`,
+Exit codes: 0 done, 1 lint errors (nothing applied), a migration failed (rolled back) or the history is
+inconsistent, 2 bad input, 3 cannot connect / another deploy holds the lock, 130 interrupted.`,
     )
     .action(action('migrate'));
 

@@ -1,12 +1,12 @@
 /**
- * The lint gate: the pending migrations are linted as the runner will run them; an error stops the
- * deploy before the backup and before any change (deploy.lintGate: false turns it off).
+ * Deploy's lint step: the shared lint gate (src/migrate/lint-gate.ts) on the pending migrations,
+ * before the backup and before any change, reported as one step line (deploy.lintGate: false
+ * turns it off; --no-lint-gate "<reason>" lets errors through, recorded).
  */
-import { PgwardenError } from '../../errors/pgwarden-error.js';
-import { lint } from '../../lint/lint.js';
-import { lintSourcesOf } from '../../migrate/lint-sources.js';
+import { isPgwardenError } from '../../errors/pgwarden-error.js';
+import { runLintGate } from '../../migrate/lint-gate.js';
+import type { GateFinding } from '../../migrate/lint-gate-finding.js';
 import type { LockedSession } from '../../migrate/migrate.js';
-import { displayPath } from '../../migrate/source.js';
 import type { DeployRun } from '../context.js';
 
 export async function lintGate(
@@ -21,34 +21,32 @@ export async function lintGate(
     return;
   }
   const ids = new Set(pending);
-  const result = await lint({
-    paths: [],
-    sources: lintSourcesOf(session.target.source.migrations.filter((m) => ids.has(m.id))),
-    pgVersion: session.target.pgMajor,
-    runner: 'pgwarden',
-    ...(options.config.lint?.rules ? { rules: options.config.lint.rules } : {}),
-    ...(options.config.lint?.presets ? { presets: options.config.lint.presets } : {}),
-    jobs: 1,
+  const gate = await runLintGate(
+    session,
+    session.target.source.migrations.filter((m) => ids.has(m.id)),
+    {
+      rules: options.config.lint?.rules,
+      presets: options.config.lint?.presets,
+      override: options.lintGateOverride,
+    },
+    { command: 'deploy', cwd: options.cwd },
+  ).catch((error: unknown) => {
+    if (isPgwardenError(error) && error.code === 'LINT_GATE') {
+      const findings = (error.details?.findings as GateFinding[] | undefined) ?? [];
+      run.step('lint', 'fail', `${findings.length} error(s) in pending migrations`, t);
+    }
+    throw error;
   });
-  const errors = result.files.flatMap((f) =>
-    f.findings
-      .filter((x) => x.level === 'error')
-      .map((x) => `${displayPath(options.cwd, f.path)}:${x.line} ${x.rule}: ${x.message}`),
-  );
-  if (errors.length > 0) {
-    run.step('lint', 'fail', `${errors.length} error(s) in pending migrations`, t);
-    throw new PgwardenError(
-      'LINT_GATE',
-      `deploy stopped before any change: lint errors in pending migrations:\n  ${errors.join('\n  ')}`,
-      {
-        hint: 'Fix them, or ignore one with a reason (-- pgwarden-ignore <rule>: <why>) on the line before the statement.',
-      },
+  const warnings = gate.warnings ? `, ${gate.warnings} warning(s)` : '';
+  if (gate.overridden !== undefined) {
+    const through = gate.errors.map((f) => `${f.path}:${f.line} ${f.rule}`).join(', ');
+    run.step(
+      'lint',
+      'warn',
+      `lint gate overridden (--no-lint-gate, recorded in pgwarden.events): "${gate.overridden}"; ${gate.errors.length} error(s) let through: ${through}${warnings}`,
+      t,
     );
+    return;
   }
-  run.step(
-    'lint',
-    'ok',
-    `${result.summary.files} file(s), no errors${result.summary.warnings ? `, ${result.summary.warnings} warning(s)` : ''}`,
-    t,
-  );
+  run.step('lint', 'ok', `${gate.files} file(s), no errors${warnings}`, t);
 }

@@ -15,7 +15,9 @@ export function addColumnPieces(
   def: any,
 ): Piece[] | undefined {
   const constraints = (def.constraints ?? []).map((c: any) => c.Constraint);
-  if (constraints.some((c: any) => !['CONSTR_NOTNULL', 'CONSTR_DEFAULT', 'CONSTR_NULL'].includes(c.contype))) {
+  if (
+    constraints.some((c: any) => !['CONSTR_NOTNULL', 'CONSTR_DEFAULT', 'CONSTR_NULL'].includes(c.contype))
+  ) {
     return undefined; // CHECK, REFERENCES, UNIQUE…: their own statements first
   }
   const notNull = constraints.some((c: any) => c.contype === 'CONSTR_NOTNULL');

@@ -41,10 +41,12 @@ export function addConstraintPieces(
     ];
   }
   if (con.contype === 'CONSTR_UNIQUE' || con.contype === 'CONSTR_PRIMARY') {
-    if (con.including?.length || con.where_clause || con.options?.length || con.nulls_not_distinct) return undefined;
+    if (con.including?.length || con.where_clause || con.options?.length || con.nulls_not_distinct)
+      return undefined;
     const keys = columns(con.keys);
     const primary = con.contype === 'CONSTR_PRIMARY';
-    const raw = con.conname ?? constraintName(table.name, primary ? '' : keys.join('_'), primary ? 'pkey' : 'key');
+    const raw =
+      con.conname ?? constraintName(table.name, primary ? '' : keys.join('_'), primary ? 'pkey' : 'key');
     const name = ident(raw.replace(/__+/g, '_'));
     const about = subject(table.name, raw);
     return [

@@ -7,7 +7,10 @@ export const ident = quoteIdentIfNeeded;
 export function constraintName(table: string, column: string, suffix: string): string {
   const base = `${table}_${column}`;
   const room = 63 - suffix.length - 1;
-  return `${Buffer.from(base).subarray(0, room).toString('utf8').replace(/\uFFFD+$/, '')}_${suffix}`;
+  return `${Buffer.from(base)
+    .subarray(0, room)
+    .toString('utf8')
+    .replace(/\uFFFD+$/, '')}_${suffix}`;
 }
 
 /** A subject for file names: letters, digits and underscores. */

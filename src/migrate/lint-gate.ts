@@ -1,0 +1,151 @@
+/**
+ * The lint gate that `pgwarden migrate` and `pgwarden deploy` share (DESIGN §4, §6): the
+ * migrations about to run are linted as the runner will run them (their up scripts, runner
+ * `pgwarden`, the server's major version, the live schema as `plan` reads it, the configured
+ * rules); an error-level finding stops the run before anything is applied (LINT_GATE). Two ways
+ * through: an ignore with a reason on the statement (`-- pgwarden-ignore <rule>: <why>`, honoured
+ * by lint itself), or an override with a reason (`--no-lint-gate "<reason>"`), which is recorded
+ * in `pgwarden.events` with the findings it let through before anything runs.
+ */
+import { loadLiveFacts } from '../analysis/live-catalog.js';
+import { PgwardenError } from '../errors/pgwarden-error.js';
+import { summarize } from '../lint/finding.js';
+import { Linter } from '../lint/linter.js';
+import type { Preset, RuleLevel } from '../lint/rule.js';
+import { ensureLedger, logEvent } from './ledger.js';
+import { formatGateFinding, type GateFinding } from './lint-gate-finding.js';
+import { overrideReasonProblem } from './lint-gate-reason.js';
+import { lintSourcesOf } from './lint-sources.js';
+import type { LockedSession } from './migrate.js';
+import { displayPath } from './source.js';
+import type { Migration } from './types.js';
+
+export type { GateFinding } from './lint-gate-finding.js';
+
+/** How the gate lints, and whether it lets errors through. */
+export interface LintGateOptions {
+  /** Per-rule levels (the config's `lint.rules`). */
+  rules?: Record<string, RuleLevel> | undefined;
+  /** Presets besides `recommended` (the config's `lint.presets`). */
+  presets?: Preset[] | undefined;
+  /**
+   * Let error-level findings through, for this reason (not empty). Recorded in `pgwarden.events`
+   * (kind `lint-gate.overridden`) with the findings, before anything is applied.
+   */
+  override?: string | undefined;
+}
+
+/** Who runs the gate: named in the refusal and in the recorded override; paths are shown relative to `cwd`. */
+export interface LintGateCaller {
+  command: 'migrate' | 'deploy';
+  cwd: string;
+}
+
+export interface LintGateResult {
+  /** files linted */
+  files: number;
+  /** warning-level findings (they never stop a run) */
+  warnings: number;
+  /** error-level findings: none when the gate passed, else those `override` let through */
+  errors: GateFinding[];
+  /** the reason that let `errors` through (recorded in pgwarden.events); undefined when nothing was let through */
+  overridden: string | undefined;
+}
+
+export const LINT_GATE_EVENT = 'lint-gate.overridden';
+
+/**
+ * Lints `migrations` (those about to run, in order) for a caller holding the migration lock.
+ * Throws LINT_GATE listing the error-level findings, unless `options.override` lets them through;
+ * then the override is recorded in pgwarden.events first (its transaction id joins the session's).
+ */
+export async function runLintGate(
+  session: LockedSession,
+  migrations: readonly Migration[],
+  options: LintGateOptions,
+  caller: LintGateCaller,
+): Promise<LintGateResult> {
+  const problem = overrideReasonProblem(options.override);
+  if (problem) throw new PgwardenError('USAGE', problem);
+  // the live schema, as `plan` and the runner see it: tables made outside the migrations, their
+  // constraints (a CHECK validated by an earlier pending migration lets SET NOT NULL skip its scan)
+  const live = await loadLiveFacts(session.target.client);
+  const linter = new Linter({
+    schema: live.model,
+    pgVersion: session.target.pgMajor,
+    runner: 'pgwarden',
+    ...(options.rules ? { rules: options.rules } : {}),
+    ...(options.presets ? { presets: options.presets } : {}),
+  });
+  const files = lintSourcesOf(migrations).map((source) => linter.lintSource(source));
+  const summary = summarize(files);
+  const errors = files.flatMap((f) =>
+    f.findings
+      .filter((x) => x.level === 'error')
+      .map((x) => ({
+        path: displayPath(caller.cwd, f.path),
+        line: x.line,
+        rule: x.rule,
+        message: x.message,
+      })),
+  );
+  const gate: LintGateResult = {
+    files: summary.files,
+    warnings: summary.warnings,
+    errors,
+    overridden: undefined,
+  };
+  if (errors.length === 0) return gate;
+  if (options.override === undefined) throw refusal(caller.command, errors);
+  await recordOverride(session, caller.command, options.override, errors, migrations);
+  return { ...gate, overridden: options.override };
+}
+
+function refusal(command: LintGateCaller['command'], errors: GateFinding[]): PgwardenError {
+  return new PgwardenError(
+    'LINT_GATE',
+    `${command} stopped before any change: lint errors in pending migrations:\n  ${errors.map(formatGateFinding).join('\n  ')}`,
+    {
+      hint: `Fix them; or, where the statement is safe here, ignore the rule with a reason on the line before it (-- pgwarden-ignore <rule>: <why>); or let them all through with pgwarden ${command} --no-lint-gate "<reason>" (recorded in pgwarden.events).`,
+      details: { findings: errors },
+    },
+  );
+}
+
+/** Writes the override to pgwarden.events in a transaction of its own; a failure stops the run. */
+async function recordOverride(
+  session: LockedSession,
+  command: LintGateCaller['command'],
+  reason: string,
+  errors: GateFinding[],
+  migrations: readonly Migration[],
+): Promise<void> {
+  const { client, source } = session.target;
+  session.lock.assertHeld();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL lock_timeout = ${session.timeouts.lockTimeoutMs}`);
+    await ensureLedger(client);
+    const xid = await logEvent(
+      client,
+      {
+        kind: LINT_GATE_EVENT,
+        format: source.format.id,
+        detail: { command, reason, findings: errors, migrations: migrations.map((m) => m.id) },
+      },
+      session.actor,
+    );
+    await client.query('COMMIT');
+    session.transactionIds.push(xid);
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw new PgwardenError(
+      'DB_QUERY',
+      `cannot record the lint gate override in pgwarden.events, so nothing was applied: ${(error as Error).message}`,
+      {
+        hint: 'The role needs CREATE on the database (for schema pgwarden) or write access to pgwarden.events; check the connection, then run again.',
+        cause: error,
+      },
+    );
+  }
+}
