@@ -20,8 +20,9 @@ import { parseScript } from '../migrate/steps.js';
 import { openTarget, type TargetOptions } from '../migrate/target.js';
 import type { Migration } from '../migrate/types.js';
 import { loadParser } from '../sql/parser.js';
+import { FIXABLE_RULES } from './fixable-rules.js';
 import type { Piece } from './recipe.js';
-import { FIXABLE_RULES, rewriteStatement } from './rewrite.js';
+import { rewriteStatement } from './rewrite.js';
 import { type SequencedMigration, sequence } from './sequence.js';
 import { planMigrationFiles, writeMigrationFiles } from './write-migrations.js';
 

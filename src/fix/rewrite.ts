@@ -5,6 +5,7 @@
  */
 import { parseSql } from '../sql/parser.js';
 import type { Statement } from '../sql/statement.js';
+import { ALTER_TABLE_RULES, DATA_CHANGE_RULES, INDEX_RULES } from './fixable-rules.js';
 import type { Piece, RecipeInput } from './recipe.js';
 import { addColumnPieces } from './recipes/add-column.js';
 import { addConstraintPieces } from './recipes/constraints.js';
@@ -14,24 +15,6 @@ import { ident } from './recipes/names.js';
 import { notNullPieces } from './recipes/not-null.js';
 import { StatementText } from './statement-text.js';
 
-const ALTER_RULES = [
-  'adding-field-with-default',
-  'adding-not-nullable-field',
-  'adding-required-field',
-  'adding-foreign-key-constraint',
-  'constraint-missing-not-valid',
-  'disallowed-unique-constraint',
-] as const;
-const INDEX_RULES = [
-  'require-concurrent-index-creation',
-  'require-concurrent-index-deletion',
-  'require-concurrent-reindex',
-] as const;
-const DATA_RULES = ['data-change-under-exclusive-lock'] as const;
-
-/** The lint rules whose findings `pgwarden fix` can rewrite. */
-export const FIXABLE_RULES: ReadonlySet<string> = new Set([...ALTER_RULES, ...INDEX_RULES, ...DATA_RULES]);
-
 /** The pieces for a flagged statement; undefined when no recipe applies (it is kept as it is). */
 export function rewriteStatement(stmt: Statement, rules: Set<string>): Piece[] | undefined {
   const parsed = parseSql(stmt.text);
@@ -39,8 +22,8 @@ export function rewriteStatement(stmt: Statement, rules: Set<string>): Piece[] |
   const node = parsed.stmts[0]!.stmt[stmt.kind];
   const input: RecipeInput = { stmt, node, text: new StatementText(stmt.text), rules };
   const has = (list: readonly string[]) => list.some((rule) => rules.has(rule));
-  if (stmt.kind === 'AlterTableStmt' && has(ALTER_RULES)) return alterTablePieces(input);
-  if (stmt.kind === 'UpdateStmt') return has(DATA_RULES) ? dataChangePieces(input) : undefined;
+  if (stmt.kind === 'AlterTableStmt' && has(ALTER_TABLE_RULES)) return alterTablePieces(input);
+  if (stmt.kind === 'UpdateStmt') return has(DATA_CHANGE_RULES) ? dataChangePieces(input) : undefined;
   return has(INDEX_RULES) ? indexPieces(input) : undefined;
 }
 

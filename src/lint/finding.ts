@@ -12,6 +12,8 @@ export interface Finding {
   endColumn: number;
   help?: string;
   fix?: string;
+  /** `pgwarden fix` rewrites this finding's statement into the safe sequence of migrations. */
+  fixable?: boolean;
   /** Character offsets in the file (for code frames). */
   start: number;
   end: number;

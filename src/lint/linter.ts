@@ -11,6 +11,7 @@ import type { QualifiedName } from '../analysis/names.js';
 import { SchemaModel, type TableFacts } from '../analysis/schema-model.js';
 import { backfillStatements } from '../backfill/marker.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
+import { FIXABLE_RULES } from '../fix/fixable-rules.js';
 import { parseSqlFile } from '../sql/parse-file.js';
 import { escapeControls } from '../sql/quote.js';
 import type { SqlSource } from '../sql/source.js';
@@ -318,6 +319,7 @@ function makeFinding(
     endColumn: to.column,
     ...(report.help ? { help: report.help.split('\n').map(escapeControls).join('\n') } : {}),
     ...(report.fix ? { fix: report.fix } : {}),
+    ...(FIXABLE_RULES.has(rule) ? { fixable: true } : {}),
     start,
     end,
   };

@@ -9,6 +9,7 @@
  */
 import { loadLiveFacts } from '../analysis/live-catalog.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
+import { FIXABLE_RULES } from '../fix/fixable-rules.js';
 import { summarize } from '../lint/finding.js';
 import { Linter } from '../lint/linter.js';
 import type { Preset, RuleLevel } from '../lint/rule.js';
@@ -106,7 +107,7 @@ function refusal(command: LintGateCaller['command'], errors: GateFinding[]): Pgw
     'LINT_GATE',
     `${command} stopped before any change: lint errors in pending migrations:\n  ${errors.map(formatGateFinding).join('\n  ')}`,
     {
-      hint: `Fix them; or, where the statement is safe here, ignore the rule with a reason on the line before it (-- pgwarden-ignore <rule>: <why>); or let them all through with pgwarden ${command} --no-lint-gate "<reason>" (recorded in pgwarden.events).`,
+      hint: `${errors.some((e) => FIXABLE_RULES.has(e.rule)) ? 'pgwarden fix <migration> rewrites the newest pending migration into the safe sequence. ' : ''}Fix them; or, where the statement is safe here, ignore the rule with a reason on the line before it (-- pgwarden-ignore <rule>: <why>); or let them all through with pgwarden ${command} --no-lint-gate "<reason>" (recorded in pgwarden.events).`,
       details: { findings: errors },
     },
   );

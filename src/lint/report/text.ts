@@ -64,5 +64,10 @@ function renderFinding(file: FileResult, f: Finding, c: ReturnType<typeof create
     lines.push(`${' '.repeat(width + 1)}${c.green('= fix:')} ${fixLines[0]}`);
     for (const extra of fixLines.slice(1)) lines.push(`${' '.repeat(width + 8)}${extra}`);
   }
+  if (f.fixable) {
+    lines.push(
+      `${' '.repeat(width + 1)}${c.green('= pgwarden fix:')} writes this as the safe sequence of migrations (pgwarden fix <migration>)`,
+    );
+  }
   return lines.join('\n');
 }
