@@ -4,6 +4,7 @@
  * batches (backfill.ts). Every other tool sees a comment and runs the UPDATE whole.
  */
 import { PgwardenError } from '../errors/pgwarden-error.js';
+import { directiveWords as markerWords } from '../sql/directives.js';
 import type { ParsedFile, Statement } from '../sql/statement.js';
 import { parseDuration } from '../util/duration.js';
 import type { BackfillOptions } from './backfill.js';
@@ -101,13 +102,6 @@ export function readMarkerOptions(words: string[]): MarkerOptions {
     }
   }
   return options;
-}
-
-/** The words of a `-- pgwarden:…` comment, or undefined for any other comment. */
-function markerWords(text: string): string[] | undefined {
-  if (!text.startsWith('--')) return undefined;
-  const words = text.slice(2).trim().split(/\s+/);
-  return words[0]?.startsWith('pgwarden:') ? words : undefined;
 }
 
 function positiveInteger(value: string, name: string): number {

@@ -49,6 +49,8 @@ export const configSchema = z.strictObject({
       retryBudget: ms.optional(),
       /** How long to wait for another deploy's migration lock (ms). */
       lockWait: ms.optional(),
+      /** A contract step (-- pgwarden:contract) waits until its expand step is this old (ms); off by default. */
+      contractMinAge: ms.optional(),
       /** Lint errors in the migrations about to run stop `pgwarden migrate`, as deploy's (default true). */
       lintGate: z.boolean().optional(),
     })

@@ -54,6 +54,10 @@ export interface DeployOptions {
   acceptDrift?: string | undefined;
   /** let lint errors in the pending migrations through (not empty); recorded in pgwarden.events */
   lintGateOverride?: string | undefined;
+  /** run contract steps in the deploy of their expand step, or before their minimum age; recorded */
+  allowContract?: string | undefined;
+  /** contract steps wait until their expand step is this old (config migrate.contractMinAge) */
+  contractMinAgeMs?: number | undefined;
   allowUncommitted?: boolean;
   /** compute and compare the schema fingerprint (src/deploy/fingerprint.ts) */
   fingerprint?: (client: pg.Client, format: MigrationFormat) => Promise<string>;

@@ -13,6 +13,7 @@ import { loadLiveFacts } from '../analysis/live-catalog.js';
 import { connect } from '../db/connect.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { loadParser } from '../sql/parser.js';
+import { type ContractStop, contractStop } from './contract-gate.js';
 import { type ExecuteContext, type ExecuteEvent, executeMigration, relationsOf } from './execute.js';
 import { gitState } from './git.js';
 import { type Actor, currentActor, ensureLedger, logEvent } from './ledger.js';
@@ -53,7 +54,10 @@ export type MigrateEvent =
   /** Not run: another run applied (or, for rollback, rolled back) it meanwhile. */
   | { type: 'migration-skipped'; id: string; reason: string }
   /** The lint gate let error-level findings through for `reason` (recorded in pgwarden.events). */
-  | { type: 'lint-gate-overridden'; reason: string; findings: GateFinding[] };
+  | { type: 'lint-gate-overridden'; reason: string; findings: GateFinding[] }
+  /** A contract step not run now (the run stops before it), or let run by --allow-contract. */
+  | { type: 'contract-stop'; stop: ContractStop }
+  | { type: 'contract-allowed'; stop: ContractStop; reason: string };
 
 export interface MigrateOptions extends TargetOptions {
   /** Stop after this migration (id, file or directory name). */
@@ -69,6 +73,10 @@ export interface MigrateOptions extends TargetOptions {
    * (config `migrate.lintGate: false` keeps it off); deploy gates in its own step, before its backup.
    */
   lintGate?: LintGateOptions | undefined;
+  /** Run a contract step even in the run of its expand step, or before its minimum age (recorded). */
+  allowContract?: string | undefined;
+  /** A contract step waits until its expand step is this old (config `migrate.contractMinAge`). */
+  contractMinAgeMs?: number | undefined;
   onEvent?: (event: MigrateEvent) => void;
   signal?: AbortSignal;
 }
@@ -96,6 +104,8 @@ export interface MigrateResult {
   gitCommit: string | undefined;
   /** What the lint gate found, when it ran (`lintGate` given and migrations pending). */
   lintGate?: LintGateResult;
+  /** The contract step the run stopped before (it and the migrations after it are in `remaining`). */
+  stoppedBefore?: ContractStop;
   /**
    * Ids of the transactions this call committed on the work connection (see
    * `LockedSession.transactionIds`, which also holds them when the call fails).
@@ -291,7 +301,29 @@ export async function migrateLocked(session: LockedSession, options: MigrateOpti
     } else pending = pending.slice(0, index + 1);
   }
   const byId = new Map(source.migrations.map((m) => [m.id, m]));
-  const todo = pending.map((e) => byId.get(e.id)!);
+  let todo = pending.map((e) => byId.get(e.id)!);
+  const stop = contractStop(todo, source.migrations, status, options.contractMinAgeMs, new Date());
+  if (stop && options.allowContract !== undefined) {
+    await ensureLedger(client);
+    const xid = await logEvent(
+      client,
+      {
+        kind: 'contract.allowed',
+        format: source.format.id,
+        migrationId: stop.id,
+        detail: { after: stop.after, reason: options.allowContract, held: stop.reason },
+      },
+      actor,
+    );
+    session.transactionIds.push(xid);
+    options.onEvent?.({ type: 'contract-allowed', stop, reason: options.allowContract });
+  } else if (stop) {
+    todo = todo.slice(
+      0,
+      todo.findIndex((m) => m.id === stop.id),
+    );
+    options.onEvent?.({ type: 'contract-stop', stop });
+  }
   const remaining = status.entries
     .filter((e) => (e.state === 'pending' || e.state === 'partial') && !todo.some((m) => m.id === e.id))
     .map((e) => e.id);
@@ -304,6 +336,7 @@ export async function migrateLocked(session: LockedSession, options: MigrateOpti
     sessions: [],
     gitCommit,
     transactionIds: [],
+    ...(stop && options.allowContract === undefined ? { stoppedBefore: stop } : {}),
   };
   if (todo.length === 0) return result;
 

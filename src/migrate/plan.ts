@@ -11,6 +11,7 @@ import { Linter } from '../lint/linter.js';
 import { describeBlocks, type LockMode } from '../locks/modes.js';
 import { lineMapper } from '../sql/lines.js';
 import { loadParser } from '../sql/parser.js';
+import { contractAfter } from './contract-gate.js';
 import { computeStatus, readStatusInputs } from './status.js';
 import { type Step, scriptSteps } from './steps.js';
 import { openTarget, type TargetOptions } from './target.js';
@@ -52,6 +53,8 @@ export interface PlannedMigration {
   name: string;
   path: string;
   mode: 'transaction' | 'statements';
+  /** A contract step (`-- pgwarden:contract after=<id>`): never run in the run of its expand step. */
+  contractAfter?: string;
   statements: PlannedStatement[];
   findings: Array<{ rule: string; level: string; line: number; message: string }>;
 }
@@ -83,10 +86,12 @@ export async function plan(options: TargetOptions): Promise<PlanResult> {
     const migrations: PlannedMigration[] = [];
     for (const m of pending) {
       const { steps, transactional } = scriptSteps(m.up, live.model, target.pgMajor);
+      const after = contractAfter(m);
       migrations.push({
         id: m.id,
         name: m.name,
         path: m.path,
+        ...(after ? { contractAfter: after } : {}),
         mode: transactional && m.up.transaction !== false ? 'transaction' : 'statements',
         statements: steps.map((s) => planStatement(s, sizes, m.up.transaction !== false)),
         findings: lintFindings(linter, m),

@@ -5,6 +5,7 @@
  * run resumes it), and `missing` for history rows whose file is gone (the database is ahead).
  */
 import type pg from 'pg';
+import { contractAfter } from './contract-gate.js';
 import { expandHighWaterMark, hasHighWaterMark } from './formats/golang-migrate.js';
 import { type LedgerRow, readLedger } from './ledger.js';
 import type { MigrationSource } from './source.js';
@@ -87,11 +88,13 @@ export function computeStatus({ source, history, ledger }: StatusInputs): Migrat
       return;
     }
     if (!record) {
+      const after = contractAfterOrUndefined(m);
       entries.push({
         ...base,
         state: 'pending',
         appliedAt: undefined,
         ...(i < lastApplied && !m.repeatable ? { outOfOrder: true } : {}),
+        ...(after ? { detail: `contract step after ${after}` } : {}),
       });
       return;
     }
@@ -170,5 +173,14 @@ export async function status(options: TargetOptions): Promise<MigrationStatus> {
     return computeStatus(await readStatusInputs(target.client, target.source));
   } finally {
     await target.close();
+  }
+}
+
+/** A pending migration's contract marker, for the listing (an invalid one is the runner's to refuse). */
+function contractAfterOrUndefined(migration: Migration): string | undefined {
+  try {
+    return contractAfter(migration);
+  } catch {
+    return undefined;
   }
 }

@@ -12,8 +12,10 @@ import { backfillReporter } from '../backfill-progress.js';
 import type { CliIo, GlobalOptions } from '../io.js';
 import { lintGateReason } from '../lint-gate-option.js';
 import { renderEvent } from './migrate-events.js';
+import { allowContractReason } from './migrations-run.js';
 
 export interface DeployCliOptions {
+  allowContract?: string;
   dir?: string;
   format?: string;
   backupDir?: string;
@@ -73,6 +75,7 @@ export async function runDeploy(
     );
   }
   const lintGateOverride = problems.collect(() => lintGateReason(options.lintGate));
+  const allowContract = problems.collect(() => allowContractReason(options.allowContract));
   problems.throwIfAny('deploy cannot start: invalid settings');
 
   const json = options.json === true;
@@ -132,6 +135,8 @@ export async function runDeploy(
       forceWindow: options.forceWindow,
       acceptDrift: options.acceptDrift,
       lintGateOverride,
+      allowContract,
+      contractMinAgeMs: config.migrate?.contractMinAge,
       allowUncommitted: options.allowUncommitted === true,
       fingerprint: schemaFingerprintFor(config.migrations?.table),
       onEvent,

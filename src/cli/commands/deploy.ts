@@ -24,6 +24,10 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
     )
     .option('--allow-uncommitted', 'run even when migration files are untracked or modified in git')
     .option(LINT_GATE_FLAGS, LINT_GATE_DESCRIPTION)
+    .option(
+      '--allow-contract <reason>',
+      'run contract steps (-- pgwarden:contract) in the deploy that applies their expand step; the reason is recorded',
+    )
     .option('--lock-timeout <duration>', 'longest wait for a table lock per attempt (default 500ms)')
     .option('--statement-timeout <duration>', 'statement_timeout for migration statements (default: none)')
     .option('--retry-budget <duration>', 'total time for lock-timeout retries of one migration (default 5m)')

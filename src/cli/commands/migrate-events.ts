@@ -28,6 +28,10 @@ export function renderEvent(event: MigrateEvent): string {
       return `  line ${event.line}: ${describeBackfillEvent(event.event)}`;
     case 'lint-gate-overridden':
       return `warning: lint gate overridden (--no-lint-gate, recorded in pgwarden.events): "${event.reason}"; ${event.findings.length} error(s) let through:\n${event.findings.map((f) => `  ${formatGateFinding(f)}`).join('\n')}`;
+    case 'contract-stop':
+      return `■ stopped before ${event.stop.id} (contract step after ${event.stop.after}): ${event.stop.reason}`;
+    case 'contract-allowed':
+      return `warning: contract step ${event.stop.id} runs now (--allow-contract, recorded in pgwarden.events): "${event.reason}"; it was held back because ${event.stop.reason}`;
     case 'migration-done':
       return `✓ ${event.id} ${event.durationMs} ms${event.retries ? `, ${event.retries} retr${event.retries === 1 ? 'y' : 'ies'}` : ''}${event.resumedFrom ? `, resumed at statement ${event.resumedFrom + 1}` : ''}`;
   }

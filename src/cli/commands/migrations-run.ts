@@ -23,6 +23,7 @@ export interface RunnerCliOptions {
   dryRun?: boolean;
   allowOutOfOrder?: boolean;
   allowUncommitted?: boolean;
+  allowContract?: string;
   /** migrate: true (the default), or the reason given with --no-lint-gate */
   lintGate?: boolean | string;
   lockTimeout?: string;
@@ -102,13 +103,19 @@ export async function runMigrationCommand(
         ...common,
         target: options.target,
         allowOutOfOrder: options.allowOutOfOrder === true,
+        allowContract: allowContractReason(options.allowContract),
+        contractMinAgeMs: config.migrate?.contractMinAge,
         lintGate:
           config.migrate?.lintGate === false
             ? undefined
             : { rules: config.lint?.rules, presets: config.lint?.presets, override: lintGateOverride },
       });
       if (options.json) out(JSON.stringify(result, null, 2));
-      else if (result.applied.length === 0) out('Nothing to migrate: the database is up to date.');
+      else if (result.stoppedBefore) {
+        out(
+          `Applied ${result.applied.length} migration${result.applied.length === 1 ? '' : 's'}; stopped before the contract step ${result.stoppedBefore.id} (${result.remaining.length} still pending): run migrate again once the app no longer needs what it removes.`,
+        );
+      } else if (result.applied.length === 0) out('Nothing to migrate: the database is up to date.');
       else {
         out(
           `Applied ${result.applied.length} migration${result.applied.length === 1 ? '' : 's'}${result.remaining.length ? ` (${result.remaining.length} still pending after --target)` : ''}.`,
@@ -149,6 +156,18 @@ export async function runMigrationCommand(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** `--allow-contract "<reason>"`: the reason is recorded, so it must say something. */
+export function allowContractReason(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === '') {
+    throw new PgwardenError(
+      'USAGE',
+      '--allow-contract needs a reason (it is recorded), e.g. --allow-contract "old app drained at 14:00"',
+    );
+  }
+  return value;
 }
 
 function timeouts(options: RunnerCliOptions, env: NodeJS.ProcessEnv, config: Config) {
@@ -197,7 +216,10 @@ export function renderPlan(result: PlanResult, cwd: string): string {
     `${result.migrations.length} pending ${result.format} migration${result.migrations.length === 1 ? '' : 's'} in ${displayPath(cwd, result.dir)} (PostgreSQL ${result.pgVersion})`,
   ];
   for (const m of result.migrations) {
-    lines.push('', `${m.id}  (${m.mode === 'transaction' ? 'one transaction' : 'statement by statement'})`);
+    lines.push(
+      '',
+      `${m.id}  (${m.mode === 'transaction' ? 'one transaction' : 'statement by statement'})${m.contractAfter ? `  contract step after ${m.contractAfter}: not in the run that applies it` : ''}`,
+    );
     for (const s of m.statements) {
       lines.push(`  line ${s.line}: ${s.sql.split('\n')[0]!.slice(0, 90)}${PLAN_MODE[s.mode]}`);
       for (const lock of s.locks) {

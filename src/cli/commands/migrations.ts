@@ -63,7 +63,11 @@ export function registerMigrationCommands(program: Command, io: CliIo, setExit: 
           )
           .option('--target <id>', 'stop after this migration')
           .option('--dry-run', 'show the plan and change nothing (never gated)')
-          .option('--allow-out-of-order', 'apply pending migrations older than applied ones'),
+          .option('--allow-out-of-order', 'apply pending migrations older than applied ones')
+          .option(
+            '--allow-contract <reason>',
+            'run contract steps (-- pgwarden:contract) now, even in the run of their expand step; the reason is recorded',
+          ),
       ),
     ),
   )
@@ -75,6 +79,9 @@ runner runs them; an error-level finding stops the run before anything is applie
 exit 1). Ways through: ignore the rule on the statement with a reason (-- pgwarden-ignore <rule>:
 <why>), or --no-lint-gate "<reason>" (a warning; recorded in pgwarden.events with the findings it let
 through). migrate.lintGate: false in pgwarden.config.json turns the gate off.
+Contract steps (-- pgwarden:contract after=<expand id>) never run in the run that applies their
+expand step, nor before migrate.contractMinAge: the run applies what comes before and stops there,
+saying why (exit 0); --allow-contract "<reason>" runs them (recorded).
 Each migration runs in one transaction with SET LOCAL lock_timeout; on lock timeout it is rolled back
 and retried with backoff, so the app never waits longer than the lock timeout behind it. Statements
 PostgreSQL refuses in a transaction (CREATE INDEX CONCURRENTLY…) run alone; a re-run resumes.

@@ -12,18 +12,23 @@ export async function migrateStep(run: DeployRun, session: LockedSession): Promi
   const { options } = run;
   const t = Date.now();
   try {
-    await migrateLocked(session, {
+    const result = await migrateLocked(session, {
       cwd: options.cwd,
       databaseUrl: options.databaseUrl,
       ...options.migrations,
       timeouts: options.timeouts,
+      allowContract: options.allowContract,
+      contractMinAgeMs: options.contractMinAgeMs,
       onEvent: (event) => {
         if (event.type === 'migration-done') run.migrated.push(event.id);
         options.onEvent?.({ type: 'migrate', event });
       },
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    run.step('migrate', 'ok', `applied ${run.migrated.length}: ${run.migrated.join(', ')}`, t);
+    const stopped = result.stoppedBefore
+      ? `; stopped before the contract step ${result.stoppedBefore.id}: ${result.stoppedBefore.reason}`
+      : '';
+    run.step('migrate', 'ok', `applied ${run.migrated.length}: ${run.migrated.join(', ')}${stopped}`, t);
   } catch (error) {
     run.step('migrate', 'fail', error instanceof Error ? error.message.split('\n')[0]! : String(error), t);
     const { client, source } = session.target;
