@@ -8,6 +8,7 @@
  */
 import { readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
+import type pg from 'pg';
 import { classify } from '../analysis/classify.js';
 import { SchemaModel } from '../analysis/schema-model.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
@@ -22,8 +23,9 @@ import type { Migration } from '../migrate/types.js';
 import { loadParser } from '../sql/parser.js';
 import { FIXABLE_RULES } from './fixable-rules.js';
 import type { Piece } from './recipe.js';
+import type { ColumnLookup } from './recipes/renames.js';
 import { rewriteStatement } from './rewrite.js';
-import { type SequencedMigration, sequence } from './sequence.js';
+import { EXPAND_ID, type SequencedMigration, sequence } from './sequence.js';
 import { planMigrationFiles, writeMigrationFiles } from './write-migrations.js';
 
 export interface FixOptions extends TargetOptions {
@@ -76,7 +78,8 @@ export async function fixMigration(options: FixOptions): Promise<FixResult> {
     }
     const findings = await lintMigrations(source.migrations.slice(0, index + 1), target.pgMajor);
     const own = findings.get(migration.up.path) ?? [];
-    const { pieces, rewritten } = rewrite(migration, own, target.pgMajor);
+    const lookup = await columnLookup(target.client);
+    const { pieces, rewritten } = rewrite(migration, own, target.pgMajor, lookup);
     if (rewritten.length === 0) {
       const fixable = own.filter((f) => f.level === 'error');
       throw new PgwardenError(
@@ -87,13 +90,16 @@ export async function fixMigration(options: FixOptions): Promise<FixResult> {
         { hint: `pgwarden fix rewrites the findings of: ${[...FIXABLE_RULES].join(', ')}.` },
       );
     }
-    const sequenced = sequence(
-      pieces,
-      relative(source.dir, migration.up.path),
-      migration.name || migration.id,
-    );
     const existing = source.migrations.slice(0, index);
     const now = options.now ?? new Date();
+    const draft = sequence(pieces, relative(source.dir, migration.up.path), migration.name || migration.id);
+    // a contract step names its expand step's id, known once the files are planned
+    const expandAt = draft.findIndex((m) => m.phase === 'expand');
+    const expandId =
+      expandAt < 0
+        ? undefined
+        : planMigrationFiles(source.format.id, source.dir, existing, draft, now)[expandAt]!.id;
+    const sequenced = draft.map((m) => ({ ...m, up: m.up.replaceAll(EXPAND_ID, expandId ?? '') }));
     const planned = planMigrationFiles(source.format.id, source.dir, existing, sequenced, now);
     const remaining = await lintNewFiles(existing, planned, target.pgMajor);
     const migrations = sequenced.map((m, i) => ({ ...m, id: planned[i]!.id, files: planned[i]!.files }));
@@ -128,6 +134,7 @@ function rewrite(
   migration: Migration,
   findings: Finding[],
   pgMajor: number,
+  lookup: ColumnLookup,
 ): { pieces: Piece[]; rewritten: FixedStatement[] } {
   const { parsed, lineOf } = parseScript({
     path: migration.up.path,
@@ -148,7 +155,7 @@ function rewrite(
         })
         .map((f) => f.rule),
     );
-    const own = rules.size ? rewriteStatement(stmt, rules) : undefined;
+    const own = rules.size ? rewriteStatement(stmt, rules, lookup) : undefined;
     if (own) {
       pieces.push(...own);
       rewritten.push({
@@ -167,6 +174,39 @@ function rewrite(
     });
   }
   return { pieces, rewritten };
+}
+
+/** The live columns (type, NOT NULL, default, used by an index or constraint), for the rename recipe. */
+async function columnLookup(client: pg.Client): Promise<ColumnLookup> {
+  const { rows } = await client.query(
+    `SELECT n.nspname AS schema, c.relname AS "table", a.attname AS column,
+            format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null,
+            pg_get_expr(d.adbin, d.adrelid) AS "default",
+            EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND a.attnum = ANY (i.indkey))
+              OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND a.attnum = ANY (k.conkey))
+              OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.confrelid = c.oid AND a.attnum = ANY (k.confkey)) AS used
+       FROM pg_attribute a
+       JOIN pg_class c ON c.oid = a.attrelid AND c.relkind IN ('r', 'p')
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE a.attnum > 0 AND NOT a.attisdropped
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`,
+  );
+  const { rows: path } = await client.query('SELECT current_schemas(false)::text[] AS schemas');
+  const searched: string[] = path[0].schemas;
+  return (schema, table, column) => {
+    const candidates = rows.filter((r) => r.table === table && r.column === column);
+    const row = schema
+      ? candidates.find((r) => r.schema === schema)
+      : searched.map((s) => candidates.find((r) => r.schema === s)).find(Boolean);
+    if (!row) return undefined;
+    return {
+      type: row.type,
+      notNull: row.not_null,
+      default: row.default ?? undefined,
+      usedByConstraints: row.used,
+    };
+  };
 }
 
 async function lintMigrations(migrations: Migration[], pgMajor: number): Promise<Map<string, Finding[]>> {

@@ -18,8 +18,11 @@ export const INDEX_RULES = [
 
 export const DATA_CHANGE_RULES = ['data-change-under-exclusive-lock'] as const;
 
+export const RENAME_RULES = ['renaming-column', 'renaming-table'] as const;
+
 export const FIXABLE_RULES: ReadonlySet<string> = new Set([
   ...ALTER_TABLE_RULES,
   ...INDEX_RULES,
   ...DATA_CHANGE_RULES,
+  ...RENAME_RULES,
 ]);

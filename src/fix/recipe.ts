@@ -1,12 +1,21 @@
 /**
  * What `pgwarden fix` writes for one unsafe statement: pieces of SQL, each in a phase of the safe
  * sequence. Phases run in this order, each a migration of its own (`backfill` and `index` pieces
- * one migration each, outside any transaction); every piece says why it is where it is.
+ * one migration each, outside any transaction; `contract` marked so that it never runs in the run
+ * of its expand step); every piece says why it is where it is.
  */
 import type { Statement } from '../sql/statement.js';
 import type { StatementText } from './statement-text.js';
 
-export const PHASES = ['expand', 'backfill', 'index', 'constrain', 'validate', 'tighten'] as const;
+export const PHASES = [
+  'expand',
+  'backfill',
+  'index',
+  'constrain',
+  'validate',
+  'tighten',
+  'contract',
+] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface Piece {

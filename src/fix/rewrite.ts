@@ -5,7 +5,7 @@
  */
 import { parseSql } from '../sql/parser.js';
 import type { Statement } from '../sql/statement.js';
-import { ALTER_TABLE_RULES, DATA_CHANGE_RULES, INDEX_RULES } from './fixable-rules.js';
+import { ALTER_TABLE_RULES, DATA_CHANGE_RULES, INDEX_RULES, RENAME_RULES } from './fixable-rules.js';
 import type { Piece, RecipeInput } from './recipe.js';
 import { addColumnPieces } from './recipes/add-column.js';
 import { addConstraintPieces } from './recipes/constraints.js';
@@ -13,10 +13,15 @@ import { dataChangePieces } from './recipes/data-change.js';
 import { indexPieces } from './recipes/indexes.js';
 import { ident } from './recipes/names.js';
 import { notNullPieces } from './recipes/not-null.js';
+import { type ColumnLookup, renameColumnPieces, renameTablePieces } from './recipes/renames.js';
 import { StatementText } from './statement-text.js';
 
 /** The pieces for a flagged statement; undefined when no recipe applies (it is kept as it is). */
-export function rewriteStatement(stmt: Statement, rules: Set<string>): Piece[] | undefined {
+export function rewriteStatement(
+  stmt: Statement,
+  rules: Set<string>,
+  lookup?: ColumnLookup,
+): Piece[] | undefined {
   const parsed = parseSql(stmt.text);
   if ('error' in parsed || parsed.stmts.length !== 1) return undefined;
   const node = parsed.stmts[0]!.stmt[stmt.kind];
@@ -24,6 +29,10 @@ export function rewriteStatement(stmt: Statement, rules: Set<string>): Piece[] |
   const has = (list: readonly string[]) => list.some((rule) => rules.has(rule));
   if (stmt.kind === 'AlterTableStmt' && has(ALTER_TABLE_RULES)) return alterTablePieces(input);
   if (stmt.kind === 'UpdateStmt') return has(DATA_CHANGE_RULES) ? dataChangePieces(input) : undefined;
+  if (stmt.kind === 'RenameStmt') {
+    if (!has(RENAME_RULES)) return undefined;
+    return renameTablePieces(node) ?? renameColumnPieces(node, lookup);
+  }
   return has(INDEX_RULES) ? indexPieces(input) : undefined;
 }
 

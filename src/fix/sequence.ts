@@ -23,7 +23,11 @@ const PHASE_NOTE: Record<Phase, string> = {
   constrain: 'constrain: constraints added without reading the table',
   validate: 'validate: existing rows checked while reads and writes go on',
   tighten: 'tighten: the final constraint, proven without a table scan',
+  contract: 'contract: what the previous app version used, removed once it no longer runs',
 };
+
+/** Stands for the expand migration's id in a contract step until the files' ids are known. */
+export const EXPAND_ID = '{{expand-id}}';
 
 export function sequence(pieces: Piece[], origin: string, fallbackName: string): SequencedMigration[] {
   const groups: Array<{ phase: Phase; pieces: Piece[] }> = [];
@@ -36,6 +40,7 @@ export function sequence(pieces: Piece[], origin: string, fallbackName: string):
   return groups.map((group, i) => {
     const about = group.pieces.find((p) => p.why !== '')?.subject ?? fallbackName;
     const header = [
+      ...(group.phase === 'contract' ? [`-- pgwarden:contract after=${EXPAND_ID}`] : []),
       `-- Written by pgwarden fix from ${origin}: step ${i + 1} of ${groups.length}.`,
       `-- ${PHASE_NOTE[group.phase]}.`,
     ];

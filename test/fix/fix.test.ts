@@ -29,21 +29,23 @@ async function schemaOf(url: string): Promise<unknown> {
   return sqlOn(
     url,
     `SELECT 'column' AS kind, table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS what
-       FROM information_schema.columns WHERE table_schema = 'public' AND table_name IN ('users', 'orders')
+       FROM information_schema.columns WHERE table_schema = 'public' AND table_name IN ('users', 'orders', 'purchases')
      UNION ALL
      SELECT 'constraint', conrelid::regclass::text || ' ' || contype::text || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated::text
-       FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid IN ('users'::regclass, 'orders'::regclass)
+       FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text IN ('users', 'orders', 'purchases')
      UNION ALL
-     SELECT 'index', indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename IN ('users', 'orders')
+     SELECT 'index', indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename IN ('users', 'orders', 'purchases')
+     UNION ALL
+     SELECT 'view', viewname FROM pg_views WHERE schemaname = 'public'
      ORDER BY 1, 2`,
   );
 }
 
-async function dataOf(url: string): Promise<unknown> {
+async function dataOf(url: string, table = 'orders'): Promise<unknown> {
   return sqlOn(
     url,
     `SELECT md5(string_agg(u::text, ',' ORDER BY id)) AS users,
-            (SELECT md5(string_agg(o::text, ',' ORDER BY id)) FROM orders o) AS orders
+            (SELECT md5(string_agg(o::text, ',' ORDER BY id)) FROM ${table} o) AS orders
        FROM users u`,
   );
 }
@@ -138,6 +140,48 @@ UPDATE users SET tier = 'basic';`;
     expect(applied.code, applied.stderr).toBe(0);
     expect(await schemaOf(db.url)).toEqual(await schemaOf(unsafe.url));
     expect(await dataOf(db.url)).toEqual(await dataOf(unsafe.url));
+  });
+
+  it('renames: expand with a sync trigger or a view, contract in the next run; old and new names work in between', async () => {
+    const change =
+      'ALTER TABLE users RENAME COLUMN name TO full_name;\nALTER TABLE orders RENAME TO purchases;';
+    const { fixture, db, unsafe } = await project('dbmate', change);
+    const fixed = await run(fixture, db.url, ['fix', fixture.ids[1]!, '--json']);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    const result = JSON.parse(fixed.stdout);
+    expect(result.migrations.map((m: { phase: string }) => m.phase)).toEqual([
+      'expand',
+      'backfill',
+      'contract',
+    ]);
+    expect(result.remaining.filter((f: { level: string }) => f.level === 'error')).toEqual([]);
+    expect(result.migrations[2].files[0].text).toContain(
+      `-- pgwarden:contract after=${result.migrations[0].id}`,
+    );
+
+    const expand = await run(fixture, db.url, ['migrate', '--allow-uncommitted']);
+    expect(expand.code, expand.stderr).toBe(0);
+    expect(expand.stdout).toContain('stopped before the contract step');
+    // the app version still running writes the old names; the new one reads the new names
+    await sqlOn(
+      db.url,
+      `INSERT INTO users (id, email, name) VALUES (9001, 'old@example.com', 'written old')`,
+    );
+    await sqlOn(db.url, `INSERT INTO orders (id, user_id) VALUES (9001, 9001)`);
+    expect(await sqlOn(db.url, 'SELECT full_name FROM users WHERE id = 9001')).toEqual([
+      { full_name: 'written old' },
+    ]);
+    await sqlOn(db.url, `UPDATE users SET full_name = 'written new' WHERE id = 9001`);
+    expect(await sqlOn(db.url, 'SELECT name FROM users WHERE id = 9001')).toEqual([{ name: 'written new' }]);
+    expect(await sqlOn(db.url, 'SELECT count(*)::int AS n FROM purchases WHERE id = 9001')).toEqual([
+      { n: 1 },
+    ]);
+    await sqlOn(db.url, 'DELETE FROM users WHERE id = 9001; DELETE FROM purchases WHERE id = 9001;');
+
+    const contract = await run(fixture, db.url, ['migrate', '--allow-uncommitted']);
+    expect(contract.code, contract.stderr).toBe(0);
+    expect(await schemaOf(db.url)).toEqual(await schemaOf(unsafe.url));
+    expect(await dataOf(db.url, 'purchases')).toEqual(await dataOf(unsafe.url, 'purchases'));
   });
 
   it('refuses an applied migration and one with nothing to rewrite: nothing changed', async () => {

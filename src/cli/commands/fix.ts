@@ -20,7 +20,9 @@ export function registerFix(program: Command, io: CliIo, setExit: (code: number)
 Rewritten: ADD COLUMN with NOT NULL or a default that writes every row; SET NOT NULL; ADD
 FOREIGN KEY / CHECK (NOT VALID, then VALIDATE); ADD UNIQUE / PRIMARY KEY (a unique index built
 CONCURRENTLY, then USING INDEX); CREATE / DROP INDEX and REINDEX (CONCURRENTLY, each alone); an
-UPDATE after DDL in the same file (a batched backfill). Other statements are kept as written.
+UPDATE after DDL in the same file (a batched backfill); RENAME COLUMN (a new column kept in sync by
+a trigger, a backfill, a contract step dropping the old one) and RENAME TABLE (a view under the old
+name until the contract step). Other statements are kept as written.
 The migration must be pending (the database is read to know) and the newest one; the original
 file is removed and the new ones are linted before anything is written.
 Exit codes: 0 written (or dry run), 2 refused (applied, not the newest, nothing to rewrite) or
