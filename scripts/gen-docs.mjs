@@ -8,6 +8,9 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { renderLockTableDoc, renderRuleIndex } from '../dist/docs/pages.js';
 import { renderRuleDoc } from '../dist/lint/rule-docs.js';
 import { RULES } from '../dist/lint/rules/index.js';
+import { loadParser } from '../dist/sql/parser.js';
+
+await loadParser();
 
 const dir = new URL('../docs/rules/', import.meta.url);
 mkdirSync(dir, { recursive: true });

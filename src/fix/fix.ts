@@ -9,8 +9,6 @@
 import { readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import type pg from 'pg';
-import { classify } from '../analysis/classify.js';
-import { SchemaModel } from '../analysis/schema-model.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import type { Finding } from '../lint/finding.js';
 import { lint } from '../lint/lint.js';
@@ -22,11 +20,12 @@ import { openTarget, type TargetOptions } from '../migrate/target.js';
 import type { Migration } from '../migrate/types.js';
 import { loadParser } from '../sql/parser.js';
 import { FIXABLE_RULES } from './fixable-rules.js';
-import type { Piece } from './recipe.js';
 import type { ColumnLookup } from './recipes/renames.js';
-import { rewriteStatement } from './rewrite.js';
+import { type FixedStatement, rewriteFile } from './rewrite.js';
 import { EXPAND_ID, type SequencedMigration, sequence } from './sequence.js';
 import { planMigrationFiles, writeMigrationFiles } from './write-migrations.js';
+
+export type { FixedStatement };
 
 export interface FixOptions extends TargetOptions {
   /** The migration: its file, folder or id. */
@@ -34,13 +33,6 @@ export interface FixOptions extends TargetOptions {
   /** Show what would be written; write nothing. */
   dryRun?: boolean;
   now?: Date;
-}
-
-export interface FixedStatement {
-  line: number;
-  rules: string[];
-  /** The phases its pieces went to. */
-  phases: string[];
 }
 
 export interface FixResult {
@@ -79,7 +71,19 @@ export async function fixMigration(options: FixOptions): Promise<FixResult> {
     const findings = await lintMigrations(source.migrations.slice(0, index + 1), target.pgMajor);
     const own = findings.get(migration.up.path) ?? [];
     const lookup = await columnLookup(target.client);
-    const { pieces, rewritten } = rewrite(migration, own, target.pgMajor, lookup);
+    const { parsed, lineOf } = parseScript({
+      path: migration.up.path,
+      text: migration.up.text,
+      offset: migration.up.offset,
+    });
+    const { pieces, rewritten } = rewriteFile(parsed, {
+      findings: own,
+      offset: migration.up.offset,
+      lineOf,
+      pgMajor: target.pgMajor,
+      lookup,
+      subject: migration.name,
+    });
     if (rewritten.length === 0) {
       const fixable = own.filter((f) => f.level === 'error');
       throw new PgwardenError(
@@ -127,53 +131,6 @@ export async function fixMigration(options: FixOptions): Promise<FixResult> {
   } finally {
     await target.close();
   }
-}
-
-/** The statements' pieces in file order, kept statements as they are. */
-function rewrite(
-  migration: Migration,
-  findings: Finding[],
-  pgMajor: number,
-  lookup: ColumnLookup,
-): { pieces: Piece[]; rewritten: FixedStatement[] } {
-  const { parsed, lineOf } = parseScript({
-    path: migration.up.path,
-    text: migration.up.text,
-    offset: migration.up.offset,
-  });
-  const model = new SchemaModel();
-  const pieces: Piece[] = [];
-  const rewritten: FixedStatement[] = [];
-  for (const stmt of parsed.statements) {
-    if (stmt.origin !== 'file') continue;
-    if (stmt.kind === 'TransactionStmt') continue; // the runner and the files' own markers decide
-    const rules = new Set(
-      findings
-        .filter((f) => {
-          const at = f.start - migration.up.offset;
-          return at >= stmt.span.start && at < Math.max(stmt.span.end, stmt.span.start + 1);
-        })
-        .map((f) => f.rule),
-    );
-    const own = rules.size ? rewriteStatement(stmt, rules, lookup) : undefined;
-    if (own) {
-      pieces.push(...own);
-      rewritten.push({
-        line: lineOf(stmt.span.start),
-        rules: [...rules],
-        phases: [...new Set(own.map((p) => p.phase))],
-      });
-      continue;
-    }
-    const alone = classify(stmt, { model, pgMajor }).some((e) => !e.facts.transactional);
-    pieces.push({
-      phase: alone ? 'index' : 'expand',
-      sql: `${stmt.text};`,
-      why: '',
-      subject: migration.name,
-    });
-  }
-  return { pieces, rewritten };
 }
 
 /** The live columns (type, NOT NULL, default, used by an index or constraint), for the rename recipe. */

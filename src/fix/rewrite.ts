@@ -3,8 +3,11 @@
  * here goes through the recipe for its kind; an ALTER TABLE is rewritten command by command (the
  * commands no recipe handles are kept as they are, in the expand step).
  */
+import { classify } from '../analysis/classify.js';
+import { SchemaModel } from '../analysis/schema-model.js';
+import type { Finding } from '../lint/finding.js';
 import { parseSql } from '../sql/parser.js';
-import type { Statement } from '../sql/statement.js';
+import type { ParsedFile, Statement } from '../sql/statement.js';
 import { ALTER_TABLE_RULES, DATA_CHANGE_RULES, INDEX_RULES, RENAME_RULES } from './fixable-rules.js';
 import type { Piece, RecipeInput } from './recipe.js';
 import { addColumnPieces } from './recipes/add-column.js';
@@ -63,4 +66,67 @@ function alterTablePieces({ node, text, rules }: RecipeInput): Piece[] | undefin
     return [{ phase: 'expand', sql: `${prefix} ${commands[i]};`, why: '', subject: table.name }];
   });
   return rewritten ? pieces : undefined;
+}
+
+export interface FixedStatement {
+  line: number;
+  rules: string[];
+  /** The phases its pieces went to. */
+  phases: string[];
+}
+
+export interface RewriteFileOptions {
+  /** Lint's findings on the file (offsets into the file). */
+  findings: readonly Finding[];
+  /** Where the parsed text starts in the file (a section of it, for dbmate and node-pg-migrate). */
+  offset: number;
+  lineOf: (offset: number) => number;
+  pgMajor: number;
+  lookup?: ColumnLookup | undefined;
+  /** What kept statements are about, for file names. */
+  subject: string;
+}
+
+/**
+ * The pieces of a file's statements in file order: a flagged statement through its recipe, every
+ * other one kept as written (in the expand step, or alone when PostgreSQL refuses it in a
+ * transaction).
+ */
+export function rewriteFile(
+  parsed: ParsedFile,
+  options: RewriteFileOptions,
+): { pieces: Piece[]; rewritten: FixedStatement[] } {
+  const model = new SchemaModel();
+  const pieces: Piece[] = [];
+  const rewritten: FixedStatement[] = [];
+  for (const stmt of parsed.statements) {
+    if (stmt.origin !== 'file') continue;
+    if (stmt.kind === 'TransactionStmt') continue; // the runner and the files' own markers decide
+    const rules = new Set(
+      options.findings
+        .filter((f) => {
+          const at = f.start - options.offset;
+          return at >= stmt.span.start && at < Math.max(stmt.span.end, stmt.span.start + 1);
+        })
+        .map((f) => f.rule),
+    );
+    const own = rules.size ? rewriteStatement(stmt, rules, options.lookup) : undefined;
+    if (own) {
+      pieces.push(...own);
+      rewritten.push({
+        line: options.lineOf(stmt.span.start),
+        rules: [...rules],
+        phases: [...new Set(own.map((p) => p.phase))],
+      });
+      continue;
+    }
+    const alone = classify(stmt, { model, pgMajor: options.pgMajor }).some((e) => !e.facts.transactional);
+    pieces.push({
+      phase: alone ? 'index' : 'expand',
+      sql: `${stmt.text};`,
+      why: '',
+      subject: options.subject,
+    });
+  }
+  return { pieces, rewritten };
 }

@@ -1,5 +1,9 @@
-/** The documentation page of a rule (docs/rules/<id>.md and `pgwarden lint --explain <id>`). */
+/**
+ * The documentation page of a rule (docs/rules/<id>.md and `pgwarden lint --explain <id>`).
+ * Call `loadParser()` first: a rule whose findings `pgwarden fix` rewrites shows its output.
+ */
 
+import { fixOfExample } from '../fix/rule-example.js';
 import { olderNotes, SHAPE_TABLE_HEADER, shapeRow } from '../locks/describe-shape.js';
 import { getShape } from '../locks/lock-table.js';
 import type { Example, RuleDefinition } from './rule.js';
@@ -45,6 +49,17 @@ export function renderRuleDoc(rule: RuleDefinition): string {
   parts.push('## When it is fine', '', rule.docs.whenFine, '');
   parts.push('## Examples', '', '### Reported', '', ...rule.examples.bad.flatMap((e) => [example(e), '']));
   parts.push('### Not reported', '', ...rule.examples.good.flatMap((e) => [example(e), '']));
+  const fixed = fixOfExample(rule);
+  if (fixed) {
+    parts.push(
+      '## `pgwarden fix`',
+      '',
+      "In a pending migration, `pgwarden fix <migration>` rewrites the first reported example into these migrations, in the project's format (see [zero-downtime changes](../zero-downtime.md)):",
+      '',
+      fixed,
+      '',
+    );
+  }
   parts.push(
     '## Ignoring it',
     '',

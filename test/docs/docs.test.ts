@@ -1,9 +1,12 @@
 /** The generated documentation in docs/ matches the rule files and the lock table. */
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { renderLockTableDoc, renderRuleIndex } from '../../src/docs/pages.js';
 import { renderRuleDoc } from '../../src/lint/rule-docs.js';
 import { RULES } from '../../src/lint/rules/index.js';
+import { loadParser } from '../../src/sql/parser.js';
+
+beforeAll(loadParser);
 
 const read = (path: string) => readFileSync(new URL(`../../docs/${path}`, import.meta.url), 'utf8');
 const STALE = 'docs/ is stale: run `npm run docs`';

@@ -16,6 +16,7 @@ import { renderRuleDoc } from '../../lint/rule-docs.js';
 import { RULES } from '../../lint/rules/index.js';
 import { lintSourcesOf } from '../../migrate/lint-sources.js';
 import { DEFAULT_MIGRATION_DIRS, defaultMigrationsDir, loadMigrations } from '../../migrate/source.js';
+import { loadParser } from '../../sql/parser.js';
 import type { SqlSource } from '../../sql/source.js';
 import { type CliIo, type GlobalOptions, useColor } from '../io.js';
 
@@ -54,6 +55,7 @@ export async function runLint(
         hint: 'Run `pgwarden lint --list-rules` for the rule ids.',
       });
     }
+    await loadParser();
     io.stdout.write(`${renderRuleDoc(rule)}\n`);
     return EXIT.ok;
   }
