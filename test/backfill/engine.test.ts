@@ -149,6 +149,42 @@ describe('a backfill', () => {
     expect(await sqlOn(db.url, 'SELECT v, count(*)::int AS n FROM t GROUP BY v')).toEqual([{ v: 1, n: 100 }]);
   });
 
+  it('after a batch whose row locks held a session up: says so, halves the batch size and pauses', async () => {
+    const db = await freshDatabase();
+    await sqlOn(
+      db.url,
+      `CREATE TABLE t (id int PRIMARY KEY, v int); INSERT INTO t SELECT g, 0 FROM generate_series(1, 300) g;`,
+    );
+    const events: BackfillEvent[] = [];
+    // the first batch holds row 1 while it sleeps at row 50; the app's update of row 1 waits meanwhile
+    const running = backfill(
+      db.url,
+      'adhoc:blocking',
+      'UPDATE t SET v = v + 1 + (SELECT 0 FROM pg_sleep(CASE WHEN id = 50 THEN 1.5 ELSE 0 END))',
+      { batch: 100 },
+      (e) => events.push(e),
+    );
+    const app = new pg.Client({ connectionString: db.url });
+    await app.connect();
+    for (;;) {
+      const rows = await sqlOn(
+        db.url,
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE 'UPDATE t SET v = v + 1 + (SELECT 0 FROM pg_sleep%'`,
+      );
+      if (rows.length) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await app.query('UPDATE t SET v = v + 100 WHERE id = 1');
+    await app.end();
+    await running;
+    expect(events.find((e) => e.type === 'pause')).toEqual({
+      type: 'pause',
+      reason: 'blocking',
+      detail: "1 session waited on the batch's row locks: next batches 50 rows, after a 200 ms pause",
+    });
+    expect(await sqlOn(db.url, 'SELECT v FROM t WHERE id = 1')).toEqual([{ v: 101 }]);
+  });
+
   it('waits while autovacuum is behind, stops after the longest wait with its row kept, and resumes', async () => {
     const db = await freshDatabase();
     await sqlOn(

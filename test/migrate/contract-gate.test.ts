@@ -4,11 +4,12 @@
  * why), nor before `migrate.contractMinAge`; `--allow-contract "<reason>"` runs them, recorded; an
  * empty reason, a marker without `after=` or naming no migration: refused before anything runs.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pgwarden } from '../support/cli.js';
 import { sqlOn, useFreshDatabases } from '../support/database.js';
+import { deployIn, deployProject } from '../support/deploy-project.js';
 import { tempDir } from '../support/files.js';
 
 const freshDatabase = useFreshDatabases();
@@ -59,6 +60,25 @@ describe('contract steps', () => {
     const second = await run(['migrate', '--format', 'plain', '--allow-uncommitted']);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain('Applied 1 migration.');
+    expect(await columns(db.url)).toBe('full_name,id');
+  });
+
+  it('deploy: applies the expand step, stops before the contract step, starts the app; the next deploy contracts', async () => {
+    const db = await freshDatabase();
+    const p = deployProject({
+      '001_users.sql': 'CREATE TABLE users (id bigint PRIMARY KEY, name text);\n',
+      '002_expand.sql': 'ALTER TABLE users ADD COLUMN full_name text;\n',
+      '003_contract.sql': CONTRACT,
+    });
+    const first = await deployIn(p, db.url, ['--allow-uncommitted']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain(
+      'applied 2: 001_users, 002_expand; stopped before the contract step 003_contract',
+    );
+    expect(existsSync(p.marker)).toBe(true);
+    expect(await columns(db.url)).toBe('full_name,id,name');
+    const second = await deployIn(p, db.url, ['--allow-uncommitted']);
+    expect(second.code, second.stderr).toBe(0);
     expect(await columns(db.url)).toBe('full_name,id');
   });
 
