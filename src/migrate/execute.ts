@@ -7,7 +7,8 @@
  * - a script with statements PostgreSQL refuses in a transaction runs in segments: consecutive
  *   transactional statements in one transaction each, the others alone with no transaction open
  *   anywhere; per-statement progress is recorded so a re-run resumes. Before a concurrent index
- *   build, what an interrupted run left is looked at (index-build.ts).
+ *   build, what an interrupted run left is looked at (index-build.ts). A `-- pgwarden:backfill`
+ *   UPDATE runs in batches of their own transactions (backfill-step.ts).
  *
  * Fencing (fence.ts): a migration's transaction takes the apply lock and re-reads the history
  * before running anything; a migration run in segments holds the apply lock at session level from
