@@ -10,6 +10,17 @@
 export type { Effect, EffectDetail } from './analysis/effects.js';
 export { type LiveFacts, loadLiveFacts } from './analysis/live-catalog.js';
 export { SchemaModel } from './analysis/schema-model.js';
+export { adhocBackfill } from './backfill/adhoc.js';
+export {
+  type BackfillContext,
+  type BackfillEvent,
+  type BackfillOptions,
+  type BackfillResult,
+  type BackfillSpec,
+  DEFAULT_BACKFILL_OPTIONS,
+  runBackfill,
+} from './backfill/backfill.js';
+export { type BackfillPlan, planBackfill } from './backfill/dry-run.js';
 export { type BackupResult, type CreateBackupOptions, createBackup } from './backup/create.js';
 export { type BackupList, listBackups } from './backup/list.js';
 export { type PruneOptions, type PruneResult, planPrune, pruneBackups } from './backup/prune.js';
@@ -48,6 +59,8 @@ export { schemaFingerprint } from './drift/fingerprint.js';
 export type { CatalogModel } from './drift/model.js';
 export { ERROR_CODES, type ErrorCode, EXIT } from './errors/codes.js';
 export { isPgwardenError, PgwardenError } from './errors/pgwarden-error.js';
+export { type FixOptions, type FixResult, fixMigration } from './fix/fix.js';
+export { FIXABLE_RULES } from './fix/fixable-rules.js';
 export { type InitOptions, type InitResult, init } from './init/init.js';
 export type { FileResult, Finding, LintResult, LintSummary, PgVersionSource } from './lint/finding.js';
 export { type LintOptions, lint, lintText } from './lint/lint.js';
@@ -71,6 +84,7 @@ export { RUNNERS, type RunnerId, type RunnerProfile, resolveRunner } from './lin
 export { allShapes, factsFor, getShape, type ResolvedFacts } from './locks/lock-table.js';
 export { blocks, CONFLICTS, describeBlocks, LOCK_MODES, type LockMode, lockModeSql } from './locks/modes.js';
 export type { LockShape, RelationLock, Role, ShapeFacts } from './locks/shape.js';
+export { type ContractStop, contractAfter } from './migrate/contract-gate.js';
 export { FORMATS } from './migrate/formats/index.js';
 export {
   type GateFinding,
