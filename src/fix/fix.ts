@@ -9,9 +9,10 @@
 import { readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import type pg from 'pg';
+import { loadLiveFacts } from '../analysis/live-catalog.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import type { Finding } from '../lint/finding.js';
-import { lint } from '../lint/lint.js';
+import { Linter } from '../lint/linter.js';
 import { lintSourcesOf } from '../migrate/lint-sources.js';
 import { findMigration } from '../migrate/source.js';
 import { computeStatus, readStatusInputs } from '../migrate/status.js';
@@ -19,6 +20,7 @@ import { parseScript } from '../migrate/steps.js';
 import { openTarget, type TargetOptions } from '../migrate/target.js';
 import type { Migration } from '../migrate/types.js';
 import { loadParser } from '../sql/parser.js';
+import type { SqlSource } from '../sql/source.js';
 import { FIXABLE_RULES } from './fixable-rules.js';
 import type { ColumnLookup } from './recipes/renames.js';
 import { type FixedStatement, rewriteFile } from './rewrite.js';
@@ -68,7 +70,14 @@ export async function fixMigration(options: FixOptions): Promise<FixResult> {
         { hint: 'Fix a migration right after writing it, before newer ones exist.' },
       );
     }
-    const findings = await lintMigrations(source.migrations.slice(0, index + 1), target.pgMajor);
+    const pendingBefore = source.migrations
+      .slice(0, index)
+      .filter((m) => status.entries.find((e) => e.id === m.id)?.state !== 'applied');
+    const findings = await lintPending(
+      target.client,
+      target.pgMajor,
+      lintSourcesOf([...pendingBefore, migration]),
+    );
     const own = findings.get(migration.up.path) ?? [];
     const lookup = await columnLookup(target.client);
     const { parsed, lineOf } = parseScript({
@@ -105,7 +114,20 @@ export async function fixMigration(options: FixOptions): Promise<FixResult> {
         : planMigrationFiles(source.format.id, source.dir, existing, draft, now)[expandAt]!.id;
     const sequenced = draft.map((m) => ({ ...m, up: m.up.replaceAll(EXPAND_ID, expandId ?? '') }));
     const planned = planMigrationFiles(source.format.id, source.dir, existing, sequenced, now);
-    const remaining = await lintNewFiles(existing, planned, target.pgMajor);
+    const newFiles = plannedSources(planned);
+    const linted = await lintPending(target.client, target.pgMajor, [
+      ...lintSourcesOf(pendingBefore),
+      ...newFiles,
+    ]);
+    const remaining = newFiles.flatMap((f) =>
+      (linted.get(f.path) ?? []).map((x) => ({
+        path: f.path,
+        line: x.line,
+        rule: x.rule,
+        level: x.level,
+        message: x.message,
+      })),
+    );
     const migrations = sequenced.map((m, i) => ({ ...m, id: planned[i]!.id, files: planned[i]!.files }));
     const removed = filesOf(migration);
     const result: FixResult = {
@@ -166,45 +188,27 @@ async function columnLookup(client: pg.Client): Promise<ColumnLookup> {
   };
 }
 
-async function lintMigrations(migrations: Migration[], pgMajor: number): Promise<Map<string, Finding[]>> {
-  const result = await lint({
-    paths: [],
-    sources: lintSourcesOf(migrations),
-    pgVersion: pgMajor,
-    runner: 'pgwarden',
-    jobs: 1,
-  });
-  return new Map(result.files.map((f) => [f.path, f.findings]));
+/**
+ * Lints `pending` (the migrations not applied yet, in order; the files to write as `extra`) as
+ * the lint gate does: against the live schema, so tables made outside the folder are known and
+ * a CHECK validated by an earlier new file lets SET NOT NULL through.
+ */
+async function lintPending(
+  client: pg.Client,
+  pgMajor: number,
+  sources: SqlSource[],
+): Promise<Map<string, Finding[]>> {
+  const live = await loadLiveFacts(client);
+  const linter = new Linter({ schema: live.model, pgVersion: pgMajor, runner: 'pgwarden' });
+  return new Map(sources.map((source) => [source.path, linter.lintSource(source).findings]));
 }
 
-/** Lints the planned files after the existing migrations, in memory, as pgwarden will run them. */
-async function lintNewFiles(
-  existing: Migration[],
-  planned: Array<{ files: Array<{ path: string; text: string }> }>,
-  pgMajor: number,
-): Promise<FixResult['remaining']> {
-  const upFiles = planned.map(
-    (p) => p.files.find((f) => !/\.down\.sql$|\.sql\.conf$/.test(f.path)) ?? p.files[0]!,
-  );
-  const result = await lint({
-    paths: [],
-    sources: [...lintSourcesOf(existing), ...upFiles.map((f) => ({ path: f.path, text: upSection(f.text) }))],
-    pgVersion: pgMajor,
-    runner: 'pgwarden',
-    jobs: 1,
+/** The up file of each planned migration, its up section only. */
+function plannedSources(planned: Array<{ files: Array<{ path: string; text: string }> }>): SqlSource[] {
+  return planned.map((p) => {
+    const up = p.files.find((f) => !/\.down\.sql$|\.sql\.conf$/.test(f.path)) ?? p.files[0]!;
+    return { path: up.path, text: upSection(up.text) };
   });
-  const mine = new Set(upFiles.map((f) => f.path));
-  return result.files
-    .filter((f) => mine.has(f.path))
-    .flatMap((f) =>
-      f.findings.map((x) => ({
-        path: f.path,
-        line: x.line,
-        rule: x.rule,
-        level: x.level,
-        message: x.message,
-      })),
-    );
 }
 
 /** A file's up section: the lines before a down marker (dbmate, node-pg-migrate), blanked after. */

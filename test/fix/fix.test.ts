@@ -108,6 +108,20 @@ describe('pgwarden fix', () => {
     });
   }
 
+  it('a table made outside the migrations folder: the steps lint clean against the live schema', async () => {
+    const fixture = formatFixture('plain', [{ name: 'change', sql: INCIDENT }]);
+    const db = await freshDatabase();
+    const unsafe = await freshDatabase();
+    await sqlOn(db.url, SETUP);
+    await sqlOn(unsafe.url, `${SETUP}\n${INCIDENT}`);
+    const fixed = await run(fixture, db.url, ['fix', fixture.ids[0]!, '--json']);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(JSON.parse(fixed.stdout).remaining.filter((f: { level: string }) => f.level === 'error')).toEqual([]);
+    const applied = await run(fixture, db.url, ['migrate', '--allow-uncommitted']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(await schemaOf(db.url)).toEqual(await schemaOf(unsafe.url));
+  });
+
   it('SET NOT NULL, FOREIGN KEY, UNIQUE, CREATE/DROP INDEX and an UPDATE after DDL, in one file', async () => {
     const change = `UPDATE users SET name = 'anonymous' WHERE name IS NULL;
 ALTER TABLE users ALTER COLUMN name SET NOT NULL;
