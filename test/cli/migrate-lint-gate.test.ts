@@ -59,7 +59,9 @@ describe('migrate: the lint gate', () => {
     expect(refused.stderr).toContain('-- pgwarden-ignore <rule>: <why>');
     expect(refused.stderr).toContain('pgwarden migrate --no-lint-gate "<reason>"');
     // CREATE INDEX without CONCURRENTLY is a finding pgwarden fix rewrites
-    expect(refused.stderr).toContain('pgwarden fix <migration> rewrites the newest pending migration into the safe sequence.');
+    expect(refused.stderr).toContain(
+      'pgwarden fix <migration> rewrites the newest pending migration into the safe sequence.',
+    );
     expect(refused.stderr).not.toContain('→ 001_users');
     expect(await state(db.url)).toEqual({ users: false, index: false, applied: [] });
 
