@@ -138,6 +138,16 @@ async function withCopy({ cluster, admin }, template, database, use) {
   }
 }
 
+/** The longest app query overlapping the window: its role and when it started, from the window's start. */
+function worstQuery(records, from, to) {
+  let worst;
+  for (const r of records) {
+    if (r.start > to || r.end < from) continue;
+    if (!worst || r.end - r.start > worst.end - worst.start) worst = r;
+  }
+  return worst && { role: worst.role, atMs: worst.start - from, ms: worst.end - worst.start };
+}
+
 /** One way at one size: fresh copy, prepare, app load, gate, the measured migration, figures. */
 function scenario(bench, { template, rows, way }) {
   const database = `zd_${way.name}_${rows}`;
@@ -168,6 +178,7 @@ function scenario(bench, { template, rows, way }) {
       const records = await app.stop();
       out.migrationMs = migrationEnd - migrationStart;
       out.window = windowStats(records, migrationStart, migrationEnd);
+      out.worst = worstQuery(records, migrationStart, migrationEnd);
       out.baseline = windowStats(records, loadStart, baselineEnd);
       if (process.env.BENCH_VERBOSE)
         console.error(`--- ${way.name} ${rows} output:\n${result.stdout}${result.stderr}`);

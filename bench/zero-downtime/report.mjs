@@ -64,6 +64,8 @@ export function report({ sizes, readers, unsafeSql }) {
         `    lint gate: pgwarden migrate of the unsafe file exited ${gate.code} in ${ms(gate.ms)} ` +
           (gate.refused ? '(refused, nothing applied) OK' : `NOT REFUSED: ${gate.output.slice(-300)}`),
       );
+    for (const step of byWay.migrate?.events?.applied ?? [])
+      console.log(`      migrate: ${step.id} applied in ${ms(step.durationMs)} (pgwarden's own timing)`);
     const fix = byWay.fix;
     if (fix?.prepare)
       console.log(
@@ -86,6 +88,10 @@ export function report({ sizes, readers, unsafeSql }) {
     const worstBaseline = Math.max(...size.ways.map((w) => w.baseline?.maxStallMs ?? 0));
     console.log(`    baseline (1 s before each migration): worst app query ${ms(worstBaseline)}`);
     for (const w of size.ways) {
+      if (w.worst)
+        console.log(
+          `    ${w.way}: longest app query ${ms(w.worst.ms)} (${w.worst.role}), started ${ms(w.worst.atMs)} into the migration`,
+        );
       for (const problem of w.problems) console.log(`    !!! ${w.way}: ${problem}`);
       if (w.window?.firstError) console.log(`    ${w.way}: first failed app query: ${w.window.firstError}`);
     }
