@@ -188,6 +188,14 @@ function scenario(bench, { template, rows, way }) {
         );
         return out;
       }
+      const output = `${result.stdout}\n${result.stderr}`;
+      out.backfillPauses = output.match(/backfill paused: .*/g) ?? [];
+      out.backfillRetries = (output.match(/backfill: .*rolled back.*/g) ?? []).length;
+      const vacuum = await client.query(
+        `SELECT autovacuum_count::int AS vacuums, autoanalyze_count::int AS analyzes
+           FROM pg_stat_user_tables WHERE relid = 'users'::regclass`,
+      );
+      out.autovacuum = vacuum.rows[0];
       out.endState = await readEndState(client);
       out.problems.push(...endStateProblems(out.endState).map((p) => `end state: ${p}`));
       if (way.name !== 'naive') out.events = await readEvents(client, since);

@@ -85,6 +85,11 @@ export function report({ sizes, readers, unsafeSql }) {
           `ratio ${ratio.toFixed(2)}× (target ≥ ${THROUGHPUT_TARGET}×) ${verdict(ratio >= THROUGHPUT_TARGET)}`,
       );
     } else if (fix && !fix.problems.length) console.log('    backfill: no migration.backfill event found');
+    if (fix?.autovacuum)
+      console.log(
+        `    fix: backfill paused ${fix.backfillPauses.length}× (${[...new Set(fix.backfillPauses.map((p) => p.replace(/\d+/g, 'N')))].join('; ') || 'never'}), ` +
+          `${fix.backfillRetries} lock-timeout retries; autovacuum ran ${fix.autovacuum.vacuums}× and autoanalyze ${fix.autovacuum.analyzes}× on users during the run`,
+      );
     const worstBaseline = Math.max(...size.ways.map((w) => w.baseline?.maxStallMs ?? 0));
     console.log(`    baseline (1 s before each migration): worst app query ${ms(worstBaseline)}`);
     for (const w of size.ways) {
