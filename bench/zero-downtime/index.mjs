@@ -191,6 +191,10 @@ function scenario(bench, { template, rows, way }) {
       const output = `${result.stdout}\n${result.stderr}`;
       out.backfillPauses = output.match(/backfill paused: .*/g) ?? [];
       out.backfillRetries = (output.match(/backfill: .*rolled back.*/g) ?? []).length;
+      // what a migration's lock timeouts waited for, as pgwarden says it (pids left out)
+      out.inTheWay = [
+        ...new Set((output.match(/in the way: .*/g) ?? []).map((l) => l.replace(/pid \d+/g, 'pid N'))),
+      ];
       const vacuum = await client.query(
         `SELECT autovacuum_count::int AS vacuums, autoanalyze_count::int AS analyzes
            FROM pg_stat_user_tables WHERE relid = 'users'::regclass`,

@@ -90,6 +90,8 @@ export function report({ sizes, readers, unsafeSql }) {
         `    fix: backfill paused ${fix.backfillPauses.length}× (${[...new Set(fix.backfillPauses.map((p) => p.replace(/\d+/g, 'N')))].join('; ') || 'never'}), ` +
           `${fix.backfillRetries} lock-timeout retries; autovacuum ran ${fix.autovacuum.vacuums}× and autoanalyze ${fix.autovacuum.analyzes}× on users during the run`,
       );
+    for (const w of size.ways)
+      for (const line of w.inTheWay ?? []) console.log(`    ${w.way}: lock timeout, ${line}`);
     const worstBaseline = Math.max(...size.ways.map((w) => w.baseline?.maxStallMs ?? 0));
     console.log(`    baseline (1 s before each migration): worst app query ${ms(worstBaseline)}`);
     for (const w of size.ways) {
