@@ -4,8 +4,15 @@ import { benchBackup } from './backup/index.mjs';
 import { benchDeploy } from './deploy/index.mjs';
 import { benchDowntime } from './downtime/index.mjs';
 import { benchLint } from './lint/index.mjs';
+import { benchZeroDowntime } from './zero-downtime/index.mjs';
 
-const BENCHES = { lint: benchLint, downtime: benchDowntime, backup: benchBackup, deploy: benchDeploy };
+const BENCHES = {
+  lint: benchLint,
+  downtime: benchDowntime,
+  backup: benchBackup,
+  deploy: benchDeploy,
+  'zero-downtime': benchZeroDowntime,
+};
 const wanted = process.argv.slice(2);
 for (const name of wanted.length ? wanted : Object.keys(BENCHES)) {
   const bench = BENCHES[name];

@@ -9,8 +9,11 @@ import { join } from 'node:path';
 /** A migration that has not finished after this long is killed (the bench caps its own run). */
 const MIGRATION_CAP_MS = 120_000;
 
-/** Runs a program, resolves to `{ code, stdout, stderr, killed }`; never rejects on exit codes. */
-function runProgram(command, args, env) {
+/**
+ * Runs a program, resolves to `{ code, stdout, stderr, killed }`; never rejects on exit codes.
+ * It is killed after `capMs` (default: the migration cap).
+ */
+export function runProgram(command, args, env, capMs = MIGRATION_CAP_MS) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -19,7 +22,7 @@ function runProgram(command, args, env) {
     const timer = setTimeout(() => {
       killed = true;
       child.kill('SIGKILL');
-    }, MIGRATION_CAP_MS);
+    }, capMs);
     child.stdout.setEncoding('utf8').on('data', (chunk) => {
       stdout += chunk;
     });
@@ -38,7 +41,7 @@ function runProgram(command, args, env) {
 }
 
 /** Environment for the children: no inherited PG* variables, the password in PGPASSWORD. */
-function childEnv(cluster) {
+export function childEnv(cluster) {
   const env = {};
   for (const [k, v] of Object.entries(process.env))
     if (!k.startsWith('PG') && k !== 'DATABASE_URL') env[k] = v;
@@ -53,7 +56,7 @@ export function databaseUrl(cluster, database, withPassword = false) {
 }
 
 /** The naive way: one file in one transaction, stopping at the first error. */
-export function applyNaive({ cluster, database, file }) {
+export function applyNaive({ cluster, database, file, capMs }) {
   return runProgram(
     'psql',
     [
@@ -74,6 +77,7 @@ export function applyNaive({ cluster, database, file }) {
       file,
     ],
     childEnv(cluster),
+    capMs,
   );
 }
 
@@ -90,8 +94,17 @@ export function pgwardenMigrateAvailable(root) {
   return result.status === 0 && /--dir\b/.test(result.stdout.toString());
 }
 
-/** The safe way: `pgwarden migrate` on the plain folder. */
-export function applyPgwarden({ root, cluster, database, dir, lockTimeoutMs, retryBudgetMs }) {
+/** The safe way: `pgwarden migrate` on the plain folder (`extraArgs` after the bench's own). */
+export function applyPgwarden({
+  root,
+  cluster,
+  database,
+  dir,
+  lockTimeoutMs,
+  retryBudgetMs,
+  extraArgs = [],
+  capMs,
+}) {
   return runProgram(
     process.execPath,
     [
@@ -108,7 +121,9 @@ export function applyPgwarden({ root, cluster, database, dir, lockTimeoutMs, ret
       '--retry-budget',
       `${retryBudgetMs}ms`,
       '--allow-uncommitted',
+      ...extraArgs,
     ],
     childEnv(cluster),
+    capMs,
   );
 }

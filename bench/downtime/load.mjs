@@ -18,11 +18,23 @@ const THINK_MS = 2;
  * Starts the app load against `url`: the writer updates random rows (4 in 5) and inserts new ones;
  * readers fetch random rows by primary key. Returns `stop()`, which ends the loops, waits for the
  * queries in flight and resolves to every query's record `{ role, start, end, ok, error? }`.
+ * Another bench gives its own queries: `writer(client)` / `reader(client)` (each returns the
+ * query's promise) and the pauses after each of their queries (`writerPauseMs`, `readerPauseMs`).
  */
-export async function startLoad({ url, rows, accounts, readers }) {
+export async function startLoad({
+  url,
+  rows,
+  accounts,
+  readers,
+  writer,
+  reader,
+  writerPauseMs = THINK_MS,
+  readerPauseMs = THINK_MS,
+}) {
   const records = [];
-  const workers = [{ role: 'writer', step: writerStep }];
-  for (let i = 0; i < readers; i++) workers.push({ role: `reader${i + 1}`, step: readerStep });
+  const workers = [{ role: 'writer', step: writer ?? writerStep, pauseMs: writerPauseMs }];
+  for (let i = 0; i < readers; i++)
+    workers.push({ role: `reader${i + 1}`, step: reader ?? readerStep, pauseMs: readerPauseMs });
   const clients = [];
   for (const worker of workers) {
     const client = new pg.Client({ connectionString: url, application_name: `bench-${worker.role}` });
@@ -54,7 +66,7 @@ export async function startLoad({ url, rows, accounts, readers }) {
         records.push({ role: worker.role, start, end: now(), ok: false, error: error.message });
         if (!running) break;
       }
-      await sleep(THINK_MS);
+      await sleep(worker.pauseMs);
     }
   });
 
