@@ -17,9 +17,8 @@
  *
  * Left out: renames and type changes (pgwarden fix does not write their expand/contract yet).
  * The users table is created by the project's first migration (000), as in a project with a
- * history: fix lints the files it writes after the existing migrations. With a table that only
- * the database knows, fix refuses this migration (lint then reports the tighten step's SET NOT
- * NULL, not seeing the CHECK validated two files earlier) — a pgwarden bug this bench sidesteps.
+ * history: fix lints the files it writes after the existing migrations (and against the live
+ * schema, so a table only the database knows works too).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
