@@ -15,7 +15,8 @@
  * Prints, per size and way, the app's longest query, p99 latency, failed queries and the
  * migration's time, against the targets; and checks that way 3 ends where way 1 does.
  *
- * Left out: renames and type changes (pgwarden fix does not write their expand/contract yet).
+ * Left out: renames (fix writes their expand/contract; not measured here yet) and type changes
+ * (not written by fix yet).
  * The users table is created by the project's first migration (000), as in a project with a
  * history: fix lints the files it writes after the existing migrations (and against the live
  * schema, so a table only the database knows works too).
