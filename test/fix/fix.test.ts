@@ -116,7 +116,9 @@ describe('pgwarden fix', () => {
     await sqlOn(unsafe.url, `${SETUP}\n${INCIDENT}`);
     const fixed = await run(fixture, db.url, ['fix', fixture.ids[0]!, '--json']);
     expect(fixed.code, fixed.stderr).toBe(0);
-    expect(JSON.parse(fixed.stdout).remaining.filter((f: { level: string }) => f.level === 'error')).toEqual([]);
+    expect(JSON.parse(fixed.stdout).remaining.filter((f: { level: string }) => f.level === 'error')).toEqual(
+      [],
+    );
     const applied = await run(fixture, db.url, ['migrate', '--allow-uncommitted']);
     expect(applied.code, applied.stderr).toBe(0);
     expect(await schemaOf(db.url)).toEqual(await schemaOf(unsafe.url));
