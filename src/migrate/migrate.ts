@@ -340,17 +340,18 @@ export async function migrateLocked(session: LockedSession, options: MigrateOpti
   };
   if (todo.length === 0) return result;
 
+  // every pending migration is parsed and classified before the first one runs: a file pgwarden
+  // cannot run as written (syntax, a psql command, a bad marker) is refused as such, before the gate
+  const live = await loadLiveFacts(client);
+  const planned = new Map<string, ScriptSteps>();
+  for (const m of todo) planned.set(m.id, scriptSteps(m.up, live.model, target.pgMajor));
+
   if (options.lintGate) {
     const gate = await runLintGate(session, todo, options.lintGate, { command: 'migrate', cwd: options.cwd });
     result.lintGate = gate;
     if (gate.overridden !== undefined)
       options.onEvent?.({ type: 'lint-gate-overridden', reason: gate.overridden, findings: gate.errors });
   }
-
-  // every pending migration is parsed and classified before the first one runs
-  const live = await loadLiveFacts(client);
-  const planned = new Map<string, ScriptSteps>();
-  for (const m of todo) planned.set(m.id, scriptSteps(m.up, live.model, target.pgMajor));
 
   const sessions = await sessionWarnings(client, relationsOf([...planned.values()].flatMap((p) => p.steps)), {
     excludePids: [lockPid],

@@ -1,0 +1,83 @@
+/**
+ * What the pgwarden fix tests share: the setup migration, the incident, a project applied up to
+ * its last migration (and the unsafe result beside it), and the schema and data to compare.
+ */
+import { expect } from 'vitest';
+import { formatFixture, type RunnerFormat } from '../faults/runner-support.js';
+import { type CliResult, pgwarden } from '../support/cli.js';
+import { sqlOn, useFreshDatabases } from '../support/database.js';
+
+/** Call once per test file (it registers the cleanup of its databases). */
+export function fixProjects() {
+  const freshDatabase = useFreshDatabases();
+  return {
+    freshDatabase,
+    project: (format: RunnerFormat, change: string) => project(freshDatabase, format, change),
+  };
+}
+
+export const SETUP = `CREATE FUNCTION default_plan() RETURNS text LANGUAGE sql VOLATILE AS $$ SELECT 'free' $$;
+CREATE TABLE users (id bigint PRIMARY KEY, email text, name text);
+INSERT INTO users SELECT g, 'u' || g || '@example.com', CASE WHEN g % 7 = 0 THEN NULL ELSE 'n' || g END FROM generate_series(1, 500) g;
+CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);
+INSERT INTO orders SELECT g, g % 500 + 1 FROM generate_series(1, 300) g;
+CREATE INDEX orders_old ON orders (id, user_id);`;
+
+// a default PostgreSQL computes for every row (a volatile function): the table is rewritten under
+// ACCESS EXCLUSIVE; NOT NULL on top. (A constant default is instant on PostgreSQL 11+.)
+export const INCIDENT = 'ALTER TABLE users ADD COLUMN plan text NOT NULL DEFAULT default_plan();';
+
+/** Columns, constraints and indexes of the two tables, for comparing two databases. */
+export async function schemaOf(url: string): Promise<unknown> {
+  return sqlOn(
+    url,
+    `SELECT 'column' AS kind, table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS what
+       FROM information_schema.columns WHERE table_schema = 'public' AND table_name IN ('users', 'orders', 'purchases')
+     UNION ALL
+     SELECT 'constraint', conrelid::regclass::text || ' ' || contype::text || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated::text
+       FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text IN ('users', 'orders', 'purchases')
+     UNION ALL
+     SELECT 'index', indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename IN ('users', 'orders', 'purchases')
+     UNION ALL
+     SELECT 'view', viewname FROM pg_views WHERE schemaname = 'public'
+     ORDER BY 1, 2`,
+  );
+}
+
+export async function dataOf(url: string, table = 'orders'): Promise<unknown> {
+  return sqlOn(
+    url,
+    `SELECT md5(string_agg(u::text, ',' ORDER BY id)) AS users,
+            (SELECT md5(string_agg(o::text, ',' ORDER BY id)) FROM ${table} o) AS orders
+       FROM users u`,
+  );
+}
+
+export function run(
+  fixture: { cwd: string; dir: string; format: RunnerFormat },
+  url: string,
+  args: string[],
+): Promise<CliResult> {
+  return pgwarden([...args, '--format', fixture.format, '--dir', fixture.dir], {
+    cwd: fixture.cwd,
+    env: { DATABASE_URL: url },
+  });
+}
+
+/** The project applied up to its last migration, which stays pending; and the unsafe result beside it. */
+async function project(
+  freshDatabase: () => Promise<{ name: string; url: string }>,
+  format: RunnerFormat,
+  change: string,
+) {
+  const fixture = formatFixture(format, [
+    { name: 'setup', sql: SETUP },
+    { name: 'change', sql: change },
+  ]);
+  const db = await freshDatabase();
+  const unsafe = await freshDatabase();
+  const first = await run(fixture, db.url, ['migrate', '--allow-uncommitted', '--target', fixture.ids[0]!]);
+  expect(first.code, first.stderr).toBe(0);
+  await sqlOn(unsafe.url, `${SETUP}\n${change}`);
+  return { fixture, db, unsafe };
+}
