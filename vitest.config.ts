@@ -8,8 +8,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     // most of a test's time is spent waiting for PostgreSQL and child processes, not on a core:
-    // four files at once on two cores (vitest's default would be one; three left a quarter idle)
-    maxWorkers: 4,
+    // three files at once on two cores (vitest's default would be one)
+    maxWorkers: 3,
     allowOnly: false,
   },
 });
