@@ -114,6 +114,13 @@ export async function fixMigration(options: FixOptions): Promise<FixResult> {
         : planMigrationFiles(source.format.id, source.dir, existing, draft, now)[expandAt]!.id;
     const sequenced = draft.map((m) => ({ ...m, up: m.up.replaceAll(EXPAND_ID, expandId ?? '') }));
     const planned = planMigrationFiles(source.format.id, source.dir, existing, sequenced, now);
+    if (planned.length !== sequenced.length) {
+      // each step outside a transaction holds one statement, so no format splits it further
+      throw new PgwardenError(
+        'INTERNAL',
+        `fix planned ${planned.length} files for ${sequenced.length} steps`,
+      );
+    }
     const newFiles = plannedSources(planned);
     const linted = await lintPending(target.client, target.pgMajor, [
       ...lintSourcesOf(pendingBefore),
