@@ -3,7 +3,8 @@
  * rows done/total, rows/s and ETA; elsewhere a line every few seconds; with --json one JSON line
  * per interval. Starts, pauses (with their reason), retries and the end are always said at once.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
 import type { BackfillEvent } from '../backfill/backfill.js';
 import { escapeControls } from '../sql/quote.js';
 
@@ -51,7 +52,9 @@ export function backfillReporter(options: BackfillReporterOptions): BackfillRepo
       }
       if (event.type === 'start' && options.bar && !options.json) {
         write(`${indent}${describeBackfillEvent(event)}`);
-        bar = new cliProgress.SingleBar(
+        // loaded only when a bar is drawn: migrate and deploy start without it
+        const progress = createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
+        bar = new progress.SingleBar(
           {
             stream: options.stream as NodeJS.WritableStream,
             format: `${indent}{bar} {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted}{status}`,
@@ -60,7 +63,7 @@ export function backfillReporter(options: BackfillReporterOptions): BackfillRepo
             etaBuffer: 20,
             fps: 5,
           },
-          cliProgress.Presets.shades_classic,
+          progress.Presets.shades_classic,
         );
         bar.start(event.rowsTotal, event.rowsDone, { rate: 0, status: '' });
         return;

@@ -9,10 +9,10 @@ import type { DeployEvent, Recovery, RestorePolicy } from '../../deploy/deploy.j
 import { EXIT } from '../../errors/codes.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
 import { backfillReporter } from '../backfill-progress.js';
+import { allowContractReason } from '../contract-option.js';
 import type { CliIo, GlobalOptions } from '../io.js';
 import { lintGateReason } from '../lint-gate-option.js';
 import { renderEvent } from './migrate-events.js';
-import { allowContractReason } from './migrations-run.js';
 
 export interface DeployCliOptions {
   allowContract?: string;

@@ -11,6 +11,7 @@ import { type PlanResult, plan } from '../../migrate/plan.js';
 import { displayPath } from '../../migrate/source.js';
 import { type MigrationStatus, status as readStatus } from '../../migrate/status.js';
 import { backfillReporter } from '../backfill-progress.js';
+import { allowContractReason } from '../contract-option.js';
 import { type CliIo, type GlobalOptions, useColor } from '../io.js';
 import { lintGateReason } from '../lint-gate-option.js';
 import { renderEvent } from './migrate-events.js';
@@ -156,18 +157,6 @@ export async function runMigrationCommand(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-}
-
-/** `--allow-contract "<reason>"`: the reason is recorded, so it must say something. */
-export function allowContractReason(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (value.trim() === '') {
-    throw new PgwardenError(
-      'USAGE',
-      '--allow-contract needs a reason (it is recorded), e.g. --allow-contract "old app drained at 14:00"',
-    );
-  }
-  return value;
 }
 
 function timeouts(options: RunnerCliOptions, env: NodeJS.ProcessEnv, config: Config) {
