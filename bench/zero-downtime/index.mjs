@@ -1,22 +1,21 @@
 /**
- * bench/zero-downtime (issue 11 point 6): the incident — `ALTER TABLE users ADD COLUMN
- * email_verified boolean NOT NULL DEFAULT (random() > 2)`, a volatile default, so PostgreSQL
- * rewrites the whole table under ACCESS EXCLUSIVE — applied three ways on a big table while an
- * app writes every 20 ms and reads on two connections:
+ * bench/zero-downtime (issue 11 point 6): unsafe migrations (cases.mjs: the incident — ADD COLUMN
+ * with a volatile default and NOT NULL —, a type change that rewrites, a column rename) applied
+ * three ways on a big table while an app writes every 20 ms and reads on two connections:
  *
  * 1. naive: `psql -1 -f` of the migration as written;
  * 2. `pgwarden migrate` of the same file: the lint gate must refuse it (exit code and time are
  *    printed), then it is run with `--no-lint-gate "bench"` and measured;
  * 3. `pgwarden fix` on it (plain folder), then `pgwarden migrate` of the files fix wrote (expand →
- *    batched backfill → CHECK NOT VALID → VALIDATE → SET NOT NULL), the whole migrate measured.
+ *    batched backfill → CHECK NOT VALID → VALIDATE → SET NOT NULL; for the type change a second
+ *    `migrate` runs the contract step, the swap), the whole measured.
  *
- * Each way runs on a fresh copy of a template database of the size; one more copy times a single
- * plain `UPDATE users SET email_verified = …` (no load) to compare the backfill's rows/s with.
- * Prints, per size and way, the app's longest query, p99 latency, failed queries and the
- * migration's time, against the targets; and checks that way 3 ends where way 1 does.
+ * Each way runs on a fresh copy of a template database of the size; one more copy per case times
+ * the plain way to fill the new column (added bare, then one UPDATE, no load) to compare the
+ * backfill's rows/s with. Prints, per case, size and way, the app's longest query, p99 latency,
+ * failed queries and the migration's time, against the targets; and checks that way 3 ends where
+ * way 1 does.
  *
- * Left out: renames (fix writes their expand/contract; not measured here yet) and type changes
- * (not written by fix yet).
  * The users table is created by the project's first migration (000), as in a project with a
  * history: fix lints the files it writes after the existing migrations (and against the live
  * schema, so a table only the database knows works too).
@@ -31,19 +30,14 @@ import { applyPgwarden, databaseUrl, pgwardenMigrateAvailable } from '../downtim
 import { now } from '../downtime/load.mjs';
 import { windowStats } from '../downtime/stats.mjs';
 import { startApp } from './app.mjs';
+import { CASES } from './cases.mjs';
 import { report } from './report.mjs';
-import {
-  endStateDifferences,
-  endStateProblems,
-  populate,
-  readEndState,
-  UNSAFE_SQL,
-  writeProject,
-} from './schema.mjs';
+import { populate, writeProject } from './schema.mjs';
 import { lastEventId, readEvents, singleUpdate, WAYS } from './ways.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ROWS = (process.env.BENCH_ZD_ROWS ?? '1000000,5000000').split(',').map(Number);
+const SELECTED = (process.env.BENCH_ZD_CASES ?? CASES.map((c) => c.name).join(',')).split(',');
 const READERS = Number(process.env.BENCH_ZD_READERS ?? 2);
 /** Any child (psql, pgwarden) still running after this long is killed. */
 const CAP_MS = Number(process.env.BENCH_ZD_CAP_MS ?? 30 * 60_000);
@@ -64,23 +58,31 @@ export async function benchZeroDowntime() {
   try {
     await admin.connect();
     const bench = { cluster, admin, dir };
-    const sizes = [];
+    const cases = CASES.filter((c) => SELECTED.includes(c.name));
+    const results = cases.map((unsafe) => ({ unsafe, sizes: [] }));
     for (const rows of ROWS) {
       const template = `zd_template_${rows}`;
       const populateMs = await createTemplate(bench, template, rows);
-      const single = await withCopy(bench, template, `zd_update_${rows}`, (client) => singleUpdate(client));
-      const ways = [];
-      for (const way of WAYS) ways.push(await scenario(bench, { template, rows, way }));
-      await dropDatabase(admin, template);
-      const reference = ways.find((w) => w.way === 'naive')?.endState;
-      for (const w of ways) {
-        if (w.way !== 'naive' && w.endState && reference?.exists)
-          w.problems.push(...endStateDifferences(w.endState, reference).map((d) => `end state: ${d}`));
+      for (const result of results) {
+        const { unsafe } = result;
+        const single = await withCopy(bench, template, `zd_update_${rows}`, (client) =>
+          singleUpdate(client, unsafe),
+        );
+        const ways = [];
+        for (const way of WAYS) ways.push(await scenario(bench, { template, rows, way, unsafe }));
+        const reference = ways.find((w) => w.way === 'naive')?.endState;
+        for (const w of ways) {
+          if (w.way !== 'naive' && w.endState && reference?.exists)
+            w.problems.push(
+              ...unsafe.endStateDifferences(w.endState, reference).map((d) => `end state: ${d}`),
+            );
+        }
+        result.sizes.push({ rows, populateMs, single, ways });
       }
-      sizes.push({ rows, populateMs, single, ways });
+      await dropDatabase(admin, template);
     }
-    report({ sizes, readers: READERS, unsafeSql: UNSAFE_SQL });
-    return sizes;
+    for (const result of results) report({ ...result, readers: READERS });
+    return results;
   } finally {
     await admin.end().catch(() => undefined);
     await cluster.stop();
@@ -100,7 +102,7 @@ async function createTemplate({ cluster, admin, dir }, template, rows) {
   const start = now();
   await dropDatabase(admin, template);
   await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(template)}`);
-  const history = writeProject(join(dir, `history-${rows}`), { withUnsafe: false });
+  const history = writeProject(join(dir, `history-${rows}`));
   const result = await applyPgwarden({
     root,
     cluster,
@@ -151,11 +153,11 @@ function worstQuery(records, from, to) {
 }
 
 /** One way at one size: fresh copy, prepare, app load, gate, the measured migration, figures. */
-function scenario(bench, { template, rows, way }) {
+function scenario(bench, { template, rows, way, unsafe }) {
   const database = `zd_${way.name}_${rows}`;
   return withCopy(bench, template, database, async (client) => {
-    const project = writeProject(join(bench.dir, database), { withUnsafe: true });
-    const ctx = { root, cluster: bench.cluster, database, project, capMs: CAP_MS };
+    const project = writeProject(join(bench.dir, database), unsafe);
+    const ctx = { root, cluster: bench.cluster, database, project, unsafe, capMs: CAP_MS };
     const out = { rows, way: way.name, label: way.label, problems: [] };
     try {
       if (way.prepare) {
@@ -183,7 +185,7 @@ function scenario(bench, { template, rows, way }) {
       out.worst = worstQuery(records, migrationStart, migrationEnd);
       out.baseline = windowStats(records, loadStart, baselineEnd);
       if (process.env.BENCH_VERBOSE)
-        console.error(`--- ${way.name} ${rows} output:\n${result.stdout}${result.stderr}`);
+        console.error(`--- ${unsafe.name} ${way.name} ${rows} output:\n${result.stdout}${result.stderr}`);
       if (result.code !== 0) {
         out.problems.push(
           `${way.name} migration ${result.killed ? `killed after ${CAP_MS} ms` : `exited ${result.code}`}: ${(result.stderr || result.stdout).trim().slice(-800)}`,
@@ -202,8 +204,8 @@ function scenario(bench, { template, rows, way }) {
            FROM pg_stat_user_tables WHERE relid = 'users'::regclass`,
       );
       out.autovacuum = vacuum.rows[0];
-      out.endState = await readEndState(client);
-      out.problems.push(...endStateProblems(out.endState).map((p) => `end state: ${p}`));
+      out.endState = await unsafe.readEndState(client);
+      out.problems.push(...unsafe.endStateProblems(out.endState).map((p) => `end state: ${p}`));
       if (way.name !== 'naive') out.events = await readEvents(client, since);
       return out;
     } finally {

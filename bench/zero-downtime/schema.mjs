@@ -1,15 +1,10 @@
 /**
  * bench/zero-downtime: the `users` table (created by the project's first migration, so pgwarden's
- * history knows it), the unsafe migration of the incident, filling the table, and reading the
- * end state a way left behind.
+ * history knows it), the project folder with an unsafe migration of cases.mjs pending, and filling
+ * the table.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** The column the incident adds, and its volatile default (PostgreSQL 11+ adds a constant one instantly). */
-export const COLUMN = 'email_verified';
-export const TYPE = 'boolean';
-export const EXPRESSION = '(random() > 2)';
 
 /** The project's history before the incident: one applied migration creating `users`. */
 export const CREATE_USERS_FILE = '000_create_users.sql';
@@ -21,20 +16,12 @@ export const CREATE_USERS_SQL = `CREATE TABLE users (
 );
 `;
 
-/** The incident, as written: a rewrite of the whole table under ACCESS EXCLUSIVE. */
-export const UNSAFE_FILE = '001_add_email_verified.sql';
-export const UNSAFE_SQL = `ALTER TABLE users ADD COLUMN ${COLUMN} ${TYPE} NOT NULL DEFAULT ${EXPRESSION};\n`;
-
-/** The plain UPDATE the backfill's throughput is compared with, after the column is added bare. */
-export const ADD_BARE_SQL = `ALTER TABLE users ADD COLUMN ${COLUMN} ${TYPE}`;
-export const SINGLE_UPDATE_SQL = `UPDATE users SET ${COLUMN} = ${EXPRESSION}`;
-
-/** Writes the project's migrations folder: the history only, or with the unsafe migration pending. */
-export function writeProject(dir, { withUnsafe }) {
+/** Writes the project's migrations folder: the history only, or with `unsafe` (a case of cases.mjs) pending. */
+export function writeProject(dir, unsafe) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, CREATE_USERS_FILE), CREATE_USERS_SQL);
-  if (withUnsafe) writeFileSync(join(dir, UNSAFE_FILE), UNSAFE_SQL);
-  return { dir, unsafeFile: join(dir, UNSAFE_FILE) };
+  if (unsafe) writeFileSync(join(dir, unsafe.file), unsafe.sql);
+  return { dir, unsafeFile: unsafe ? join(dir, unsafe.file) : undefined };
 }
 
 /**
@@ -57,67 +44,4 @@ export async function populate(client, rows) {
   await client.query(`SELECT setval(pg_get_serial_sequence('users', 'id'), $1::bigint)`, [rows]);
   await client.query('VACUUM ANALYZE users');
   await client.query('CHECKPOINT');
-}
-
-/** The column as a way left it: catalog, values, helper constraints. */
-export async function readEndState(client) {
-  const column = await client.query(
-    `SELECT a.attnotnull AS not_null, format_type(a.atttypid, a.atttypmod) AS type,
-            pg_get_expr(d.adbin, d.adrelid) AS "default"
-       FROM pg_attribute a
-       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-      WHERE a.attrelid = 'users'::regclass AND a.attname = $1 AND NOT a.attisdropped`,
-    [COLUMN],
-  );
-  const checks = await client.query(
-    `SELECT conname FROM pg_constraint WHERE conrelid = 'users'::regclass AND contype = 'c' ORDER BY 1`,
-  );
-  const state = {
-    exists: column.rows.length === 1,
-    notNull: column.rows[0]?.not_null ?? false,
-    type: column.rows[0]?.type,
-    default: column.rows[0]?.default ?? undefined,
-    checks: checks.rows.map((r) => r.conname),
-    nulls: undefined,
-    distinct: undefined,
-  };
-  if (state.exists) {
-    // fixed SQL: the column name is the bench's constant
-    const values = await client.query(
-      `SELECT count(*) FILTER (WHERE ${COLUMN} IS NULL)::int AS nulls,
-              array_agg(DISTINCT ${COLUMN}::text) FILTER (WHERE ${COLUMN} IS NOT NULL) AS distinct
-         FROM users`,
-    );
-    state.nulls = values.rows[0].nulls;
-    state.distinct = values.rows[0].distinct ?? [];
-  }
-  return state;
-}
-
-/** What is wrong with one end state on its own (empty: column exists, NOT NULL, default set, no NULL). */
-export function endStateProblems(state) {
-  const problems = [];
-  if (!state.exists) return [`column users.${COLUMN} missing`];
-  if (!state.notNull) problems.push(`users.${COLUMN} is nullable`);
-  if (state.default === undefined) problems.push(`users.${COLUMN} has no default`);
-  if (state.nulls !== 0) problems.push(`${state.nulls} row(s) with ${COLUMN} NULL`);
-  if (state.checks.length) problems.push(`check constraint(s) left behind: ${state.checks.join(', ')}`);
-  return problems;
-}
-
-/** Where `state` differs from `reference` (the naive way's), as problem lines. */
-export function endStateDifferences(state, reference) {
-  const differences = [];
-  for (const key of ['exists', 'notNull', 'type', 'default', 'nulls']) {
-    if (state[key] !== reference[key])
-      differences.push(
-        `${key} is ${JSON.stringify(state[key])}, naive left ${JSON.stringify(reference[key])}`,
-      );
-  }
-  const values = (s) => JSON.stringify([...(s.distinct ?? [])].sort());
-  if (values(state) !== values(reference))
-    differences.push(`values ${values(state)}, naive left ${values(reference)}`);
-  if (state.checks.join() !== reference.checks.join())
-    differences.push(`check constraints [${state.checks}], naive left [${reference.checks}]`);
-  return differences;
 }

@@ -1,5 +1,5 @@
 /**
- * bench/zero-downtime: the three ways of applying the unsafe migration, as child processes
+ * bench/zero-downtime: the three ways of applying an unsafe migration (cases.mjs), as child processes
  * spawned with argument arrays (bench/downtime's apply.mjs), and the single UPDATE the backfill's
  * throughput is compared with.
  *
@@ -16,7 +16,6 @@ import {
   runProgram,
 } from '../downtime/apply.mjs';
 import { now } from '../downtime/load.mjs';
-import { ADD_BARE_SQL, SINGLE_UPDATE_SQL, UNSAFE_FILE } from './schema.mjs';
 
 const LOCK_TIMEOUT_MS = 500;
 const RETRY_BUDGET_MS = 5 * 60_000;
@@ -77,11 +76,22 @@ export const WAYS = [
         code: result.code,
         ms: result.ms,
         files: files.sort(),
-        ok: result.code === 0 && !files.includes(UNSAFE_FILE),
+        ok: result.code === 0 && !files.includes(ctx.unsafe.file),
         output: (result.stderr || result.stdout).trim(),
       };
     },
-    migrate: (ctx) => migrate(ctx),
+    /** The steps fix wrote; for a case whose contract step runs now, migrate once more for it. */
+    async migrate(ctx) {
+      const first = await migrate(ctx);
+      if (first.code !== 0 || !ctx.unsafe.runContract) return first;
+      if (!/stopped before the contract step/.test(first.stdout)) return first;
+      const contract = await migrate(ctx);
+      return {
+        ...contract,
+        stdout: `${first.stdout}\n${contract.stdout}`,
+        stderr: `${first.stderr}\n${contract.stderr}`,
+      };
+    },
   },
 ];
 
@@ -109,13 +119,13 @@ export async function readEvents(client, since) {
 }
 
 /**
- * The plain way to fill the column: add it bare (a catalog change), then one UPDATE of the whole
- * table, timed alone (no app load). Resolves to `{ rows, ms, rowsPerSecond }`.
+ * The plain way to fill the case's new column: add it bare (a catalog change), then one UPDATE of
+ * the whole table, timed alone (no app load). Resolves to `{ rows, ms, rowsPerSecond }`.
  */
-export async function singleUpdate(client) {
-  await client.query(ADD_BARE_SQL);
+export async function singleUpdate(client, unsafe) {
+  await client.query(unsafe.addBare);
   const start = now();
-  const result = await client.query(SINGLE_UPDATE_SQL);
+  const result = await client.query(unsafe.update);
   const ms = now() - start;
   return { rows: result.rowCount, ms, rowsPerSecond: result.rowCount / (ms / 1000) };
 }

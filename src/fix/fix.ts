@@ -21,9 +21,9 @@ import { openTarget, type TargetOptions } from '../migrate/target.js';
 import type { Migration } from '../migrate/types.js';
 import { loadParser } from '../sql/parser.js';
 import type { SqlSource } from '../sql/source.js';
+import { columnLookup } from './column-facts.js';
 import { FIXABLE_RULES } from './fixable-rules.js';
-import type { ColumnLookup } from './recipes/renames.js';
-import { type FixedStatement, rewriteFile } from './rewrite.js';
+import { type DeclinedStatement, type FixedStatement, rewriteFile } from './rewrite.js';
 import { EXPAND_ID, type SequencedMigration, sequence } from './sequence.js';
 import { planMigrationFiles, writeMigrationFiles } from './write-migrations.js';
 
@@ -41,6 +41,8 @@ export interface FixResult {
   format: string;
   original: { id: string; path: string; removed: string[] };
   rewritten: FixedStatement[];
+  /** Flagged statements a recipe covers but kept as written here, and why. */
+  declined: DeclinedStatement[];
   migrations: Array<SequencedMigration & { id: string; files: Array<{ path: string; text: string }> }>;
   /** Lint findings of the new files (none are errors of a rewritten statement). */
   remaining: Array<{ path: string; line: number; rule: string; level: string; message: string }>;
@@ -85,7 +87,7 @@ export async function fixMigration(options: FixOptions): Promise<FixResult> {
       text: migration.up.text,
       offset: migration.up.offset,
     });
-    const { pieces, rewritten } = rewriteFile(parsed, {
+    const { pieces, rewritten, declined } = rewriteFile(parsed, {
       findings: own,
       offset: migration.up.offset,
       lineOf,
@@ -93,12 +95,13 @@ export async function fixMigration(options: FixOptions): Promise<FixResult> {
       lookup,
       subject: migration.name,
     });
+    const why = declined.map((d) => `line ${d.line} is kept as written: ${d.reason}`);
     if (rewritten.length === 0) {
       const fixable = own.filter((f) => f.level === 'error');
       throw new PgwardenError(
         'FIX_REFUSED',
         fixable.length
-          ? `nothing in ${migration.path} that pgwarden fix can rewrite: ${fixable.map((f) => `line ${f.line} ${f.rule}`).join(', ')}`
+          ? `nothing in ${migration.path} that pgwarden fix can rewrite: ${fixable.map((f) => `line ${f.line} ${f.rule}`).join(', ')}${why.length ? ` (${why.join('; ')})` : ''}`
           : `${migration.path} has no lint findings pgwarden fix rewrites`,
         { hint: `pgwarden fix rewrites the findings of: ${[...FIXABLE_RULES].join(', ')}.` },
       );
@@ -141,6 +144,7 @@ export async function fixMigration(options: FixOptions): Promise<FixResult> {
       format: source.format.id,
       original: { id: migration.id, path: migration.path, removed },
       rewritten,
+      declined,
       migrations,
       remaining,
       written: false,
@@ -149,8 +153,12 @@ export async function fixMigration(options: FixOptions): Promise<FixResult> {
     if (remaining.some((f) => f.level === 'error' && FIXABLE_RULES.has(f.rule))) {
       throw new PgwardenError(
         'FIX_REFUSED',
-        `the rewritten migrations would still have lint errors: ${remaining.map((f) => `${f.rule} (line ${f.line})`).join(', ')}; nothing was written`,
-        { hint: 'This is a bug in pgwarden fix: please report it with the migration.' },
+        `the rewritten migrations would still have lint errors: ${remaining.map((f) => `${f.rule} (line ${f.line})`).join(', ')}; nothing was written${why.length ? ` (${why.join('; ')})` : ''}`,
+        {
+          hint: why.length
+            ? 'Write the statements kept as written in a migration of their own, or change them by hand.'
+            : 'This is a bug in pgwarden fix: please report it with the migration.',
+        },
       );
     }
     writeMigrationFiles(source.format.id, source.dir, existing, sequenced, now);
@@ -160,39 +168,6 @@ export async function fixMigration(options: FixOptions): Promise<FixResult> {
   } finally {
     await target.close();
   }
-}
-
-/** The live columns (type, NOT NULL, default, used by an index or constraint), for the rename recipe. */
-async function columnLookup(client: pg.Client): Promise<ColumnLookup> {
-  const { rows } = await client.query(
-    `SELECT n.nspname AS schema, c.relname AS "table", a.attname AS column,
-            format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null,
-            pg_get_expr(d.adbin, d.adrelid) AS "default",
-            EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND a.attnum = ANY (i.indkey))
-              OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND a.attnum = ANY (k.conkey))
-              OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.confrelid = c.oid AND a.attnum = ANY (k.confkey)) AS used
-       FROM pg_attribute a
-       JOIN pg_class c ON c.oid = a.attrelid AND c.relkind IN ('r', 'p')
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-      WHERE a.attnum > 0 AND NOT a.attisdropped
-        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`,
-  );
-  const { rows: path } = await client.query('SELECT current_schemas(false)::text[] AS schemas');
-  const searched: string[] = path[0].schemas;
-  return (schema, table, column) => {
-    const candidates = rows.filter((r) => r.table === table && r.column === column);
-    const row = schema
-      ? candidates.find((r) => r.schema === schema)
-      : searched.map((s) => candidates.find((r) => r.schema === s)).find(Boolean);
-    if (!row) return undefined;
-    return {
-      type: row.type,
-      notNull: row.not_null,
-      default: row.default ?? undefined,
-      usedByConstraints: row.used,
-    };
-  };
 }
 
 /**

@@ -8,6 +8,7 @@ export const ALTER_TABLE_RULES = [
   'adding-foreign-key-constraint',
   'constraint-missing-not-valid',
   'disallowed-unique-constraint',
+  'changing-column-type',
 ] as const;
 
 export const INDEX_RULES = [

@@ -1,12 +1,14 @@
 /**
  * What `pgwarden fix` writes for a rule's first bad example, for the rule's documentation page:
  * the example linted as pgwarden runs it, rewritten, and shown as the migrations fix would write.
- * Offline (no database): a recipe that needs live facts (a renamed column's type) shows nothing.
+ * Offline (no database): the columns a recipe needs (a renamed column's type) come from the
+ * example's `before` SQL; without it such a recipe shows nothing.
  * Call `loadParser()` first.
  */
 import { Linter } from '../lint/linter.js';
 import type { RuleDefinition } from '../lint/rule.js';
 import { parseSqlFile } from '../sql/parse-file.js';
+import { modelColumnLookup } from './column-facts.js';
 import { FIXABLE_RULES } from './fixable-rules.js';
 import { rewriteFile } from './rewrite.js';
 import { EXPAND_ID, sequence } from './sequence.js';
@@ -18,7 +20,12 @@ export function fixOfExample(rule: RuleDefinition): string | undefined {
     if (example.runner && example.runner !== 'pgwarden') continue;
     const pgMajor = example.pgVersion ?? 15;
     const linter = new Linter({ pgVersion: pgMajor, runner: 'pgwarden' });
-    if (example.before) linter.lintSource({ path: 'earlier.sql', text: example.before });
+    // the columns as they are before the migration (linting it changes the linter's model)
+    const earlier = new Linter({ pgVersion: pgMajor, runner: 'pgwarden' });
+    if (example.before) {
+      linter.lintSource({ path: 'earlier.sql', text: example.before });
+      earlier.lintSource({ path: 'earlier.sql', text: example.before });
+    }
     const parsed = parseSqlFile({ path: 'migration.sql', text: example.sql });
     const findings = linter.lintParsed(parsed).findings.filter((f) => f.rule === rule.id);
     const { pieces, rewritten } = rewriteFile(parsed, {
@@ -26,6 +33,7 @@ export function fixOfExample(rule: RuleDefinition): string | undefined {
       offset: 0,
       lineOf: (offset) => parsed.index.position(offset).line,
       pgMajor,
+      lookup: modelColumnLookup(earlier.schema),
       subject: 'example',
     });
     if (rewritten.length === 0) continue;

@@ -3,6 +3,7 @@
  * locations, so that a rewrite keeps what the author wrote (names, types, expressions) verbatim:
  * - `alterParts`: `ALTER TABLE [IF EXISTS] [ONLY] name` and the text of each of its commands;
  * - `between`: the text from one parse-tree location to the next;
+ * - `keywordInCommand`: where a keyword of the command starts (USING of ALTER COLUMN … TYPE);
  * - `withKeywordAfter`: the statement with a word inserted after a keyword (CONCURRENTLY after
  *   INDEX).
  * Locations are byte offsets (libpg-query); the texts here are JavaScript strings.
@@ -62,6 +63,22 @@ export class StatementText {
   between(location: number, stops: Array<number | undefined>): string {
     const after = stops.filter((s): s is number => s !== undefined && s > location);
     return this.slice(location, after.length ? Math.min(...after) : this.endOfCommandAt(location));
+  }
+
+  /** The first `keyword` (as a keyword, outside parentheses) after byte `location` in its command. */
+  keywordInCommand(location: number, keyword: string): Token | undefined {
+    let depth = 0;
+    for (const token of this.tokens) {
+      if (token.start < location) continue;
+      if (token.text === '(' || token.text === '[') depth++;
+      else if (token.text === ')' || token.text === ']') {
+        if (depth === 0) return undefined;
+        depth--;
+      } else if (depth === 0 && (token.text === ',' || token.text === ';')) return undefined;
+      else if (depth === 0 && token.text.toLowerCase() === keyword && token.keyword !== 'NO_KEYWORD')
+        return token;
+    }
+    return undefined;
   }
 
   /** Where the command holding byte `location` ends: the next comma outside parentheses, or the end. */

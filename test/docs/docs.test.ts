@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderLockTableDoc, renderRuleIndex } from '../../src/docs/pages.js';
+import { FIXABLE_RULES } from '../../src/fix/fixable-rules.js';
 import { renderRuleDoc } from '../../src/lint/rule-docs.js';
 import { RULES } from '../../src/lint/rules/index.js';
 import { loadParser } from '../../src/sql/parser.js';
@@ -22,6 +23,11 @@ describe('docs/', () => {
       expect(read(`rules/${rule.id}.md`), STALE).toBe(renderRuleDoc(rule));
     });
   }
+
+  it("the page of every rule pgwarden fix rewrites shows fix's output for its example", () => {
+    const without = [...FIXABLE_RULES].filter((id) => !read(`rules/${id}.md`).includes('## `pgwarden fix`'));
+    expect(without).toEqual([]);
+  });
 
   it('rules/README.md and locks.md are up to date', () => {
     expect(read('rules/README.md'), STALE).toBe(renderRuleIndex());

@@ -38,6 +38,9 @@ export function renderFix(result: FixResult, cwd: string): string {
   for (const statement of result.rewritten) {
     lines.push(`  line ${statement.line} (${statement.rules.join(', ')}): ${statement.phases.join(' → ')}`);
   }
+  for (const statement of result.declined) {
+    lines.push(`  line ${statement.line}: kept as written: ${statement.reason}`);
+  }
   lines.push('');
   for (const [i, m] of result.migrations.entries()) {
     lines.push(

@@ -4,28 +4,17 @@
  *   dropped in a contract step once no app uses the old name;
  * - RENAME COLUMN: the new column added beside the old one, a trigger keeping the two in sync both
  *   ways (old and new app versions write either), the existing rows copied by a backfill, the
- *   old column's NOT NULL and default carried over; the contract step drops the trigger and the
- *   old column. A column that indexes or constraints use is kept as written: they would have to
- *   be built again on the new column first.
+ *   old column's NOT NULL carried over; the contract step drops the trigger and the old column
+ *   and gives the new one the old default (earlier, a volatile default would give the two columns
+ *   of a new row different values). A column that indexes, constraints, views or triggers use,
+ *   or an identity or generated one, is kept as written: those would have to be built again on
+ *   the new column first.
  */
+import { type ColumnLookup, cannotRebuild } from '../column-facts.js';
 import type { Piece } from '../recipe.js';
-import { constraintName, ident, subject } from './names.js';
+import { ident, subject } from './names.js';
 import { notNullPieces } from './not-null.js';
-
-/** What fix knows of a column from the live catalog. */
-export interface ColumnFacts {
-  type: string;
-  notNull: boolean;
-  default: string | undefined;
-  /** indexes or constraints (other than NOT NULL) use it */
-  usedByConstraints: boolean;
-}
-
-export type ColumnLookup = (
-  schema: string | undefined,
-  table: string,
-  column: string,
-) => ColumnFacts | undefined;
+import { createSyncTrigger, dropOldColumn, dropSyncTrigger, syncTriggerFor } from './sync-trigger.js';
 
 export function renameTablePieces(node: any): Piece[] | undefined {
   if (node.renameType !== 'OBJECT_TABLE' || !node.relation) return undefined;
@@ -50,37 +39,41 @@ export function renameTablePieces(node: any): Piece[] | undefined {
   ];
 }
 
-export function renameColumnPieces(node: any, lookup: ColumnLookup | undefined): Piece[] | undefined {
+export function renameColumnPieces(
+  node: any,
+  lookup: ColumnLookup | undefined,
+): Piece[] | string | undefined {
   if (node.renameType !== 'OBJECT_COLUMN' || node.relationType !== 'OBJECT_TABLE' || !node.relation)
     return undefined;
   const schema = node.relation.schemaname as string | undefined;
   const table = node.relation.relname as string;
   const facts = lookup?.(schema, table, node.subname);
-  if (!facts || facts.usedByConstraints) return undefined;
+  const refusal = cannotRebuild(facts, table, node.subname);
+  if (refusal || !facts) return refusal;
   const t = schema ? `${ident(schema)}.${ident(table)}` : ident(table);
+  const prefix = `ALTER TABLE ${t}`;
   const from = ident(node.subname);
   const to = ident(node.newname);
-  const fn = ident(constraintName(table, `${node.subname}_${node.newname}`, 'sync'));
-  const fnQualified = schema ? `${ident(schema)}.${fn}` : fn;
+  const trigger = syncTriggerFor({ schema, name: table }, `${node.subname}_${node.newname}`);
   const about = subject(table, node.subname, 'to', node.newname);
-  const sync = `CREATE FUNCTION ${fnQualified}() RETURNS trigger LANGUAGE plpgsql AS $sync$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    IF NEW.${to} IS NULL THEN NEW.${to} := NEW.${from}; ELSIF NEW.${from} IS NULL THEN NEW.${from} := NEW.${to}; END IF;
+  // an insert that sets the new name wins; one that does not (the app version still running) had
+  // the old column set, by the app or by its default, and the new one follows it
+  const sync = createSyncTrigger(
+    trigger,
+    t,
+    `  IF TG_OP = 'INSERT' THEN
+    IF NEW.${to} IS NULL THEN NEW.${to} := NEW.${from}; ELSE NEW.${from} := NEW.${to}; END IF;
   ELSIF NEW.${from} IS DISTINCT FROM OLD.${from} AND NEW.${to} IS NOT DISTINCT FROM OLD.${to} THEN
     NEW.${to} := NEW.${from};
   ELSIF NEW.${to} IS DISTINCT FROM OLD.${to} AND NEW.${from} IS NOT DISTINCT FROM OLD.${from} THEN
     NEW.${from} := NEW.${to};
-  END IF;
-  RETURN NEW;
-END
-$sync$;
-CREATE TRIGGER ${fn} BEFORE INSERT OR UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${fnQualified}();`;
+  END IF;`,
+  );
   const pieces: Piece[] = [
     {
       phase: 'expand',
-      sql: `ALTER TABLE ${t} ADD COLUMN ${to} ${facts.type};${facts.default ? `\nALTER TABLE ${t} ALTER COLUMN ${to} SET DEFAULT ${facts.default};` : ''}\n${sync}`,
-      down: `DROP TRIGGER IF EXISTS ${fn} ON ${t};\nDROP FUNCTION IF EXISTS ${fnQualified}();\nALTER TABLE ${t} DROP COLUMN IF EXISTS ${to};`,
+      sql: `${prefix} ADD COLUMN ${to} ${facts.type};\n${sync}`,
+      down: `${dropSyncTrigger(trigger, t, true)}\n${prefix} DROP COLUMN IF EXISTS ${to};`,
       why: `adds ${node.newname} beside ${node.subname} and a trigger that keeps the two equal whichever one a write sets: the app version still running and the new one work side by side`,
       subject: about,
     },
@@ -91,11 +84,20 @@ CREATE TRIGGER ${fn} BEFORE INSERT OR UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTI
       subject: about,
     },
   ];
-  if (facts.notNull) pieces.push(...notNullPieces(`ALTER TABLE ${t}`, table, node.newname));
+  if (facts.notNull) pieces.push(...notNullPieces(prefix, table, node.newname));
   pieces.push({
     phase: 'contract',
-    sql: `DROP TRIGGER ${fn} ON ${t};\nDROP FUNCTION ${fnQualified}();\n-- pgwarden-ignore ban-drop-column: the contract step of the rename; no running app version reads ${node.subname}\nALTER TABLE ${t} DROP COLUMN ${from};`,
-    why: `removes the old column and the sync trigger, once no running app version uses ${node.subname}`,
+    sql: [
+      dropOldColumn(
+        trigger,
+        t,
+        { old: from, new: to },
+        facts,
+        `the contract step of the rename; no running app version reads ${node.subname}`,
+      ),
+      ...(facts.default ? [`${prefix} ALTER COLUMN ${to} SET DEFAULT ${facts.default};`] : []),
+    ].join('\n'),
+    why: `removes the old column and the sync trigger, once no running app version uses ${node.subname}, and gives ${node.newname} its default`,
     subject: about,
   });
   return pieces;

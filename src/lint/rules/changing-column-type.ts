@@ -9,16 +9,20 @@ export const rule = defineRule({
   docs: {
     problem:
       'ALTER COLUMN … TYPE holds ACCESS EXCLUSIVE, and unless the new type is binary-coercible with the old one, PostgreSQL converts every row: the table and all its indexes are rewritten while every read and write waits (int → bigint on a large table takes many minutes). Binary-coercible changes only touch the catalog: varchar(n) → varchar(m) with m ≥ n, varchar → text, numeric(p,s) → numeric(q,s) with q ≥ p, raising or removing a timestamp precision, cidr → inet; timestamp ↔ timestamptz too when the session TimeZone is UTC (PostgreSQL 12+).',
-    safeAlternative: `-- expand and contract: a new column, written by the application and a trigger
-ALTER TABLE orders ADD COLUMN id_new bigint;
--- backfill in batches outside the migration, then swap in a short transaction:
--- ALTER TABLE orders RENAME COLUMN id TO id_old; ALTER TABLE orders RENAME COLUMN id_new TO id;`,
+    safeAlternative: `-- expand and contract (pgwarden fix writes it): a column of the new type, set by a trigger
+ALTER TABLE orders ADD COLUMN quantity_new bigint;
+-- a BEFORE INSERT OR UPDATE trigger sets quantity_new from quantity; backfill the existing rows
+-- in batches; then swap in one short transaction:
+-- ALTER TABLE orders DROP COLUMN quantity; ALTER TABLE orders RENAME COLUMN quantity_new TO quantity;`,
     whenFine:
       'The change is binary-coercible (pgwarden does not report those when it knows the old type), the table was created in the same migration, or the table is tiny.',
   },
   examples: {
     bad: [
-      'ALTER TABLE orders ALTER COLUMN quantity TYPE bigint;',
+      {
+        sql: 'ALTER TABLE orders ALTER COLUMN quantity TYPE bigint;',
+        before: 'CREATE TABLE orders (id bigint PRIMARY KEY, quantity int NOT NULL);',
+      },
       {
         sql: 'ALTER TABLE users ALTER COLUMN name TYPE varchar(50);',
         before: 'CREATE TABLE users (id bigint, name varchar(100));',

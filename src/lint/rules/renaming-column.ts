@@ -37,7 +37,10 @@ CREATE TRIGGER users_sync_full_name BEFORE INSERT OR UPDATE ON users
   },
   examples: {
     bad: [
-      'ALTER TABLE users RENAME COLUMN name TO full_name;',
+      {
+        sql: 'ALTER TABLE users RENAME COLUMN name TO full_name;',
+        before: 'CREATE TABLE users (id bigint PRIMARY KEY, name text);',
+      },
       {
         sql: 'ALTER TABLE orders RENAME total TO total_cents;',
         before: 'CREATE TABLE orders (id bigint PRIMARY KEY, total bigint NOT NULL);',
