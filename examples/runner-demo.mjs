@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The runner on the quick-start migrations, against a throwaway PostgreSQL: boots a disposable
- * cluster (initdb + pg_ctl from the installed PostgreSQL), applies the first migration and adds a
- * few thousand users, then runs `pgwarden status`, `plan`, `migrate` (refused by the lint gate),
+ * cluster (initdb + pg_ctl from the installed PostgreSQL), applies the first migration and adds
+ * 20,000 users, then runs `pgwarden status`, `plan`, `migrate` (refused by the lint gate),
  * `migrate --no-lint-gate "<reason>"` and `status` again, printing what each prints. Run `npm ci`
  * first (it builds dist/).
  *
@@ -18,7 +18,7 @@ await withDemoDatabase('demo', async ({ databaseUrl, sql }) => {
   // the app has been running on the first migration for a while
   pgwarden(['migrate', '--target', '001_create_users']);
   await sql(
-    `INSERT INTO users (email) SELECT 'user' || g || '@example.org' FROM generate_series(1, 5000) g;
+    `INSERT INTO users (email) SELECT 'user' || g || '@example.org' FROM generate_series(1, 20000) g;
      ANALYZE users`,
   );
 
@@ -27,7 +27,7 @@ await withDemoDatabase('demo', async ({ databaseUrl, sql }) => {
   // the lint gate: errors in the pending migrations stop the run before anything is applied
   const refused = pgwarden(['migrate']);
   // a reviewed exception goes through with a reason, recorded in pgwarden.events
-  const { code } = pgwarden(['migrate', '--no-lint-gate', 'demo: 5,000 rows, a brief lock is acceptable']);
+  const { code } = pgwarden(['migrate', '--no-lint-gate', 'demo: 20,000 rows, a brief lock is acceptable']);
   pgwarden(['status']);
   if (refused.code !== 1 || code !== 0) process.exitCode = 1;
 });

@@ -28,6 +28,7 @@ describe('library entry', () => {
     expect(lib.DOCTOR_CHECKS.map((c) => c.id)).toEqual([
       'connection',
       'migrations',
+      'pending-lint',
       'migrations-git',
       'worktree',
       'pg-dump',

@@ -151,3 +151,52 @@ function checkProvesNotNull(expr: string): string | undefined {
   if ('error' in parsed) return undefined;
   return notNullCheckColumn(parsed.stmts[0]?.stmt.SelectStmt?.whereClause);
 }
+
+/** How small a table must be for size-dependent lint findings to be warnings (the lint gate). */
+export interface SmallTable {
+  rows: number;
+  bytes: number;
+}
+
+export const DEFAULT_SMALL_TABLE: SmallTable = { rows: 10_000, bytes: 10 * 1024 * 1024 };
+
+/**
+ * Counts the rows of the live tables that may be small (by their statistics and size), up to
+ * `small.rows + 1`, into `rowsCounted`: statistics are estimates, and "empty" or "small" must be
+ * facts before a lint error is lowered for it. One read-only transaction; a table it cannot
+ * read within `lockTimeoutMs` (or without the privilege) stays uncounted.
+ */
+export async function countSmallTables(
+  client: pg.Client,
+  model: SchemaModel,
+  small: SmallTable,
+  lockTimeoutMs: number,
+): Promise<void> {
+  const candidates = [...model.tables.values()].filter(
+    (t) =>
+      (t.kind === 'table' || t.kind === 'partitioned') &&
+      t.origin.kind === 'live' &&
+      (t.totalBytes ?? 0) <= small.bytes &&
+      (t.rowEstimate ?? 0) <= small.rows,
+  );
+  const cap = Math.floor(small.rows) + 1;
+  for (let i = 0; i < candidates.length; i += 200) {
+    const chunk = candidates.slice(i, i + 200);
+    const sql = chunk
+      .map(
+        (t, j) =>
+          `SELECT ${j} AS i, (SELECT count(*) FROM (SELECT 1 FROM ${client.escapeIdentifier(t.schema)}.${client.escapeIdentifier(t.name)} LIMIT ${cap}) s)::int AS n`,
+      )
+      .join(' UNION ALL ');
+    try {
+      await client.query('BEGIN READ ONLY');
+      await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
+      const { rows } = await client.query(sql);
+      for (const row of rows) chunk[row.i]!.rowsCounted = row.n;
+      await client.query('COMMIT');
+    } catch {
+      // uncounted: the findings on those tables stay as they are
+      await client.query('ROLLBACK').catch(() => undefined);
+    }
+  }
+}

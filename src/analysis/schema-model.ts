@@ -74,6 +74,11 @@ export interface TableFacts {
   populated: boolean;
   /** Live size facts, when connected. */
   rowEstimate: number | undefined;
+  /**
+   * Rows counted in the live table, up to a cap: a value above the cap means "more". Only the
+   * lint gate counts (countSmallTables, for tables that look small); undefined elsewhere.
+   */
+  rowsCounted?: number | undefined;
   totalBytes: number | undefined;
 }
 

@@ -181,6 +181,16 @@ export const configSchema = z.strictObject({
         })
         .optional(),
       presets: z.array(z.enum(['style'])).optional(),
+      /**
+       * The lint gate (migrate, deploy, doctor): a live table with at most this many rows and bytes
+       * is no outage risk; size-dependent errors on it are warnings (default 10000 rows, 10 MB).
+       */
+      smallTable: z
+        .strictObject({
+          rows: z.number().int().min(0).optional(),
+          bytes: z.number().int().min(0).optional(),
+        })
+        .optional(),
       rules: z
         .record(
           z.string().refine((id) => resolveRuleName(id) !== undefined, {

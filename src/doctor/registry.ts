@@ -13,6 +13,7 @@ import { lockfileCheck } from './checks/lockfile.js';
 import { longTransactionsCheck } from './checks/long-transactions.js';
 import { migrationsCheck } from './checks/migrations.js';
 import { migrationsGitCheck } from './checks/migrations-git.js';
+import { pendingLintCheck } from './checks/pending-lint.js';
 import { pgDumpCheck } from './checks/pg-dump.js';
 import { runtimePinsCheck } from './checks/runtime-pins.js';
 import { testDataCheck } from './checks/test-data.js';
@@ -22,6 +23,7 @@ import type { DoctorCheck } from './types.js';
 export const DOCTOR_CHECKS: DoctorCheck[] = [
   connectionCheck,
   migrationsCheck,
+  pendingLintCheck,
   migrationsGitCheck,
   worktreeCheck,
   pgDumpCheck,

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { class: 'usage', title: 'The configuration is invalid' },
   PATH_NOT_FOUND: { class: 'usage', title: 'A path given on the command line does not exist' },
   PATH_UNREADABLE: { class: 'usage', title: 'A file or directory cannot be read' },
+  NO_SQL_FILES: { class: 'usage', title: 'A directory given to lint holds no .sql file' },
   PATH_UNWRITABLE: {
     class: 'environment',
     title: 'A file or directory cannot be written (permission denied, read-only file system)',

@@ -58,14 +58,19 @@ export async function init(options: InitOptions): Promise<InitResult> {
 }
 
 function render(migrations: InitResult['migrations']): string {
-  const m = migrations
-    ? `  "migrations": {
+  const m = !migrations
+    ? `  // no migrations folder was found: set it here ("format" is detected when left out)
+  // "migrations": { "dir": "db/migrations" },`
+    : migrations.count === 0
+      ? `  "migrations": {
+    // empty so far: the format is detected from the first migrations (or set "format" here)
+    "dir": ${JSON.stringify(migrations.dir)}
+  },`
+      : `  "migrations": {
     // found ${migrations.count} ${migrations.format} migration${migrations.count === 1 ? '' : 's'} here
     "dir": ${JSON.stringify(migrations.dir)},
     "format": ${JSON.stringify(migrations.format)}
-  },`
-    : `  // no migrations folder was found: set it here ("format" is detected when left out)
-  // "migrations": { "dir": "db/migrations" },`;
+  },`;
   return `{
   // pgwarden configuration. Every key is optional; options and environment variables
   // (DATABASE_URL, BACKUP_DIR, BACKUP_RETENTION_DAYS, PGWARDEN_LOCK_TIMEOUT, …) override it.

@@ -13,7 +13,8 @@ export function naturalCompare(a: string, b: string): number {
 
 /**
  * Expands files and directories into the list of `.sql` files to lint, in natural order per
- * directory. A path that does not exist or cannot be read is an error naming it.
+ * directory. A path that does not exist or cannot be read, or a directory without a `.sql` file,
+ * is an error naming it.
  */
 export async function collectSqlFiles(paths: readonly string[]): Promise<string[]> {
   const out: string[] = [];
@@ -32,8 +33,18 @@ export async function collectSqlFiles(paths: readonly string[]): Promise<string[
         details: { path },
       });
     }
-    if (info.isDirectory()) out.push(...walkDirectory(path));
-    else out.push(path);
+    if (!info.isDirectory()) {
+      out.push(path);
+      continue;
+    }
+    const found = walkDirectory(path);
+    if (found.length === 0) {
+      throw new PgwardenError('NO_SQL_FILES', `${path}: no .sql file in this directory (or below it)`, {
+        hint: 'Give the directory that holds the migrations, or the files themselves.',
+        details: { path },
+      });
+    }
+    out.push(...found);
   }
   return out;
 }

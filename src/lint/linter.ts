@@ -7,16 +7,18 @@
 
 import { classify } from '../analysis/classify.js';
 import type { Effect } from '../analysis/effects.js';
+import type { SmallTable } from '../analysis/live-catalog.js';
 import type { QualifiedName } from '../analysis/names.js';
 import { SchemaModel, type TableFacts } from '../analysis/schema-model.js';
 import { backfillStatements } from '../backfill/marker.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { FIXABLE_RULES } from '../fix/fixable-rules.js';
+import { isDisruptive } from '../locks/modes.js';
 import { parseSqlFile } from '../sql/parse-file.js';
 import { escapeControls } from '../sql/quote.js';
 import type { SqlSource } from '../sql/source.js';
 import type { ParsedFile, Span, Statement } from '../sql/statement.js';
-import { describeLocks } from './describe.js';
+import { describeLocks, formatBytes, formatCount, shortName } from './describe.js';
 import type { FileResult, Finding, PgVersionSource } from './finding.js';
 import { assignTargets, type IgnoreDirective, parseDirective } from './ignores.js';
 import type {
@@ -46,6 +48,16 @@ export interface LinterOptions {
   presets?: Preset[];
   /** The schema to start from (live facts); the linter adds to it as it goes. */
   schema?: SchemaModel;
+  /**
+   * Tables created by any file linted before are new, not only those of the file itself (the lint
+   * gate: the files are the migrations of one run, so such a table is empty when they change it).
+   */
+  newAcrossFiles?: boolean;
+  /**
+   * Size-dependent errors (rules with `sizeDependent`) on tables known to be at most this big
+   * (rows counted, `rowsCounted`, and total bytes) or new are warnings that say so.
+   */
+  smallTable?: SmallTable | undefined;
 }
 
 const byId = new Map(RULES.map((r) => [r.id, r]));
@@ -70,6 +82,8 @@ export class Linter {
   /** Rules with a check, by the statement kind they look at; `*` holds the rules for every kind. */
   private readonly checks = new Map<string, RuleDefinition[]>();
   private readonly levels = new Map<string, Level>();
+  private readonly newAcrossFiles: boolean;
+  private readonly smallTable: SmallTable | undefined;
 
   constructor(options: LinterOptions = {}) {
     this.pgVersion = options.pgVersion ?? DEFAULT_PG_VERSION;
@@ -82,6 +96,8 @@ export class Linter {
     }
     this.runner = runner;
     this.schema = options.schema ?? new SchemaModel();
+    this.newAcrossFiles = options.newAcrossFiles === true;
+    this.smallTable = options.smallTable;
     const presets = new Set<Preset>(['recommended', ...(options.presets ?? [])]);
     const overrides = new Map<string, RuleLevel>();
     const unknown: string[] = [];
@@ -110,6 +126,35 @@ export class Linter {
     }
   }
 
+  /**
+   * When every table the effects lock in a way the application would queue behind is new or known
+   * small (`smallTable`), why the size-dependent finding is no outage risk there; else undefined.
+   */
+  private smallOnly(effects: Effect[], isNew: (key: string) => boolean): string | undefined {
+    const limit = this.smallTable;
+    if (!limit) return undefined;
+    const keys = new Set<string>();
+    for (const effect of effects)
+      for (const lock of effect.facts.locks)
+        if (isDisruptive(lock.modes)) for (const key of effect.relations[lock.on] ?? []) keys.add(key);
+    if (keys.size === 0) return undefined;
+    const notes: string[] = [];
+    for (const key of keys) {
+      const name = shortName(key, this.schema.defaultSchema);
+      if (isNew(key)) {
+        notes.push(`${name} is created in this run, so it is empty then`);
+        continue;
+      }
+      const table = this.schema.tables.get(key);
+      const rows = table?.rowsCounted;
+      if (rows === undefined || rows > limit.rows || (table!.totalBytes ?? 0) > limit.bytes) return undefined;
+      notes.push(
+        `${name} is small here: ${formatCount(rows)} row${rows === 1 ? '' : 's'}, ${formatBytes(table!.totalBytes ?? 0)}`,
+      );
+    }
+    return `not an outage risk: ${notes.join('; ')}`;
+  }
+
   /** Lints one file's text. Files must be given in migration order. */
   lintSource(source: SqlSource): FileResult {
     return this.lintParsed(parseSqlFile(source));
@@ -128,10 +173,22 @@ export class Linter {
       top.some((s) => classify(s, classifyCtx).some((e) => !e.facts.transactional));
     const tracker = new TransactionTracker(this.runner, top.length, hasNonTransactional);
 
-    const push = (rule: RuleDefinition, stmt: Statement | undefined, report: Report): void => {
+    const push = (
+      rule: RuleDefinition,
+      stmt: Statement | undefined,
+      report: Report,
+      effects?: Effect[],
+    ): void => {
       const configured = this.levels.get(rule.id);
       if (!configured) return;
-      const level = report.level === 'warning' ? 'warning' : configured;
+      let level = report.level === 'warning' ? 'warning' : configured;
+      if (level === 'error' && rule.sizeDependent && effects) {
+        const small = this.smallOnly(effects, isNew);
+        if (small) {
+          level = 'warning';
+          report = { ...report, message: `${report.message} (${small})` };
+        }
+      }
       const start =
         report.offset ??
         (stmt ? (report.location === undefined ? stmt.span.start : stmt.offsetOf(report.location)) : 0);
@@ -139,6 +196,11 @@ export class Linter {
       findings.push(makeFinding(parsed, rule.id, level, report, start, end));
     };
 
+    /** Created by this file (or, with newAcrossFiles, by any file linted before). */
+    const isNew = (name: QualifiedName | string | undefined): boolean => {
+      const table = lookup(model, name);
+      return table?.origin.kind === 'sql' && (this.newAcrossFiles || table.origin.file === path);
+    };
     const ruleState = new Map<RuleDefinition, unknown>();
     let currentRule: RuleDefinition | undefined;
     const state = <T>(init: () => T): T => {
@@ -169,13 +231,9 @@ export class Linter {
         deferred,
         inTransaction: tracker.inTransaction || stmt.origin === 'do-block',
         table: (name) => lookup(model, name),
-        isNew: (name) => {
-          if (deferred) return false;
-          const table = lookup(model, name);
-          return table?.origin.kind === 'sql' && table.origin.file === path;
-        },
+        isNew: (name) => !deferred && isNew(name),
         describeLocks: (effect: Effect) => describeLocks(effect, model),
-        report: (report) => push(currentRule!, stmt, report),
+        report: (report) => push(currentRule!, stmt, report, deferred ? undefined : effects),
       };
       for (const rules of [this.checks.get('*'), this.checks.get(stmt.kind)]) {
         for (const rule of rules ?? []) {

@@ -48,6 +48,12 @@ export interface RuleDefinition {
    * `check` only for those; without `kinds` it is called for every statement.
    */
   kinds?: readonly string[];
+  /**
+   * The outage the rule warns of grows with the table (a rewrite, a scan or an index build under a
+   * lock): where the linter knows the table is small (the lint gate, from the live database), its
+   * errors there are warnings that say so.
+   */
+  sizeDependent?: boolean;
   /** Called for every statement (or every statement of `kinds`), in execution order. */
   check?(ctx: RuleContext): void;
   /** Called once at the end of each file. */

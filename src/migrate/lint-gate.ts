@@ -2,12 +2,22 @@
  * The lint gate that `pgwarden migrate` and `pgwarden deploy` share (DESIGN §4, §6): the
  * migrations about to run are linted as the runner will run them (their up scripts, runner
  * `pgwarden`, the server's major version, the live schema as `plan` reads it, the configured
- * rules); an error-level finding stops the run before anything is applied (LINT_GATE). Two ways
+ * rules); an error-level finding stops the run before anything is applied (LINT_GATE). The run
+ * is known: a table created by an earlier migration of it is new, and a live table counted small
+ * (`lint.smallTable`) is no outage risk, so size-dependent errors there are warnings. Two ways
  * through: an ignore with a reason on the statement (`-- pgwarden-ignore <rule>: <why>`, honoured
  * by lint itself), or an override with a reason (`--no-lint-gate "<reason>"`), which is recorded
  * in `pgwarden.events` with the findings it let through before anything runs.
  */
-import { loadLiveFacts } from '../analysis/live-catalog.js';
+import type pg from 'pg';
+import {
+  countSmallTables,
+  DEFAULT_SMALL_TABLE,
+  loadLiveFacts,
+  type SmallTable,
+} from '../analysis/live-catalog.js';
+import type { SchemaModel } from '../analysis/schema-model.js';
+import type { Config } from '../config/schema.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { FIXABLE_RULES } from '../fix/fixable-rules.js';
 import { summarize } from '../lint/finding.js';
@@ -23,12 +33,22 @@ import type { Migration } from './types.js';
 
 export type { GateFinding } from './lint-gate-finding.js';
 
-/** How the gate lints, and whether it lets errors through. */
-export interface LintGateOptions {
+/** How the gate lints (the config's `lint` settings). */
+export interface GateLintOptions {
   /** Per-rule levels (the config's `lint.rules`). */
   rules?: Record<string, RuleLevel> | undefined;
   /** Presets besides `recommended` (the config's `lint.presets`). */
   presets?: Preset[] | undefined;
+  /**
+   * Tables at most this big (rows counted in the live database, total bytes) are no outage risk:
+   * size-dependent errors on them are warnings that say so (the config's `lint.smallTable`,
+   * default 10,000 rows and 10 MB).
+   */
+  smallTable?: Partial<SmallTable> | undefined;
+}
+
+/** How the gate lints, and whether it lets errors through. */
+export interface LintGateOptions extends GateLintOptions {
   /**
    * Let error-level findings through, for this reason (not empty). Recorded in `pgwarden.events`
    * (kind `lint-gate.overridden`) with the findings, before anything is applied.
@@ -68,38 +88,74 @@ export async function runLintGate(
 ): Promise<LintGateResult> {
   const problem = overrideReasonProblem(options.override);
   if (problem) throw new PgwardenError('USAGE', problem);
-  // the live schema, as `plan` and the runner see it: tables made outside the migrations, their
-  // constraints (a CHECK validated by an earlier pending migration lets SET NOT NULL skip its scan)
-  const live = await loadLiveFacts(session.target.client);
-  const linter = new Linter({
-    schema: live.model,
-    pgVersion: session.target.pgMajor,
-    runner: 'pgwarden',
-    ...(options.rules ? { rules: options.rules } : {}),
-    ...(options.presets ? { presets: options.presets } : {}),
-  });
+  const gate: LintGateResult = {
+    ...(await lintForGate(session.target, migrations, options, caller.cwd, session.timeouts.lockTimeoutMs)),
+    overridden: undefined,
+  };
+  const { errors } = gate;
+  if (errors.length === 0) return gate;
+  if (options.override === undefined) throw refusal(caller.command, errors);
+  await recordOverride(session, caller.command, options.override, errors, migrations);
+  return { ...gate, overridden: options.override };
+}
+
+/**
+ * Lints `migrations` (those about to run, in order) as the gate does, without deciding anything:
+ * against the live schema as `plan` and the runner see it (tables made outside the migrations,
+ * their constraints: a CHECK validated by an earlier pending migration lets SET NOT NULL skip its
+ * scan); a table created by an earlier migration of the run is new (empty then); small live
+ * tables (rows counted, within `lockTimeoutMs`) are no outage risk. `doctor` asks the same.
+ */
+export async function lintForGate(
+  target: { client: pg.Client; pgMajor: number },
+  migrations: readonly Migration[],
+  options: GateLintOptions,
+  cwd: string,
+  lockTimeoutMs: number,
+): Promise<Omit<LintGateResult, 'overridden'>> {
+  const live = await loadLiveFacts(target.client);
+  const linter = await gateLinter(target, live.model, options, lockTimeoutMs);
   const files = lintSourcesOf(migrations).map((source) => linter.lintSource(source));
   const summary = summarize(files);
   const errors = files.flatMap((f) =>
     f.findings
       .filter((x) => x.level === 'error')
       .map((x) => ({
-        path: displayPath(caller.cwd, f.path),
+        path: displayPath(cwd, f.path),
         line: x.line,
         rule: x.rule,
         message: x.message,
       })),
   );
-  const gate: LintGateResult = {
-    files: summary.files,
-    warnings: summary.warnings,
-    errors,
-    overridden: undefined,
-  };
-  if (errors.length === 0) return gate;
-  if (options.override === undefined) throw refusal(caller.command, errors);
-  await recordOverride(session, caller.command, options.override, errors, migrations);
-  return { ...gate, overridden: options.override };
+  return { files: summary.files, warnings: summary.warnings, errors };
+}
+
+/**
+ * A linter that lints the pending migrations of a run as the gate does, on `model` (the live
+ * schema; the linter adds to it): small tables counted first, tables of the run new.
+ */
+export async function gateLinter(
+  target: { client: pg.Client; pgMajor: number },
+  model: SchemaModel,
+  options: GateLintOptions,
+  lockTimeoutMs: number,
+): Promise<Linter> {
+  const smallTable = { ...DEFAULT_SMALL_TABLE, ...options.smallTable };
+  await countSmallTables(target.client, model, smallTable, lockTimeoutMs);
+  return new Linter({
+    schema: model,
+    pgVersion: target.pgMajor,
+    runner: 'pgwarden',
+    newAcrossFiles: true,
+    smallTable,
+    ...(options.rules ? { rules: options.rules } : {}),
+    ...(options.presets ? { presets: options.presets } : {}),
+  });
+}
+
+/** The gate's settings from the config (`lint.rules`, `lint.presets`, `lint.smallTable`). */
+export function gateLintOptions(config: Config): GateLintOptions {
+  return { rules: config.lint?.rules, presets: config.lint?.presets, smallTable: config.lint?.smallTable };
 }
 
 function refusal(command: LintGateCaller['command'], errors: GateFinding[]): PgwardenError {

@@ -7,14 +7,16 @@
 import { locksByRelation } from '../analysis/effects.js';
 import { loadLiveFacts } from '../analysis/live-catalog.js';
 import { SchemaModel } from '../analysis/schema-model.js';
-import { Linter } from '../lint/linter.js';
+import type { Linter } from '../lint/linter.js';
 import { describeBlocks, type LockMode } from '../locks/modes.js';
 import { lineMapper } from '../sql/lines.js';
 import { loadParser } from '../sql/parser.js';
 import { contractAfter } from './contract-gate.js';
+import { type GateLintOptions, gateLinter } from './lint-gate.js';
 import { computeStatus, readStatusInputs } from './status.js';
 import { type Step, scriptSteps } from './steps.js';
 import { openTarget, type TargetOptions } from './target.js';
+import { DEFAULT_TIMEOUTS } from './timeouts.js';
 import type { Migration } from './types.js';
 
 export interface PlannedLock {
@@ -66,7 +68,14 @@ export interface PlanResult {
   migrations: PlannedMigration[];
 }
 
-export async function plan(options: TargetOptions): Promise<PlanResult> {
+export interface PlanOptions extends TargetOptions {
+  /** How the lint gate lints (the config's `lint` settings). */
+  lint?: GateLintOptions | undefined;
+  /** How long counting a small table may wait for its lock (ms). */
+  lockTimeoutMs?: number | undefined;
+}
+
+export async function plan(options: PlanOptions): Promise<PlanResult> {
   await loadParser();
   const target = await openTarget(options, 'pgwarden plan');
   try {
@@ -78,11 +87,13 @@ export async function plan(options: TargetOptions): Promise<PlanResult> {
     const pending = source.migrations.filter((m) => pendingIds.has(m.id));
     const live = await loadLiveFacts(client);
     const sizes = SchemaModel.fromJSON(live.model.toJSON());
-    const linter = new Linter({
-      schema: SchemaModel.fromJSON(live.model.toJSON()),
-      pgVersion: target.pgMajor,
-      runner: 'pgwarden',
-    });
+    // the findings the lint gate of migrate and deploy would have
+    const linter = await gateLinter(
+      target,
+      SchemaModel.fromJSON(live.model.toJSON()),
+      options.lint ?? {},
+      options.lockTimeoutMs ?? DEFAULT_TIMEOUTS.lockTimeoutMs,
+    );
     const migrations: PlannedMigration[] = [];
     for (const m of pending) {
       const { steps, transactional } = scriptSteps(m.up, live.model, target.pgMajor);

@@ -3,7 +3,7 @@
  * (configured, else detected from the folder's markers and, when they are not decisive, from the
  * history table in the database, by its columns), and the migrations in the tool's order.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import type pg from 'pg';
 import { PgwardenError } from '../errors/pgwarden-error.js';
@@ -110,6 +110,10 @@ export async function detectFormat(
     if (best.length === 1) return { format: best[0]!.format, detectedBy: 'database' };
   }
   const known = scored.filter((entry) => entry.score > 0);
+  // a project's first day: the folder is there, nothing in it yet (a .gitkeep at most); nothing is
+  // pending in any format, so pgwarden's own history serves until the first migration shows its layout
+  if (known.length === 0 && readdirSync(dir).every((name) => name.startsWith('.')))
+    return { format: FORMATS.plain, detectedBy: 'folder' };
   if (known.length === 0) {
     throw new PgwardenError('USAGE', `${dir}: no migrations of a known format found`, {
       hint: `Expected e.g. 001_name.sql files; set migrations.format (${FORMAT_IDS.join(', ')}) if the folder uses another layout.`,

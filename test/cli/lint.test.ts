@@ -82,6 +82,14 @@ describe('pgwarden lint', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('exits 2 naming a directory that holds no .sql file (not "0 files")', async () => {
+    const dir = tempDir({ 'db/README.md': '# notes\n', 'db/schema/.keep': '' });
+    const result = await pgwarden(['lint', 'db'], { cwd: dir, env: NO_DB });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('pgwarden: db: no .sql file in this directory (or below it)');
+    expect(result.stdout).toBe('');
+  });
+
   it('exits 2 on a file that is not UTF-8', async () => {
     const result = await pgwarden(['lint', 'latin1.sql'], { cwd: project, env: NO_DB });
     expect(result.code).toBe(2);

@@ -265,7 +265,11 @@ describe('deploy', () => {
 
   it('lint errors in pending migrations stop the deploy before the backup', async () => {
     const db = await freshDatabase();
-    await sql(db.url, 'CREATE TABLE accounts (id int)');
+    // more rows than the lint gate's small-table limit (10,000): the index is an outage risk
+    await sql(
+      db.url,
+      'CREATE TABLE accounts (id int); INSERT INTO accounts SELECT generate_series(1, 10001)',
+    );
     const p = project({ '001_index.sql': 'CREATE INDEX accounts_id_idx ON accounts (id);\n' });
     const result = await deploy(p, db.url);
     expect(result.code).toBe(1);

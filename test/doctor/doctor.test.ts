@@ -111,6 +111,35 @@ describe('doctor: migrations', () => {
     expect(c.evidence.join('\n')).toContain('missing: 002_orders');
     expect(c.fix).toContain('new migration');
   });
+
+  it('pending-lint: what the deploy gate would stop fails, naming the finding; a fresh run passes', async () => {
+    const db = await freshDatabase();
+    // a fresh environment: the index is on a table the same run creates
+    const dir = project({
+      '001_users.sql': USERS,
+      '002_email.sql': 'CREATE INDEX users_email ON users (email);\n',
+    });
+    let c = check(await run(dir, db.url, ['pending-lint']), 'pending-lint');
+    expect(c).toMatchObject({ status: 'pass', summary: '2 pending file(s) pass the lint gate' });
+    // once users is live and has more rows than the small-table limit, the same index is an outage risk
+    await migrate({ databaseUrl: db.url, cwd: dir, format: 'plain', target: '001_users' });
+    await sqlOn(db.url, `INSERT INTO users (email) SELECT 'u' || g FROM generate_series(1, 30) g`);
+    const config: Config = { lint: { smallTable: { rows: 10 } } };
+    c = check(await run(dir, db.url, ['pending-lint'], { config }), 'pending-lint');
+    expect(c.status).toBe('fail');
+    expect(c.summary).toBe('deploy would stop at the lint gate: 1 error(s) in 1 pending file(s)');
+    expect(c.evidence).toEqual([
+      expect.stringMatching(/^migrations\/002_email\.sql:1 require-concurrent-index-creation: /),
+    ]);
+    expect(c.fix).toContain('pgwarden fix');
+    // under the default limit (10,000 rows) the 30-row table is small: ready
+    c = check(await run(dir, db.url, ['pending-lint']), 'pending-lint');
+    expect(c).toMatchObject({
+      status: 'pass',
+      summary: '1 pending file(s) pass the lint gate, 1 warning(s)',
+    });
+    expect(await sqlOn(db.url, `SELECT to_regclass('users_email') AS i`)).toEqual([{ i: null }]);
+  });
 });
 
 describe('doctor: git', () => {
@@ -366,7 +395,15 @@ describe('doctor: a healthy project', () => {
     });
     const failed = result.checks.filter((c) => c.status === 'fail');
     expect(failed, JSON.stringify(failed, null, 2)).toEqual([]);
-    for (const id of ['connection', 'migrations', 'migrations-git', 'worktree', 'pg-dump', 'backup-age'])
+    for (const id of [
+      'connection',
+      'migrations',
+      'pending-lint',
+      'migrations-git',
+      'worktree',
+      'pg-dump',
+      'backup-age',
+    ])
       expect(check(result, id).status, id).toBe('pass');
   });
 });

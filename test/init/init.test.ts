@@ -44,6 +44,14 @@ describe('pgwarden init', () => {
     expect((await loadConfig({ cwd: dir })).config.backup).toEqual({ dir: 'backups', retentionDays: 30 });
   });
 
+  it('a migrations folder that exists but is empty: the config names it, the format left to detection', async () => {
+    const dir = tempDir({ 'db/migrations/.gitkeep': '' });
+    const result = await pgwarden(['init'], { cwd: dir, env: {} });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('db/migrations has no migrations yet');
+    expect((await loadConfig({ cwd: dir })).config.migrations).toEqual({ dir: 'db/migrations' });
+  });
+
   it('a config with a syntax error names the line', async () => {
     const dir = tempDir({ 'pgwarden.config.json': '{\n  // comment\n  "backup": { "dir": "b" },,\n}\n' });
     const result = await pgwarden(['backup', 'list'], { cwd: dir, env: {} });

@@ -28,7 +28,13 @@ export function registerInit(program: Command, io: CliIo, setExit: (code: number
         io.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
       } else {
         io.stdout.write(
-          `Wrote ${displayPath(io.cwd, result.path)}${result.migrations ? `: ${result.migrations.count} ${result.migrations.format} migrations in ${result.migrations.dir}` : ''}.\n`,
+          `Wrote ${displayPath(io.cwd, result.path)}${
+            !result.migrations
+              ? ''
+              : result.migrations.count === 0
+                ? `: ${result.migrations.dir} has no migrations yet (the format is detected from the first ones)`
+                : `: ${result.migrations.count} ${result.migrations.format} migrations in ${result.migrations.dir}`
+          }.\n`,
         );
         if (result.note)
           io.stdout.write(`No migrations folder detected (${result.note}); set migrations.dir in it.\n`);

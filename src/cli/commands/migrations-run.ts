@@ -6,6 +6,7 @@ import { migrateTimeouts, Problems } from '../../config/settings.js';
 import { EXIT } from '../../errors/codes.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
 import { sizeNote } from '../../lint/describe.js';
+import { gateLintOptions } from '../../migrate/lint-gate.js';
 import { type MigrateEvent, migrate } from '../../migrate/migrate.js';
 import { type PlanResult, plan } from '../../migrate/plan.js';
 import { displayPath } from '../../migrate/source.js';
@@ -72,7 +73,11 @@ export async function runMigrationCommand(
   }
 
   if (name === 'plan' || (name === 'migrate' && options.dryRun)) {
-    const result = await plan(source);
+    const result = await plan({
+      ...source,
+      lint: gateLintOptions(config),
+      lockTimeoutMs: timeouts(options, io.env, config).lockTimeoutMs,
+    });
     out(options.json ? JSON.stringify(result, null, 2) : renderPlan(result, io.cwd));
     return EXIT.ok;
   }
@@ -109,7 +114,7 @@ export async function runMigrationCommand(
         lintGate:
           config.migrate?.lintGate === false
             ? undefined
-            : { rules: config.lint?.rules, presets: config.lint?.presets, override: lintGateOverride },
+            : { ...gateLintOptions(config), override: lintGateOverride },
       });
       if (options.json) out(JSON.stringify(result, null, 2));
       else if (result.stoppedBefore) {
@@ -185,12 +190,15 @@ export function renderStatus(status: MigrationStatus, cwd: string, color: boolea
   const lines = [
     `${status.format} migrations in ${displayPath(cwd, status.dir)}, history ${status.historyTable}${status.historyExists ? '' : ' (not created yet)'}`,
   ];
-  const width = Math.max(8, ...status.entries.map((e) => e.id.length));
+  // the id and, where the id is only a version (dbmate, Flyway, golang-migrate…), the name
+  const label = (e: (typeof status.entries)[number]) =>
+    e.name && !e.id.includes(e.name) ? `${e.id} ${e.name}` : e.id;
+  const width = Math.max(8, ...status.entries.map((e) => label(e).length));
   for (const e of status.entries) {
     const state = e.state + (e.outOfOrder ? ' (out of order)' : '');
     const painted = color ? STATE_COLOR[e.state](state.padEnd(9)) : state.padEnd(9);
     const when = e.appliedAt ? ` ${e.appliedAt.slice(0, 19).replace('T', ' ')}` : '';
-    lines.push(`  ${painted} ${e.id.padEnd(width)}${when}${e.detail ? `  ${e.detail}` : ''}`.trimEnd());
+    lines.push(`  ${painted} ${label(e).padEnd(width)}${when}${e.detail ? `  ${e.detail}` : ''}`.trimEnd());
   }
   const c = status.counts;
   lines.push(

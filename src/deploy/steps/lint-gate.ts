@@ -4,7 +4,7 @@
  * turns it off; --no-lint-gate "<reason>" lets errors through, recorded).
  */
 import { isPgwardenError } from '../../errors/pgwarden-error.js';
-import { runLintGate } from '../../migrate/lint-gate.js';
+import { gateLintOptions, runLintGate } from '../../migrate/lint-gate.js';
 import type { GateFinding } from '../../migrate/lint-gate-finding.js';
 import type { LockedSession } from '../../migrate/migrate.js';
 import type { DeployRun } from '../context.js';
@@ -24,11 +24,7 @@ export async function lintGate(
   const gate = await runLintGate(
     session,
     session.target.source.migrations.filter((m) => ids.has(m.id)),
-    {
-      rules: options.config.lint?.rules,
-      presets: options.config.lint?.presets,
-      override: options.lintGateOverride,
-    },
+    { ...gateLintOptions(options.config), override: options.lintGateOverride },
     { command: 'deploy', cwd: options.cwd },
   ).catch((error: unknown) => {
     if (isPgwardenError(error) && error.code === 'LINT_GATE') {

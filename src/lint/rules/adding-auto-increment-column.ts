@@ -6,6 +6,7 @@ export const rule = defineRule({
   title: 'Adding a serial or identity column to an existing table',
   defaultLevel: 'error',
   preset: 'recommended',
+  sizeDependent: true,
   shapes: ['add-column-serial', 'add-column-identity'],
   docs: {
     problem:

@@ -6,6 +6,7 @@ export const rule = defineRule({
   title: 'Adding an exclusion constraint to an existing table',
   defaultLevel: 'error',
   preset: 'recommended',
+  sizeDependent: true,
   shapes: ['add-exclusion'],
   docs: {
     problem:

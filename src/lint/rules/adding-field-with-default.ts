@@ -5,6 +5,7 @@ export const rule = defineRule({
   title: 'Adding a column whose default rewrites the table',
   defaultLevel: 'error',
   preset: 'recommended',
+  sizeDependent: true,
   shapes: ['add-column-default-volatile', 'add-column-generated-stored', 'add-column-default-constant'],
   docs: {
     problem:

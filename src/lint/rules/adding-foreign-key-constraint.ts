@@ -7,6 +7,7 @@ export const rule = defineRule({
   title: 'Adding a foreign key without NOT VALID',
   defaultLevel: 'error',
   preset: 'recommended',
+  sizeDependent: true,
   shapes: ['add-foreign-key', 'add-foreign-key-not-valid', 'validate-foreign-key'],
   docs: {
     problem:

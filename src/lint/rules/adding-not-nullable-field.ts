@@ -7,6 +7,7 @@ export const rule = defineRule({
   title: 'Setting NOT NULL on an existing column scans the table',
   defaultLevel: 'error',
   preset: 'recommended',
+  sizeDependent: true,
   shapes: ['set-not-null', 'set-not-null-with-check'],
   docs: {
     problem:

@@ -63,6 +63,8 @@ ALTER TABLE users ALTER COLUMN plan SET NOT NULL;`,
     // a table created in this migration is empty, unless rows were written into it since
     const filled = filledEarlier(ctx, facts?.key);
     if (ctx.isNew(target) && !filled) return;
+    // a live table counted empty (the lint gate counts small tables): the ADD succeeds
+    if (facts?.rowsCounted === 0) return;
     const tableName = facts ? shortName(facts.key, ctx.schema.defaultSchema) : (target?.name ?? 'the table');
     for (const item of stmt.node.cmds ?? []) {
       const cmd = item.AlterTableCmd;

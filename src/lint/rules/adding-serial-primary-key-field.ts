@@ -7,6 +7,7 @@ export const rule = defineRule({
   title: 'Adding a primary key without USING INDEX',
   defaultLevel: 'error',
   preset: 'recommended',
+  sizeDependent: true,
   shapes: ['add-primary-key', 'add-column-unique', 'add-primary-key-using-index'],
   docs: {
     problem:

@@ -10,6 +10,7 @@ export const rule = defineRule({
   title: 'ATTACH PARTITION without a matching validated CHECK',
   defaultLevel: 'error',
   preset: 'recommended',
+  sizeDependent: true,
   shapes: ['attach-partition', 'attach-partition-with-check'],
   docs: {
     problem:

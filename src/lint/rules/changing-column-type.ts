@@ -5,6 +5,7 @@ export const rule = defineRule({
   title: 'Changing a column type that rewrites the table',
   defaultLevel: 'error',
   preset: 'recommended',
+  sizeDependent: true,
   shapes: ['alter-column-type-rewrite', 'alter-column-type-coercible', 'alter-column-type-timestamptz-utc'],
   docs: {
     problem:

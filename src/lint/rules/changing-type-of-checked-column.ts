@@ -19,6 +19,7 @@ export const rule = defineRule({
   title: 'Changing the type of a column with CHECK constraints',
   defaultLevel: 'error',
   preset: 'recommended',
+  sizeDependent: true,
   shapes: ['alter-column-type-checked', 'alter-column-type-coercible'],
   docs: {
     problem:

@@ -26,6 +26,7 @@ export const rule = defineRule({
   title: 'Adding a CHECK constraint without NOT VALID',
   defaultLevel: 'error',
   preset: 'recommended',
+  sizeDependent: true,
   shapes: ['add-check', 'add-column-check', 'add-check-not-valid', 'validate-check'],
   docs: {
     problem:

@@ -17,6 +17,7 @@ export const rule = defineRule({
   title: 'Changing data while holding ACCESS EXCLUSIVE',
   defaultLevel: 'error',
   preset: 'recommended',
+  sizeDependent: true,
   shapes: ['update', 'delete', 'insert-select'],
   docs: {
     problem:

@@ -7,6 +7,7 @@ export const rule = defineRule({
   title: 'Adding a UNIQUE constraint without USING INDEX',
   defaultLevel: 'error',
   preset: 'recommended',
+  sizeDependent: true,
   shapes: ['add-unique', 'add-column-unique', 'add-unique-using-index'],
   docs: {
     problem:

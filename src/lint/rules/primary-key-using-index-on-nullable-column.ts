@@ -7,6 +7,7 @@ export const rule = defineRule({
   title: 'ADD PRIMARY KEY USING INDEX on nullable columns',
   defaultLevel: 'error',
   preset: 'recommended',
+  sizeDependent: true,
   shapes: ['add-primary-key-using-index-nullable', 'add-primary-key-using-index'],
   docs: {
     problem:

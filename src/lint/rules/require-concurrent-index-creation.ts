@@ -7,6 +7,7 @@ export const rule = defineRule({
   title: 'Create indexes on existing tables CONCURRENTLY',
   defaultLevel: 'error',
   preset: 'recommended',
+  sizeDependent: true,
   shapes: ['create-index', 'create-index-partitioned', 'create-index-concurrently'],
   docs: {
     problem:

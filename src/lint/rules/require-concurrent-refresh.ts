@@ -7,6 +7,7 @@ export const rule = defineRule({
   title: 'Refresh materialized views CONCURRENTLY',
   defaultLevel: 'error',
   preset: 'recommended',
+  sizeDependent: true,
   shapes: ['refresh-materialized-view', 'refresh-materialized-view-concurrently'],
   docs: {
     problem:

@@ -19,6 +19,7 @@ export const rule = defineRule({
   title: 'Reindex CONCURRENTLY',
   defaultLevel: 'error',
   preset: 'recommended',
+  sizeDependent: true,
   shapes: ['reindex-index', 'reindex-table', 'reindex-concurrently'],
   docs: {
     problem:

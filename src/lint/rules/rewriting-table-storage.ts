@@ -11,6 +11,7 @@ export const rule = defineRule({
   title: 'SET LOGGED/UNLOGGED, SET TABLESPACE, SET ACCESS METHOD rewrite the table',
   defaultLevel: 'error',
   preset: 'recommended',
+  sizeDependent: true,
   shapes: SHAPES,
   docs: {
     problem:

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SchemaModel, type TableFacts } from '../../../src/analysis/schema-model.js';
+import type { SchemaModel } from '../../../src/analysis/schema-model.js';
 import { lintText } from '../../../src/lint/lint.js';
+import { liveModel } from '../../support/live-model.js';
 
 const RULE = 'adding-required-field';
 const run = (sql: string, opts: { pgVersion?: number; before?: string; schema?: SchemaModel } = {}) =>
@@ -8,27 +9,7 @@ const run = (sql: string, opts: { pgVersion?: number; before?: string; schema?: 
     r.findings.filter((f) => f.rule === RULE),
   );
 
-function liveUsers(rowEstimate: number): SchemaModel {
-  const model = new SchemaModel();
-  model.live = true;
-  const table: TableFacts = {
-    key: 'public.users',
-    schema: 'public',
-    name: 'users',
-    kind: 'table',
-    origin: { kind: 'live' },
-    persistence: 'permanent',
-    populated: true,
-    columns: new Map([['id', { name: 'id', type: undefined, notNull: true }]]),
-    constraints: [],
-    partitionOf: undefined,
-    partitionKey: [],
-    rowEstimate,
-    totalBytes: 8192,
-  };
-  model.addTable(table);
-  return model;
-}
+const liveUsers = (rowEstimate: number) => liveModel('users', { rowEstimate });
 
 describe(RULE, () => {
   it('err: NOT NULL without a default fails on a table with rows', async () => {
