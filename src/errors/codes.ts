@@ -15,6 +15,10 @@ export const ERROR_CODES = {
   PATH_NOT_FOUND: { class: 'usage', title: 'A path given on the command line does not exist' },
   PATH_UNREADABLE: { class: 'usage', title: 'A file or directory cannot be read' },
   NO_SQL_FILES: { class: 'usage', title: 'A directory given to lint holds no .sql file' },
+  FORMAT_MISMATCH: {
+    class: 'usage',
+    title: "The migrations folder is not in the format given, or a file holds another tool's down section",
+  },
   PATH_UNWRITABLE: {
     class: 'environment',
     title: 'A file or directory cannot be written (permission denied, read-only file system)',

@@ -8,6 +8,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import type pg from 'pg';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { FORMATS } from './formats/index.js';
+import { checkSource } from './source-checks.js';
 import { FORMAT_IDS, type FormatId, type Migration, type MigrationFormat } from './types.js';
 
 /** Where migrations usually live, in the order they are looked for. */
@@ -59,7 +60,9 @@ export async function loadMigrations(options: LoadMigrationsOptions): Promise<Mi
   } else {
     ({ format, detectedBy } = await detectFormat(dir, options.client, options.table));
   }
-  return { format, dir, migrations: format.read(dir), detectedBy, table: options.table };
+  const migrations = format.read(dir);
+  checkSource(format, dir, migrations, detectedBy);
+  return { format, dir, migrations, detectedBy, table: options.table };
 }
 
 function findDir(cwd: string, dir: string | undefined): string {

@@ -100,6 +100,14 @@ describe('pgwarden status / migrate / plan', () => {
     const resolve = await pgwarden(['resolve', '001_a'], { cwd: dir, env });
     expect(resolve.code).toBe(2);
     expect(resolve.stderr).toContain('--applied or --rolled-back');
+    // a format that reads none of the files: never "Nothing to migrate" with exit 0
+    const wrong = await pgwarden(['migrate', '--format', 'golang-migrate', '--allow-uncommitted'], {
+      cwd: dir,
+      env,
+    });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('the golang-migrate format reads none of the 1 .sql file in');
+    expect(wrong.stderr).toContain('(001_a.sql)');
     expect((await db.query(`SELECT to_regnamespace('pgwarden') AS s`)).rows[0].s).toBeNull();
   });
 

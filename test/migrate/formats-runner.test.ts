@@ -667,18 +667,20 @@ describe('format: auto', () => {
     expect(await publicTables(d)).toEqual([]);
   });
 
-  it("the same folder on a database with golang-migrate's schema_migrations(version bigint, dirty) runs as golang-migrate", async () => {
+  it("the same folder on a database with golang-migrate's schema_migrations(version bigint, dirty): golang-migrate would run the dbmate down section as up, so it is refused", async () => {
     const dir = tempDir(tie);
     const d = await freshDatabase('tie_golang');
     // as golang-migrate's postgres driver creates it (ensureVersionTable)
     await d.query(
       'CREATE TABLE schema_migrations (version bigint not null primary key, dirty boolean not null)',
     );
-    const result = await migrate({ databaseUrl: d.url, cwd: dir, dir, allowUncommitted: true });
-    expect(result.format).toBe('golang-migrate');
-    expect(result.applied.map((a) => a.id)).toEqual(['1']);
-    expect(await historyLines(d, 'golang-migrate')).toEqual(['1']);
-    expect(await publicTables(d)).toEqual(['schema_migrations']); // created and dropped again
+    const error = await rejection(migrate({ databaseUrl: d.url, cwd: dir, dir, allowUncommitted: true }));
+    expect(error.code).toBe('FORMAT_MISMATCH');
+    expect(error.message).toContain(
+      `000001_users.up.sql line 3 is dbmate's down marker ("-- migrate:down"), inside what the golang-migrate format runs as the up migration`,
+    );
+    expect(await historyLines(d, 'golang-migrate')).toEqual([]);
+    expect(await publicTables(d)).toEqual(['schema_migrations']);
   });
 
   it("the same folder on a database with dbmate's schema_migrations(version varchar) runs as dbmate", async () => {
