@@ -2,8 +2,11 @@
  * Ignore comments. pgwarden's own:
  *   -- pgwarden-ignore rule-a, rule-b: reason      (the next statement)
  *   -- pgwarden-ignore-file rule-a: reason          (the whole file; no rules = every rule)
- * and squawk's, so existing migrations keep working:
+ * and squawk's and eugene's, so existing migrations keep working:
  *   -- squawk-ignore rule-a, rule-b                 -- squawk-ignore-file [rules]
+ *   -- eugene: ignore E2, E6                        (the next statement; no ids = every rule)
+ * eugene's ids name its hints; each maps to the pgwarden rules that report the same hazard (an id
+ * with no pgwarden counterpart, such as W13 or E15, ignores nothing).
  * Both comment styles (-- and /* *\/) work. Unknown rule names and ignores that suppress
  * nothing are reported by the linter as `unused-ignore`.
  */
@@ -11,7 +14,7 @@ import type { Span, SqlComment } from '../sql/statement.js';
 
 export interface IgnoreDirective {
   scope: 'statement' | 'file';
-  syntax: 'pgwarden' | 'squawk';
+  syntax: 'pgwarden' | 'squawk' | 'eugene';
   /** Rule ids as written (aliases resolved later); empty = every rule. */
   rules: string[];
   reason: string | undefined;
@@ -28,11 +31,52 @@ const PREFIXES: Array<{ token: string; scope: IgnoreDirective['scope']; syntax: 
     { token: 'squawk-ignore', scope: 'statement', syntax: 'squawk' },
   ];
 
+/** eugene's hint ids and the pgwarden rules that report the same hazard. */
+const EUGENE_HINTS: Record<string, string[]> = {
+  E1: ['constraint-missing-not-valid', 'adding-foreign-key-constraint'],
+  E2: ['adding-not-nullable-field'],
+  E3: ['prefer-jsonb'],
+  E4: ['data-change-under-exclusive-lock', 'multiple-alter-table'],
+  E5: ['changing-column-type', 'changing-type-of-checked-column'],
+  E6: ['require-concurrent-index-creation'],
+  E7: ['disallowed-unique-constraint', 'adding-serial-primary-key-field'],
+  E8: ['adding-exclusion-constraint'],
+  E9: ['require-lock-timeout'],
+  E10: ['rewriting-table-storage', 'adding-field-with-default', 'ban-vacuum-full-cluster'],
+  E11: ['adding-auto-increment-column', 'adding-field-with-default'],
+  W12: ['multiple-alter-table'],
+  W13: [],
+  W14: ['primary-key-using-index-on-nullable-column'],
+  E15: [],
+};
+
+/** `-- eugene: ignore [E2, E6]`: the statement's directive, or undefined when it ignores nothing here. */
+function eugeneDirective(body: string, comment: SqlComment): IgnoreDirective | undefined | false {
+  const match = /^eugene\s*:\s*ignore\b(.*)$/is.exec(body);
+  if (!match) return false;
+  const ids = match[1]!
+    .split(/[\s,]+/)
+    .map((id) => id.trim().toUpperCase())
+    .filter(Boolean);
+  const rules = ids.flatMap((id) => EUGENE_HINTS[id] ?? [id]);
+  if (ids.length > 0 && rules.length === 0) return undefined;
+  return {
+    scope: 'statement',
+    syntax: 'eugene',
+    rules,
+    reason: undefined,
+    comment: comment.span,
+    target: undefined,
+  };
+}
+
 export function parseDirective(comment: SqlComment): IgnoreDirective | undefined {
   let body = comment.text;
   if (body.startsWith('--')) body = body.slice(2);
   else if (body.startsWith('/*')) body = body.slice(2, body.endsWith('*/') ? -2 : undefined);
   body = body.trim();
+  const eugene = eugeneDirective(body, comment);
+  if (eugene !== false) return eugene;
   const prefix = PREFIXES.find(
     (p) => body === p.token || body.startsWith(`${p.token} `) || body.startsWith(`${p.token}:`),
   );

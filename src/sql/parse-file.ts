@@ -68,7 +68,9 @@ export function parseSqlFile(source: SqlSource): ParsedFile {
     statements,
     syntaxErrors,
     comments:
-      original.includes('-ignore') || original.includes('pgwarden:') ? collectComments(text, index) : [],
+      original.includes('-ignore') || original.includes('pgwarden:') || original.includes('eugene')
+        ? collectComments(text, index)
+        : [],
     metaCommands,
   };
 }

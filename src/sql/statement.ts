@@ -64,7 +64,7 @@ export interface ParsedFile {
   index: TextIndex;
   statements: Statement[];
   syntaxErrors: SyntaxProblem[];
-  /** Comments that may hold directives (only collected when the file mentions `-ignore`). */
+  /** Comments that may hold directives (only collected when the file mentions `-ignore`, `pgwarden:` or `eugene`). */
   comments: SqlComment[];
   /** psql meta-commands (`\set`, `\connect`, …) that were skipped. */
   metaCommands: SqlComment[];

@@ -51,6 +51,22 @@ describe('ignore comments', () => {
     expect(timeout.findings.filter((f) => f.rule === 'require-lock-timeout')).toEqual([]);
   });
 
+  it("ok: eugene's ignore comments, its hint ids mapped to pgwarden's rules, for the next statement only", async () => {
+    expect(await rules(`-- eugene: ignore E6\n${INDEX}\n${INDEX}`)).toEqual([
+      '3:require-concurrent-index-creation',
+    ]);
+    expect(await rules(`-- eugene: ignore\n${INDEX}`)).toEqual([]);
+    expect(await rules(`/* eugene: ignore E2, e6 */\n${INDEX}`)).toEqual([
+      '1:unused-ignore "adding-not-nullable-field" is ignored here but reports nothing',
+    ]);
+    // a hint with no pgwarden counterpart ignores nothing; another hint's rule is not this finding's
+    expect(await rules(`-- eugene: ignore W13\n${INDEX}`)).toEqual(['2:require-concurrent-index-creation']);
+    expect(await rules(`-- eugene: ignore E9\n${INDEX}`)).toEqual([
+      '1:unused-ignore "require-lock-timeout" is ignored here but reports nothing',
+      '2:require-concurrent-index-creation',
+    ]);
+  });
+
   it('err: unknown rule names are reported, and the finding stays', async () => {
     expect(await rules(`-- pgwarden-ignore require-concurent-index-creation: typo\n${INDEX}`)).toEqual([
       '1:unused-ignore unknown rule "require-concurent-index-creation" in ignore comment',
