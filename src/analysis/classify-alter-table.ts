@@ -218,8 +218,10 @@ function addColumn(
   }
   for (const con of constraints) {
     if (con.contype === 'CONSTR_FOREIGN') {
+      // any default, DEFAULT NULL too, makes PostgreSQL check the new key against every row
+      const shape = has('CONSTR_DEFAULT') ? 'add-column-references-default' : 'add-column-references';
       out.push(
-        effect(ctx, 'add-column-references', { table, referenced: rangeVarName(con.pktable) }, con.location, {
+        effect(ctx, shape, { table, referenced: rangeVarName(con.pktable) }, con.location, {
           column,
         }),
       );

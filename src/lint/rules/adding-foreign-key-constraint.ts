@@ -8,7 +8,12 @@ export const rule = defineRule({
   defaultLevel: 'error',
   preset: 'recommended',
   sizeDependent: true,
-  shapes: ['add-foreign-key', 'add-foreign-key-not-valid', 'validate-foreign-key'],
+  shapes: [
+    'add-foreign-key',
+    'add-foreign-key-not-valid',
+    'validate-foreign-key',
+    'add-column-references-default',
+  ],
   docs: {
     problem:
       'ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY checks that every existing row has a matching row in the referenced table. During that check it holds SHARE ROW EXCLUSIVE locks on both tables, so every INSERT, UPDATE and DELETE on the table and on the referenced table (often a hot table such as users) waits until both have been read. Added NOT VALID, the constraint applies to new rows at once and nothing is scanned; VALIDATE CONSTRAINT then checks the old rows later while only taking SHARE UPDATE EXCLUSIVE on the table and ROW SHARE on the referenced table, which block neither reads nor writes.',
@@ -27,7 +32,7 @@ ALTER TABLE events_2026 ADD CONSTRAINT events_2026_user_id_fkey
 ALTER TABLE events_2026 VALIDATE CONSTRAINT events_2026_user_id_fkey;  -- later migration
 ALTER TABLE events ADD CONSTRAINT events_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id);`,
     whenFine:
-      'Both tables were created earlier in the same migration, or both are tiny. A foreign key declared in CREATE TABLE, or on a new column (ADD COLUMN … REFERENCES, where every value is NULL), checks no rows and is not reported.',
+      'Both tables were created earlier in the same migration, or both are tiny. A foreign key declared in CREATE TABLE, or on a new column without a default (ADD COLUMN … REFERENCES, where every value is NULL), checks no rows and is not reported. With a default — even DEFAULT NULL — the new column is checked row by row: add it without the default, then SET DEFAULT.',
   },
   examples: {
     bad: [
@@ -36,6 +41,7 @@ ALTER TABLE events ADD CONSTRAINT events_user_id_fkey FOREIGN KEY (user_id) REFE
       {
         sql: 'CREATE TABLE carts (id bigint PRIMARY KEY, user_id bigint);\nALTER TABLE carts ADD CONSTRAINT carts_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id);',
       },
+      'ALTER TABLE orders ADD COLUMN coupon_id bigint DEFAULT NULL REFERENCES coupons (id);',
     ],
     good: [
       'ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;',
@@ -53,6 +59,20 @@ ALTER TABLE events ADD CONSTRAINT events_user_id_fkey FOREIGN KEY (user_id) REFE
   check(ctx) {
     const single = ctx.stmt.kind === 'AlterTableStmt' && (ctx.stmt.node.cmds ?? []).length === 1;
     for (const effect of ctx.effects) {
+      if (effect.shape === 'add-column-references-default') {
+        const table = effect.relations.table?.[0];
+        if (ctx.isNew(table)) continue;
+        const schema = ctx.schema.defaultSchema;
+        const tableName = table ? shortName(table, schema) : 'the table';
+        const referenced = effect.relations.referenced?.[0];
+        const referencedName = referenced ? shortName(referenced, schema) : 'the referenced table';
+        ctx.report({
+          message: `Adding column "${effect.detail.column}" with a default and REFERENCES ${referencedName} checks every row of ${tableName} against ${referencedName} while holding ${aLock(ctx.describeLocks(effect))} — any default does it, DEFAULT NULL too`,
+          location: effect.location,
+          help: `Add the column without the default (its rows are all NULL, so nothing is checked); then ALTER TABLE ${tableName} ALTER COLUMN ${effect.detail.column} SET DEFAULT … for new rows, and backfill existing rows in batches where the default is not NULL (each row is checked as it is written).`,
+        });
+        continue;
+      }
       if (effect.shape !== 'add-foreign-key') continue;
       const table = effect.relations.table?.[0];
       const referenced = effect.relations.referenced?.[0];

@@ -97,6 +97,25 @@ describe(RULE, () => {
     );
   });
 
+  it('err: ADD COLUMN … REFERENCES with any default (DEFAULT NULL too) checks every row; not on a new table', async () => {
+    for (const def of ['DEFAULT NULL', 'DEFAULT 1']) {
+      const f = await run(`ALTER TABLE orders ADD COLUMN coupon_id bigint ${def} REFERENCES coupons (id);`, {
+        before: TABLES,
+      });
+      expect(f).toHaveLength(1);
+      expect(f[0]!.level).toBe('error');
+      expect(f[0]!.message).toContain(
+        'Adding column "coupon_id" with a default and REFERENCES coupons checks every row of orders against coupons',
+      );
+      expect(f[0]!.help).toContain('Add the column without the default');
+    }
+    expect(
+      await run(
+        'CREATE TABLE carts (id bigint PRIMARY KEY);\nALTER TABLE carts ADD COLUMN coupon_id bigint DEFAULT NULL REFERENCES coupons (id);',
+      ),
+    ).toEqual([]);
+  });
+
   it('err: a partitioned table before PostgreSQL 18 gets the per-partition advice and no fix', async () => {
     const before = 'CREATE TABLE events (id bigint, user_id bigint, at timestamptz) PARTITION BY RANGE (at);';
     const sql = 'ALTER TABLE events ADD FOREIGN KEY (user_id) REFERENCES users (id);';
