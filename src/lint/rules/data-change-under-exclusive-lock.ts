@@ -1,3 +1,4 @@
+import { sources } from '../../analysis/classify.js';
 import type { Effect } from '../../analysis/effects.js';
 import { rangeVarName, stringList } from '../../analysis/names.js';
 import { describeBlocks, isDisruptive, type LockMode, lockModeSql, strongest } from '../../locks/modes.js';
@@ -10,18 +11,19 @@ const DATA_CHANGES: Record<string, string> = {
   DeleteStmt: 'DELETE',
   InsertStmt: 'INSERT … SELECT',
   MergeStmt: 'MERGE',
+  SelectStmt: 'SELECT',
 };
 
 export const rule = defineRule({
   id: 'data-change-under-exclusive-lock',
-  title: 'Changing data while holding ACCESS EXCLUSIVE',
+  title: 'Changing or reading data while holding ACCESS EXCLUSIVE',
   defaultLevel: 'error',
   preset: 'recommended',
   sizeDependent: true,
   shapes: ['update', 'delete', 'insert-select'],
   docs: {
     problem:
-      "Locks are held until the transaction ends. When a migration first changes a table's schema (ACCESS EXCLUSIVE for most ALTER TABLE forms, SHARE for CREATE INDEX, SHARE ROW EXCLUSIVE for a foreign key or trigger…) and then updates, deletes or copies its rows in the same transaction, the strong lock stays on for the whole data change: a backfill that takes minutes blocks the application's reads and writes of that table for minutes, although the schema change itself took milliseconds.",
+      "Locks are held until the transaction ends. When a migration first changes a table's schema (ACCESS EXCLUSIVE for most ALTER TABLE forms, SHARE for CREATE INDEX, SHARE ROW EXCLUSIVE for a foreign key or trigger…) and then updates, deletes or copies its rows in the same transaction, the strong lock stays on for the whole data change: a backfill that takes minutes blocks the application's reads and writes of that table for minutes, although the schema change itself took milliseconds. A SELECT that reads the table afterwards (a count, a check of the data) holds the lock just as long.",
     safeAlternative: `-- migration 1: the schema change, alone in its short transaction
 ALTER TABLE users ADD COLUMN plan text;
 
@@ -29,11 +31,12 @@ ALTER TABLE users ADD COLUMN plan text;
 UPDATE users SET plan = 'free' WHERE id IN (SELECT id FROM users WHERE plan IS NULL LIMIT 5000);
 -- … repeat until no row is left, then add the constraints that need the data`,
     whenFine:
-      'The table was created earlier in the same migration (nobody else uses it yet), the change touches a handful of rows (e.g. by primary key), or the application is stopped. A data change before the schema change, or in another transaction, is not reported.',
+      'The table was created earlier in the same migration (nobody else uses it yet), the change touches a handful of rows (e.g. by primary key), or the application is stopped. A data change or read before the schema change, or in another transaction, is not reported, nor a SELECT with a LIMIT.',
   },
   examples: {
     bad: [
       "ALTER TABLE users ADD COLUMN plan text;\nUPDATE users SET plan = 'free';",
+      'ALTER TABLE users ADD COLUMN plan text;\nSELECT count(*) FROM users WHERE plan IS NULL;',
       'CREATE INDEX orders_customer_idx ON orders (customer_id);\nDELETE FROM orders WHERE customer_id IS NULL;',
       {
         sql: 'BEGIN;\nALTER TABLE events RENAME COLUMN ts TO at;\nINSERT INTO events (id, at) SELECT id, ts FROM events_old;\nCOMMIT;',
@@ -42,6 +45,7 @@ UPDATE users SET plan = 'free' WHERE id IN (SELECT id FROM users WHERE plan IS N
     ],
     good: [
       "UPDATE users SET plan = 'free' WHERE plan IS NULL;\nALTER TABLE users ALTER COLUMN plan SET DEFAULT 'free';",
+      'ALTER TABLE users ADD COLUMN plan text;\nSELECT id FROM users LIMIT 1;',
       'CREATE TABLE plans (id bigint PRIMARY KEY, name text);\nALTER TABLE plans ADD COLUMN price numeric;\nUPDATE plans SET price = 0;',
       { sql: "ALTER TABLE users ADD COLUMN plan text;\nUPDATE users SET plan = 'free';", runner: 'psql' },
       {
@@ -54,7 +58,10 @@ UPDATE users SET plan = 'free' WHERE id IN (SELECT id FROM users WHERE plan IS N
     const { stmt } = ctx;
     const verb = DATA_CHANGES[stmt.kind];
     if (!verb || ctx.deferred || !ctx.inTransaction) return;
-    const key = targetKey(ctx);
+    const reads = stmt.kind === 'SelectStmt';
+    // a read with a LIMIT is bounded: a check of a few rows, not a scan under the lock
+    if (reads && stmt.node.limitCount) return;
+    const key = reads ? readUnderLock(ctx) : targetKey(ctx);
     if (!key || ctx.isNew(key)) return;
     if (stmt.kind === 'InsertStmt' && !ctx.effects.some((e) => e.shape === 'insert-select')) return;
     const held = [...ctx.tx.locksHeld(key)];
@@ -72,6 +79,13 @@ UPDATE users SET plan = 'free' WHERE id IN (SELECT id FROM users WHERE plan IS N
     const mode = strongest(held) as LockMode;
     const name = shortName(key, ctx.schema.defaultSchema);
     const by = taker ? ` taken by ${earlierStatement(ctx, taker)}` : ' taken earlier in this transaction';
+    if (reads) {
+      ctx.report({
+        message: `SELECT reads ${name} while this transaction holds the ${lockModeSql(mode)} lock on ${name}${by}: ${describeBlocks(held)} of ${name} stay blocked until the query is done and the transaction commits`,
+        help: 'Read the table before the schema change, or in a later transaction (a check of the data belongs in a migration of its own).',
+      });
+      return;
+    }
     ctx.report({
       message: `${verb} on ${name} runs while this transaction holds the ${lockModeSql(mode)} lock on ${name}${by}: ${describeBlocks(held)} of ${name} stay blocked until the whole data change is done and the transaction commits`,
       location: ctx.effects[0]?.location ?? stmt.node.relation?.location,
@@ -83,6 +97,13 @@ UPDATE users SET plan = 'free' WHERE id IN (SELECT id FROM users WHERE plan IS N
     });
   },
 });
+
+/** The first table a SELECT reads on which this transaction holds a lock the application queues behind. */
+function readUnderLock(ctx: RuleContext): string | undefined {
+  return sources(ctx.stmt.node)
+    .map((name) => ctx.schema.keyOf(name))
+    .find((key) => !ctx.isNew(key) && isDisruptive([...ctx.tx.locksHeld(key)]));
+}
 
 function targetKey(ctx: RuleContext): string | undefined {
   const fromEffect = ctx.effects.find((e) => e.relations.table?.length)?.relations.table?.[0];

@@ -18,6 +18,23 @@ describe(RULE, () => {
     expect(f[0]!.help).toContain('later migration');
   });
 
+  it('err: a SELECT reading the locked table holds the lock as long; a read with LIMIT, of another table, or with no table does not', async () => {
+    const f = await run(
+      'ALTER TABLE users ADD COLUMN plan text;\nSELECT count(*) FROM users u JOIN orders o ON o.user_id = u.id;',
+    );
+    expect(f).toHaveLength(1);
+    expect(f[0]!.line).toBe(2);
+    expect(f[0]!.message).toMatch(
+      /^SELECT reads users while this transaction holds the ACCESS EXCLUSIVE lock on users taken by "ALTER TABLE users ADD COLUMN plan text" \(line 1\): all reads and writes of users stay blocked until the query is done/,
+    );
+    for (const read of [
+      'SELECT id FROM users LIMIT 10;',
+      'SELECT count(*) FROM orders;',
+      "SELECT set_config('x.y', '1', true);",
+    ])
+      expect(await run(`ALTER TABLE users ADD COLUMN plan text;\n${read}`), read).toEqual([]);
+  });
+
   it('err: SHARE from CREATE INDEX blocks writes for the whole DELETE', async () => {
     const f = await run(
       'CREATE INDEX orders_customer_idx ON orders (customer_id);\nDELETE FROM orders WHERE customer_id IS NULL;',
