@@ -19,6 +19,11 @@ export interface LintOptions extends Omit<LinterOptions, 'schema' | 'pgVersionSo
    * from `lintSourcesOf`). Linted in the calling thread.
    */
   sources?: SqlSource[];
+  /**
+   * Paths among `sources` that are replayed, not linted: the earlier migrations of a folder whose
+   * schema the files asked for build on (their findings are not reported).
+   */
+  replayOnly?: ReadonlySet<string>;
   /** Read the server version and live schema facts (sizes, column types, constraints) from here. */
   databaseUrl?: string | undefined;
   /** Where `pgVersion` came from, for messages (`option` or `config`). */
@@ -68,13 +73,22 @@ export async function lint(options: LintOptions): Promise<LintResult> {
     ...(options.rules === undefined ? {} : { rules: options.rules }),
     ...(options.presets === undefined ? {} : { presets: options.presets }),
   };
-  // validates the options (unknown rules, runner) before any work starts
-  const linter = new Linter({ ...linterOptions, schema });
+  // validates the options (unknown rules, runner) before any work starts; a folder's history
+  // without a database: what no migration created is assumed, and said so
+  const linter = new Linter({
+    ...linterOptions,
+    schema,
+    historyOnly: options.sources !== undefined && !schema,
+  });
   const workers = workerCount(files.length, options.jobs);
   let results: FileResult[];
   if (options.sources) {
     await loadParser();
-    results = options.sources.map((sql) => linter.lintSource(sql));
+    results = [];
+    for (const sql of options.sources) {
+      if (options.replayOnly?.has(sql.path)) linter.replaySource(sql);
+      else results.push(linter.lintSource(sql));
+    }
   } else if (workers > 1) {
     results = await lintInParallel(files, linterOptions, linter.schema, workers);
   } else {

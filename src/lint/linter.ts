@@ -58,6 +58,11 @@ export interface LinterOptions {
    * (rows counted, `rowsCounted`, and total bytes) or new are warnings that say so.
    */
   smallTable?: SmallTable | undefined;
+  /**
+   * The model holds a migration folder's whole history (no live database): a size-dependent
+   * error on a table no file created is a warning that says what was assumed.
+   */
+  historyOnly?: boolean;
 }
 
 const byId = new Map(RULES.map((r) => [r.id, r]));
@@ -84,6 +89,7 @@ export class Linter {
   private readonly levels = new Map<string, Level>();
   private readonly newAcrossFiles: boolean;
   private readonly smallTable: SmallTable | undefined;
+  private readonly historyOnly: boolean;
 
   constructor(options: LinterOptions = {}) {
     this.pgVersion = options.pgVersion ?? DEFAULT_PG_VERSION;
@@ -98,6 +104,7 @@ export class Linter {
     this.schema = options.schema ?? new SchemaModel();
     this.newAcrossFiles = options.newAcrossFiles === true;
     this.smallTable = options.smallTable;
+    this.historyOnly = options.historyOnly === true;
     const presets = new Set<Preset>(['recommended', ...(options.presets ?? [])]);
     const overrides = new Map<string, RuleLevel>();
     const unknown: string[] = [];
@@ -133,10 +140,7 @@ export class Linter {
   private smallOnly(effects: Effect[], isNew: (key: string) => boolean): string | undefined {
     const limit = this.smallTable;
     if (!limit) return undefined;
-    const keys = new Set<string>();
-    for (const effect of effects)
-      for (const lock of effect.facts.locks)
-        if (isDisruptive(lock.modes)) for (const key of effect.relations[lock.on] ?? []) keys.add(key);
+    const keys = lockedKeys(effects);
     if (keys.size === 0) return undefined;
     const notes: string[] = [];
     for (const key of keys) {
@@ -153,6 +157,28 @@ export class Linter {
       );
     }
     return `not an outage risk: ${notes.join('; ')}`;
+  }
+
+  /**
+   * With `historyOnly`: when every table the effects lock strongly is one no linted or replayed
+   * file created (nor the schema model otherwise knows), what the finding assumed; else undefined.
+   */
+  private assumedOnly(effects: Effect[]): string | undefined {
+    if (!this.historyOnly) return undefined;
+    const keys = lockedKeys(effects);
+    if (keys.size === 0 || [...keys].some((key) => this.schema.tables.has(key))) return undefined;
+    const names = [...keys].map((key) => shortName(key, this.schema.defaultSchema)).join(', ');
+    return `assumed: ${names} ${keys.size === 1 ? 'is' : 'are'} created by no migration pgwarden read, so ${keys.size === 1 ? 'its size is' : 'their sizes are'} unknown; lint with --database-url to know`;
+  }
+
+  /**
+   * Follows a file without linting it: its statements change the schema model as they would the
+   * database (the earlier migrations of a folder, before the files asked for).
+   */
+  replaySource(source: SqlSource): void {
+    const parsed = parseSqlFile(source);
+    for (const stmt of parsed.statements)
+      if (stmt.origin !== 'function-body') this.schema.apply(stmt.kind, stmt.node, parsed.path);
   }
 
   /** Lints one file's text. Files must be given in migration order. */
@@ -183,10 +209,10 @@ export class Linter {
       if (!configured) return;
       let level = report.level === 'warning' ? 'warning' : configured;
       if (level === 'error' && rule.sizeDependent && effects) {
-        const small = this.smallOnly(effects, isNew);
-        if (small) {
+        const why = this.smallOnly(effects, isNew) ?? this.assumedOnly(effects);
+        if (why) {
           level = 'warning';
-          report = { ...report, message: `${report.message} (${small})` };
+          report = { ...report, message: `${report.message} (${why})` };
         }
       }
       const start =
@@ -381,4 +407,13 @@ function makeFinding(
     start,
     end,
   };
+}
+
+/** The relations the effects lock in a way the application would queue behind. */
+function lockedKeys(effects: Effect[]): Set<string> {
+  const keys = new Set<string>();
+  for (const effect of effects)
+    for (const lock of effect.facts.locks)
+      if (isDisruptive(lock.modes)) for (const key of effect.relations[lock.on] ?? []) keys.add(key);
+  return keys;
 }

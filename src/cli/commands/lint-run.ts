@@ -1,10 +1,9 @@
 /** The work behind `pgwarden lint`, loaded only when the command runs. */
-import { join } from 'node:path';
 import { loadConfig } from '../../config/load.js';
-import type { Config } from '../../config/schema.js';
 import { databaseUrlSetting } from '../../db/url.js';
 import { EXIT } from '../../errors/codes.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
+import { changedSince, filesInFolder, folderGiven, wholeFolder } from '../../lint/folder-targets.js';
 import { lint } from '../../lint/lint.js';
 import { ruleById } from '../../lint/linter.js';
 import { renderGithub } from '../../lint/report/github.js';
@@ -14,10 +13,7 @@ import { renderText } from '../../lint/report/text.js';
 import type { RuleLevel } from '../../lint/rule.js';
 import { renderRuleDoc } from '../../lint/rule-docs.js';
 import { RULES } from '../../lint/rules/index.js';
-import { lintSourcesOf } from '../../migrate/lint-sources.js';
-import { DEFAULT_MIGRATION_DIRS, defaultMigrationsDir, loadMigrations } from '../../migrate/source.js';
 import { loadParser } from '../../sql/parser.js';
-import type { SqlSource } from '../../sql/source.js';
 import { type CliIo, type GlobalOptions, useColor } from '../io.js';
 
 export interface LintCliOptions {
@@ -31,6 +27,7 @@ export interface LintCliOptions {
   failOn: 'error' | 'warning';
   offline?: boolean;
   jobs?: string;
+  changedSince?: string;
 }
 
 export async function runLint(
@@ -98,10 +95,23 @@ export async function runLint(
     }
   }
 
-  const targets = paths.length > 0 ? { paths } : await migrationFolder(io.cwd, config);
+  if (options.changedSince !== undefined && paths.length > 0) {
+    throw new PgwardenError('USAGE', '--changed-since takes no paths: it lints the migrations folder', {
+      hint: 'Drop the paths, or drop --changed-since and give the files.',
+    });
+  }
+  const targets =
+    options.changedSince !== undefined
+      ? await changedSince(io.cwd, options.changedSince, config)
+      : paths.length === 0
+        ? await wholeFolder(io.cwd, config)
+        : ((paths.length === 1 ? await folderGiven(io.cwd, paths[0]!, config) : undefined) ??
+          (await filesInFolder(io.cwd, paths, config)) ?? { paths });
+  if (targets.note && !globals.quiet) io.stderr.write(`note: ${targets.note}\n`);
   const databaseUrl = options.offline ? undefined : databaseUrlSetting(globals.databaseUrl, io.env);
   const result = await lint({
-    ...targets,
+    paths: targets.paths,
+    ...(targets.sources ? { sources: targets.sources, replayOnly: targets.replayOnly } : {}),
     pgVersion: pgVersion ?? lintConfig.pgVersion,
     pgVersionSource: pgVersion !== undefined ? 'option' : 'config',
     runner: options.runner ?? lintConfig.runner,
@@ -124,30 +134,4 @@ export async function runLint(
 
   const { errors, warnings } = result.summary;
   return errors > 0 || (options.failOn === 'warning' && warnings > 0) ? EXIT.failure : EXIT.ok;
-}
-
-/**
- * Without paths: the configured or well-known migrations folder. When its format is known, the
- * up scripts in the tool's order (a dbmate or node-pg-migrate down section is not linted as if it
- * ran); otherwise every SQL file in it.
- */
-async function migrationFolder(
-  cwd: string,
-  config: Config,
-): Promise<{ paths: string[]; sources?: SqlSource[] }> {
-  const dir = config.migrations?.dir;
-  const found = dir ? join(cwd, dir) : defaultMigrationsDir(cwd);
-  if (!found) {
-    throw new PgwardenError('USAGE', 'no paths given and no migrations directory found', {
-      hint: `Pass files or directories (pgwarden lint migrations/), or set migrations.dir in pgwarden.config.json. Looked for: ${DEFAULT_MIGRATION_DIRS.join(', ')}.`,
-    });
-  }
-  try {
-    const source = await loadMigrations({ cwd, dir: found, format: config.migrations?.format });
-    return { paths: [found], sources: lintSourcesOf(source.migrations) };
-  } catch (error) {
-    // a folder of no known layout (or a broken one) is still SQL files to lint
-    if (error instanceof PgwardenError && error.code === 'USAGE') return { paths: [found] };
-    throw error;
-  }
 }

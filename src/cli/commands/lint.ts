@@ -28,6 +28,10 @@ export function registerLint(program: Command, io: CliIo, setExit: (code: number
     .option('--preset <name>', 'enable an opt-in preset: style (repeatable)', collect, [])
     .option('--fail-on <level>', 'exit 1 on findings at this level or above: error or warning', 'error')
     .option('--offline', 'do not connect to DATABASE_URL even when it is set')
+    .option(
+      '--changed-since <git ref>',
+      'lint only the migrations changed since the ref (and uncommitted ones), after replaying the earlier ones',
+    )
     .option('--jobs <n>', 'threads to lint with (default: 1 below 4 cores, else half the cores, up to 4)')
     .option('--explain <rule>', "print a rule's documentation and exit")
     .option('--list-rules', 'list the rules and exit')

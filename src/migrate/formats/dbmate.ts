@@ -95,13 +95,27 @@ export function parseDbmateOptions(block: string): Record<string, string> {
   return options;
 }
 
+/** Where a directive stands indented (dbmate only sees it at the start of a line): its line, 1-based. */
+function indentedDirective(text: string, dir: 'up' | 'down'): number | undefined {
+  const match = new RegExp(`^[ \\t]+--\\s*migrate:${dir}\\b`, 'm').exec(text);
+  return match ? text.slice(0, match.index).split('\n').length : undefined;
+}
+
+/** The sentence for a directive dbmate does not see because it is indented, if it is. */
+function indentedNote(text: string, dir: 'up' | 'down', from = 0): string {
+  const line = indentedDirective(text.slice(from), dir);
+  if (line === undefined) return '';
+  const at = text.slice(0, from).split('\n').length - 1 + line;
+  return `; '-- migrate:${dir}' is indented on line ${at}: dbmate needs it at the start of the line`;
+}
+
 /** Splits a dbmate migration file into its sections, refusing what dbmate 2.36 refuses. */
 export function parseDbmateFile(text: string): DbmateSection[] {
   const ups = positions(text, 'up');
   if (ups.length === 0) {
     throw new DbmateParseError(
-      "has no '-- migrate:up' line (dbmate: \"dbmate requires each migration to define an up block with '-- migrate:up'\")",
-      'Put the migration after a line `-- migrate:up` and its rollback after a line `-- migrate:down`.',
+      `has no '-- migrate:up' line${indentedNote(text, 'up')} (dbmate: "dbmate requires each migration to define an up block with '-- migrate:up'")`,
+      'Put the migration after a line `-- migrate:up` and its rollback after a line `-- migrate:down`, each at the start of its line.',
     );
   }
   const before = text.slice(0, ups[0]).split('\n');
@@ -127,7 +141,7 @@ export function parseDbmateFile(text: string): DbmateSection[] {
     }
     if (downs.length === 0) {
       throw new DbmateParseError(
-        `has no '-- migrate:down' line after the '-- migrate:up' on line ${lineAt(start)} (dbmate 2.36: "dbmate requires each migration to define a down block with '-- migrate:down'")`,
+        `has no '-- migrate:down' line after the '-- migrate:up' on line ${lineAt(start)}${indentedNote(text, 'down', start)} (dbmate 2.36: "dbmate requires each migration to define a down block with '-- migrate:down'")`,
         'Add a `-- migrate:down` line after the up SQL (the down section may be empty).',
       );
     }

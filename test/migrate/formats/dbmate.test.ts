@@ -78,7 +78,12 @@ describe('dbmate: splitting a file like dbmate 2.36 (cases from pkg/dbmate/migra
   it('does not take `-- migrate:upgrade` or an indented directive for a directive', () => {
     expect(() => parseDbmateFile('-- migrate:upgrade\nselect 1;\n')).toThrow(/no '-- migrate:up' line/);
     expect(() => parseDbmateFile('  -- migrate:up\nselect 1;\n-- migrate:down\n')).toThrow(
-      /no '-- migrate:up' line/,
+      "has no '-- migrate:up' line; '-- migrate:up' is indented on line 1: dbmate needs it at the start of the line",
+    );
+    expect(() =>
+      parseDbmateFile('-- migrate:up\ncreate table t (id int);\n\n\t-- migrate:down\ndrop table t;\n'),
+    ).toThrow(
+      "has no '-- migrate:down' line after the '-- migrate:up' on line 1; '-- migrate:down' is indented on line 4: dbmate needs it at the start of the line",
     );
   });
 
