@@ -8,8 +8,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { CONFIG_FILE } from '../config/load.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
-import { loadMigrations } from '../migrate/source.js';
+import { defaultMigrationsDir, loadMigrations } from '../migrate/source.js';
 import { DEFAULT_TIMEOUTS } from '../migrate/timeouts.js';
+import { findMigrationFolders } from './find-folders.js';
 
 export interface InitOptions {
   cwd: string;
@@ -25,6 +26,8 @@ export interface InitResult {
   migrations: { dir: string; format: string; count: number } | undefined;
   /** why no migrations folder was found */
   note: string | undefined;
+  /** other migration folders found in the project (not the one written) */
+  others: string[];
   /** the backup directory is not in .gitignore */
   gitignoreHint: boolean;
   text: string;
@@ -39,8 +42,11 @@ export async function init(options: InitOptions): Promise<InitResult> {
   }
   let migrations: InitResult['migrations'];
   let note: string | undefined;
+  // none of the well-known folders: a nested one (a monorepo package, a Java resources folder…)
+  const nested = options.dir || defaultMigrationsDir(options.cwd) ? [] : findMigrationFolders(options.cwd);
+  const dir = options.dir ?? nested[0];
   try {
-    const source = await loadMigrations({ cwd: options.cwd, dir: options.dir, format: options.format });
+    const source = await loadMigrations({ cwd: options.cwd, dir, format: options.format });
     migrations = {
       dir: relative(options.cwd, source.dir) || '.',
       format: source.format.id,
@@ -54,7 +60,7 @@ export async function init(options: InitOptions): Promise<InitResult> {
   await writeFile(path, text, { mode: 0o644 });
   const gitignore = await readFile(join(options.cwd, '.gitignore'), 'utf8').catch(() => '');
   const gitignoreHint = !gitignore.split('\n').some((line) => /^\/?backups\/?$/.test(line.trim()));
-  return { path, migrations, note, gitignoreHint, text };
+  return { path, migrations, note, others: nested.slice(1), gitignoreHint, text };
 }
 
 function render(migrations: InitResult['migrations']): string {

@@ -52,6 +52,31 @@ describe('pgwarden init', () => {
     expect((await loadConfig({ cwd: dir })).config.migrations).toEqual({ dir: 'db/migrations' });
   });
 
+  it('finds a nested migrations folder (monorepo package, Java resources, an engine folder) and names the others', async () => {
+    const dir = tempDir({
+      'packages/api/prisma/migrations/20260101000000_init/migration.sql': 'CREATE TABLE users (id int);\n',
+      'packages/api/prisma/migrations/20260102000000_email/migration.sql':
+        'ALTER TABLE users ADD COLUMN email text;\n',
+      'packages/api/prisma/migrations/migration_lock.toml': 'provider = "postgresql"\n',
+      'make/migrations/postgresql/001_a.sql': 'CREATE TABLE a (id int);\n',
+      'node_modules/some-lib/migrations/001_x.sql': 'CREATE TABLE x (id int);\n',
+    });
+    const result = await pgwarden(['init', '--json'], { cwd: dir, env: {} });
+    expect(result.code, result.stderr).toBe(0);
+    const out = JSON.parse(result.stdout);
+    expect(out.migrations).toEqual({ dir: 'packages/api/prisma/migrations', format: 'prisma', count: 2 });
+    expect(out.others).toEqual(['make/migrations/postgresql']);
+    const java = tempDir({
+      'service/src/main/resources/db/migration/V1__init.sql': 'CREATE TABLE t (id int);\n',
+    });
+    const found = JSON.parse((await pgwarden(['init', '--json'], { cwd: java, env: {} })).stdout);
+    expect(found.migrations).toEqual({
+      dir: 'service/src/main/resources/db/migration',
+      format: 'flyway',
+      count: 1,
+    });
+  });
+
   it('a config with a syntax error names the line', async () => {
     const dir = tempDir({ 'pgwarden.config.json': '{\n  // comment\n  "backup": { "dir": "b" },,\n}\n' });
     const result = await pgwarden(['backup', 'list'], { cwd: dir, env: {} });

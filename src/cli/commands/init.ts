@@ -38,6 +38,10 @@ export function registerInit(program: Command, io: CliIo, setExit: (code: number
         );
         if (result.note)
           io.stdout.write(`No migrations folder detected (${result.note}); set migrations.dir in it.\n`);
+        if (result.others.length)
+          io.stdout.write(
+            `Other migration folders in the project: ${result.others.join(', ')}; set migrations.dir to use another.\n`,
+          );
         if (result.gitignoreHint) io.stdout.write('Add backups/ to .gitignore: backups hold your data.\n');
         io.stdout.write('Next: pgwarden doctor, then pgwarden deploy -- <your app command>.\n');
       }
