@@ -57,7 +57,9 @@ export type MigrateEvent =
   | { type: 'lint-gate-overridden'; reason: string; findings: GateFinding[] }
   /** A contract step not run now (the run stops before it), or let run by --allow-contract. */
   | { type: 'contract-stop'; stop: ContractStop }
-  | { type: 'contract-allowed'; stop: ContractStop; reason: string };
+  | { type: 'contract-allowed'; stop: ContractStop; reason: string }
+  /** A file the migration tool itself skips, skipped (the Supabase CLI's misnamed files). */
+  | { type: 'source-warning'; message: string };
 
 export interface MigrateOptions extends TargetOptions {
   /** Stop after this migration (id, file or directory name). */
@@ -286,6 +288,7 @@ export async function migrateLocked(session: LockedSession, options: MigrateOpti
   const firstTransaction = session.transactionIds.length;
   // nothing starts without the lock (deploy may have spent minutes on its backup meanwhile)
   session.lock.assertHeld();
+  for (const message of source.warnings ?? []) options.onEvent?.({ type: 'source-warning', message });
   // read the history only now: another deploy may have just finished
   const status = computeStatus(await readStatusInputs(client, source));
   assertConsistent(status, options.allowOutOfOrder === true);

@@ -66,6 +66,8 @@ export interface PlanResult {
   dir: string;
   pgVersion: number;
   migrations: PlannedMigration[];
+  /** Files the tool skips, as it says (the Supabase CLI's misnamed files). */
+  warnings?: string[];
 }
 
 export interface PlanOptions extends TargetOptions {
@@ -108,7 +110,13 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
         findings: lintFindings(linter, m),
       });
     }
-    return { format: source.format.id, dir: source.dir, pgVersion: target.pgMajor, migrations };
+    return {
+      format: source.format.id,
+      dir: source.dir,
+      pgVersion: target.pgMajor,
+      migrations,
+      warnings: source.warnings ?? [],
+    };
   } finally {
     await target.close();
   }

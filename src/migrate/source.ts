@@ -41,6 +41,8 @@ export interface MigrationSource {
   migrations: Migration[];
   /** How the format was chosen. */
   detectedBy: 'option' | 'folder' | 'database';
+  /** Files the tool skips, as it says (shown by the commands; nothing refused). */
+  warnings?: string[];
   table?: string | undefined;
 }
 
@@ -60,9 +62,10 @@ export async function loadMigrations(options: LoadMigrationsOptions): Promise<Mi
   } else {
     ({ format, detectedBy } = await detectFormat(dir, options.client, options.table));
   }
-  const migrations = format.read(dir);
+  const warnings: string[] = [];
+  const migrations = format.read(dir, (message) => warnings.push(message));
   checkSource(format, dir, migrations, detectedBy);
-  return { format, dir, migrations, detectedBy, table: options.table };
+  return { format, dir, migrations, detectedBy, table: options.table, warnings };
 }
 
 function findDir(cwd: string, dir: string | undefined): string {

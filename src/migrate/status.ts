@@ -32,6 +32,8 @@ export interface MigrationStatus {
   historyTable: string;
   historyExists: boolean;
   entries: StatusEntry[];
+  /** Files the tool skips, as it says (the Supabase CLI's misnamed files). */
+  warnings?: string[];
   counts: Record<MigrationState, number>;
 }
 
@@ -145,6 +147,7 @@ export function computeStatus({ source, history, ledger }: StatusInputs): Migrat
     historyExists: history.exists,
     entries,
     counts,
+    warnings: source.warnings ?? [],
   };
 }
 

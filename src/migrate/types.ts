@@ -132,8 +132,9 @@ export interface MigrationFormat {
   /**
    * Reads the folder: every migration, in the order the tool applies them. Files that do not
    * belong to the format are ignored; files that look like it but are broken (a dbmate file
-   * without `-- migrate:up`, an up file without a version) are a USAGE error naming the file.
+   * without `-- migrate:up`, an up file without a version) are a USAGE error naming the file —
+   * unless the tool itself skips them with a warning (the Supabase CLI): then `warn` says so.
    */
-  read(dir: string): Migration[];
+  read(dir: string, warn?: (message: string) => void): Migration[];
   history: HistoryAdapter;
 }

@@ -32,6 +32,8 @@ export function renderEvent(event: MigrateEvent): string {
       return `■ stopped before ${event.stop.id} (contract step after ${event.stop.after}): ${event.stop.reason}`;
     case 'contract-allowed':
       return `warning: contract step ${event.stop.id} runs now (--allow-contract, recorded in pgwarden.events): "${event.reason}"; it was held back because ${event.stop.reason}`;
+    case 'source-warning':
+      return `warning: ${event.message}`;
     case 'migration-done':
       return `✓ ${event.id} ${event.durationMs} ms${event.retries ? `, ${event.retries} retr${event.retries === 1 ? 'y' : 'ies'}` : ''}${event.resumedFrom ? `, resumed at statement ${event.resumedFrom + 1}` : ''}`;
   }

@@ -200,6 +200,7 @@ export function renderStatus(status: MigrationStatus, cwd: string, color: boolea
     const when = e.appliedAt ? ` ${e.appliedAt.slice(0, 19).replace('T', ' ')}` : '';
     lines.push(`  ${painted} ${label(e).padEnd(width)}${when}${e.detail ? `  ${e.detail}` : ''}`.trimEnd());
   }
+  for (const warning of status.warnings ?? []) lines.push(`warning: ${warning}`);
   const c = status.counts;
   lines.push(
     `${c.applied} applied, ${c.pending} pending${c.partial ? `, ${c.partial} partial` : ''}${c.modified ? `, ${c.modified} modified` : ''}${c.missing ? `, ${c.missing} missing` : ''}${c.failed ? `, ${c.failed} failed` : ''}`,
@@ -208,8 +209,10 @@ export function renderStatus(status: MigrationStatus, cwd: string, color: boolea
 }
 
 export function renderPlan(result: PlanResult, cwd: string): string {
-  if (result.migrations.length === 0) return 'Nothing pending.';
+  const warnings = (result.warnings ?? []).map((w) => `warning: ${w}`);
+  if (result.migrations.length === 0) return [...warnings, 'Nothing pending.'].join('\n');
   const lines: string[] = [
+    ...warnings,
     `${result.migrations.length} pending ${result.format} migration${result.migrations.length === 1 ? '' : 's'} in ${displayPath(cwd, result.dir)} (PostgreSQL ${result.pgVersion})`,
   ];
   for (const m of result.migrations) {

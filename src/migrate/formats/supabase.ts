@@ -11,8 +11,7 @@
  *   already has its columns; repair uses an upsert on version);
  * - files: pkg/migration/file.go (`^([0-9]+)_(.*)\.sql$`: version = the digits, name = the rest)
  *   and list.go (byte-order listing; a first `<14 digits>_init.sql` older than 20211209000000 is
- *   skipped; other names are skipped with a warning — pgwarden reports `.sql` files that do not
- *   match instead, since a skipped migration is never applied);
+ *   skipped; other names are skipped with a warning — so does pgwarden, with the same warning);
  * - statements: pkg/parser/token.go `SplitAndTrim` — the file is cut after every top-level `;`
  *   (not inside quotes, comments, dollar quotes, parentheses or BEGIN ATOMIC bodies); each piece
  *   keeps its leading comments, loses its trailing `;` characters and surrounding white space, and
@@ -123,7 +122,7 @@ function detectFolder(dir: string): number {
   return files.length > 0 ? 3 : 1;
 }
 
-function readFolder(dir: string): Migration[] {
+function readFolder(dir: string, warn: (message: string) => void = () => {}): Migration[] {
   const files = fileNames(listDirectory(dir)).sort(compareUtf8);
   const found: { file: string; version: string; name: string }[] = [];
   const broken: string[] = [];
@@ -136,16 +135,11 @@ function readFolder(dir: string): Migration[] {
     if (match) found.push({ file, version: match[1]!, name: match[2]! });
     else if (file.endsWith('.sql')) broken.push(file);
   });
-  if (broken.length > 0) {
-    throw new PgwardenError(
-      'USAGE',
-      `${dir}: ${broken.join(', ')} ${broken.length === 1 ? 'does' : 'do'} not match <timestamp>_<name>.sql`,
-      {
-        hint: 'Rename the file(s) with a leading version, e.g. `supabase migration new <name>` names them 20240101120000_<name>.sql. The Supabase CLI skips such files, so they would never be applied.',
-        details: { dir, files: broken },
-      },
+  // the CLI skips them with a warning: so does pgwarden (they are never applied, by either)
+  for (const file of broken)
+    warn(
+      `${file} is skipped, as the Supabase CLI skips it: its name does not match <timestamp>_<name>.sql (rename it, e.g. 20240101120000_${file}, to have it applied)`,
     );
-  }
   // The CLI lines local files up with `ORDER BY version`: lexical order of the version strings.
   found.sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
   const duplicates: string[] = [];

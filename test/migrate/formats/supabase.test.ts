@@ -99,17 +99,19 @@ describe('supabase folder', () => {
     expect(supabaseFormat.read(recent).map((m) => m.id)).toEqual(['20220101000000']);
   });
 
-  it('refuses .sql files without the version prefix, naming them', async () => {
+  it('skips .sql files without the version prefix with a warning naming each, as the CLI does', async () => {
     const dir = tempDir({
       '20240101000000_a.sql': 'SELECT 1;',
       'add_users.sql': 'SELECT 1;',
       'v2_x.sql': 'SELECT 1;',
     });
-    const error = await catchError(() => supabaseFormat.read(dir));
-    expect(error.code).toBe('USAGE');
-    expect(error.message).toContain('add_users.sql');
-    expect(error.message).toContain('v2_x.sql');
-    expect(error.message).not.toContain('20240101000000_a.sql');
+    const warnings: string[] = [];
+    const migrations = supabaseFormat.read(dir, (w) => warnings.push(w));
+    expect(migrations.map((m) => m.id)).toEqual(['20240101000000']);
+    expect(warnings).toEqual([
+      'add_users.sql is skipped, as the Supabase CLI skips it: its name does not match <timestamp>_<name>.sql (rename it, e.g. 20240101120000_add_users.sql, to have it applied)',
+      'v2_x.sql is skipped, as the Supabase CLI skips it: its name does not match <timestamp>_<name>.sql (rename it, e.g. 20240101120000_v2_x.sql, to have it applied)',
+    ]);
   });
 
   it('refuses two files with the same version', async () => {
