@@ -2,7 +2,7 @@
  * What the pgwarden fix tests share: the setup migration, the incident, a project applied up to
  * its last migration (and the unsafe result beside it), and the schema and data to compare.
  */
-import { expect } from 'vitest';
+import { migrate } from '../../src/migrate/migrate.js';
 import { formatFixture, type RunnerFormat } from '../faults/runner-support.js';
 import { type CliResult, pgwarden } from '../support/cli.js';
 import { sqlOn, useFreshDatabases } from '../support/database.js';
@@ -101,8 +101,15 @@ async function project(
   ]);
   const db = await freshDatabase();
   const unsafe = await freshDatabase();
-  const first = await run(fixture, db.url, ['migrate', '--allow-uncommitted', '--target', fixture.ids[0]!]);
-  expect(first.code, first.stderr).toBe(0);
+  // the setup applied in-process (the CLI is what the tests exercise after it)
+  await migrate({
+    databaseUrl: db.url,
+    cwd: fixture.cwd,
+    dir: fixture.dir,
+    format: fixture.format,
+    target: fixture.ids[0]!,
+    allowUncommitted: true,
+  });
   await sqlOn(unsafe.url, `${SETUP}\n${change}`);
   return { fixture, db, unsafe };
 }
