@@ -26,6 +26,11 @@ export interface RunnerProfile {
    */
   resumesPerStatement: boolean;
   /**
+   * The runner does not run a file's own BEGIN/START/COMMIT (its transactions replace them) and
+   * refuses any other transaction control but savepoints (pgwarden; src/migrate/steps.ts).
+   */
+  dropsTransactionControl?: boolean;
+  /**
    * The runner runs an UPDATE after `-- pgwarden:backfill` in batches, each a short transaction of
    * its own, outside the file's transaction (pgwarden); for the others it is a comment.
    */
@@ -46,6 +51,7 @@ export const RUNNERS: Record<RunnerId, RunnerProfile> = {
     nonTransactional: 'isolate',
     resumesPerStatement: true,
     backfills: true,
+    dropsTransactionControl: true,
   },
   psql: {
     id: 'psql',

@@ -132,7 +132,9 @@ export class TransactionTracker implements TransactionView {
   after(stmt: Statement, effects: Effect[]): void {
     if (stmt.origin === 'function-body') return;
     if (stmt.kind === 'TransactionStmt') {
-      this.transactionControl(stmt.node);
+      // the runner drops the file's own BEGIN/COMMIT: they change nothing
+      if (!(this.runner.dropsTransactionControl && runnerDrops(stmt.node)))
+        this.transactionControl(stmt.node);
       return;
     }
     if (stmt.kind === 'VariableSetStmt') this.setting(stmt.node);
@@ -211,5 +213,14 @@ function isBegin(stmt: Statement): boolean {
   return (
     stmt.kind === 'TransactionStmt' &&
     (stmt.node.kind === 'TRANS_STMT_BEGIN' || stmt.node.kind === 'TRANS_STMT_START')
+  );
+}
+
+/** A BEGIN, START TRANSACTION or COMMIT (without AND CHAIN) of the file: pgwarden does not run it. */
+export function runnerDrops(node: any): boolean {
+  const kind = node.kind as string;
+  return (
+    (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START' || kind === 'TRANS_STMT_COMMIT') &&
+    node.chain !== true
   );
 }

@@ -49,6 +49,8 @@ export type MigrateEvent =
       path: string;
       statements: number;
       mode: 'transaction' | 'statements';
+      /** The file's own BEGIN/COMMIT statements, dropped: the runner's transactions replace them. */
+      droppedTransactionControl?: number;
     }
   | { type: 'migration-done'; id: string; durationMs: number; retries: number; resumedFrom: number }
   /** Not run: another run applied (or, for rollback, rolled back) it meanwhile. */
@@ -366,10 +368,10 @@ export async function migrateLocked(session: LockedSession, options: MigrateOpti
   try {
     await prepareRun(session);
     for (const m of todo) {
-      const steps = planned.get(m.id)!.steps;
+      const { steps, droppedTransactionControl } = planned.get(m.id)!;
       session.lock.assertHeld();
       current = { id: m.id, mode: modeOf(m.up, steps) };
-      const done = await runOne(session, options, m, steps, 'up', undefined);
+      const done = await runOne(session, options, m, steps, 'up', undefined, droppedTransactionControl);
       current = undefined;
       if ('skipped' in done) result.skipped.push({ id: done.id, reason: done.reason });
       else result.applied.push(done);
@@ -416,12 +418,20 @@ export async function runOne(
   steps: Step[],
   direction: 'up' | 'down',
   previous: Migration | undefined,
+  droppedTransactionControl = 0,
 ): Promise<AppliedMigration | { id: string; reason: string; skipped: true }> {
   const script = direction === 'up' ? m.up : m.down!;
   const mode = modeOf(script, steps);
   // the up event names the migration as the folder does (as it always has), the down one its down file
   const path = direction === 'up' ? m.path : script.path;
-  options.onEvent?.({ type: 'migration-start', id: m.id, path, statements: steps.length, mode });
+  options.onEvent?.({
+    type: 'migration-start',
+    id: m.id,
+    path,
+    statements: steps.length,
+    mode,
+    ...(droppedTransactionControl ? { droppedTransactionControl } : {}),
+  });
   const done = await executeMigration(executeContext(session, options), m, steps, direction, previous);
   if (done.skipped !== undefined) {
     options.onEvent?.({ type: 'migration-skipped', id: m.id, reason: done.skipped });

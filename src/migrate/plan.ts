@@ -55,6 +55,8 @@ export interface PlannedMigration {
   name: string;
   path: string;
   mode: 'transaction' | 'statements';
+  /** The file's own BEGIN/COMMIT statements, not run: the runner's transactions replace them. */
+  droppedTransactionControl?: number;
   /** A contract step (`-- pgwarden:contract after=<id>`): never run in the run of its expand step. */
   contractAfter?: string;
   statements: PlannedStatement[];
@@ -98,7 +100,11 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     );
     const migrations: PlannedMigration[] = [];
     for (const m of pending) {
-      const { steps, transactional } = scriptSteps(m.up, live.model, target.pgMajor);
+      const { steps, transactional, droppedTransactionControl } = scriptSteps(
+        m.up,
+        live.model,
+        target.pgMajor,
+      );
       const after = contractAfter(m);
       migrations.push({
         id: m.id,
@@ -106,6 +112,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
         path: m.path,
         ...(after ? { contractAfter: after } : {}),
         mode: transactional && m.up.transaction !== false ? 'transaction' : 'statements',
+        ...(droppedTransactionControl ? { droppedTransactionControl } : {}),
         statements: steps.map((s) => planStatement(s, sizes, m.up.transaction !== false)),
         findings: lintFindings(linter, m),
       });

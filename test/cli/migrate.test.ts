@@ -38,6 +38,22 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 20_000): Pro
 }
 
 describe('pgwarden status / migrate / plan', () => {
+  it("says that a file's own BEGIN/COMMIT are not run, in plan and in migrate, as lint does", async () => {
+    const url = await schemaUrl('c_begin');
+    const dir = tempDir({
+      'migrations/001_users.sql': 'BEGIN;\nCREATE TABLE users (id bigint PRIMARY KEY);\nCOMMIT;\n',
+    });
+    const note = "the file's own BEGIN/COMMIT (2) not run: pgwarden's transaction replaces them";
+    const planned = await run(['plan'], url, dir);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stdout).toContain(note);
+    const applied = await run(['migrate'], url, dir);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stderr).toContain(`→ 001_users (1 statement, one transaction)\n  ${note}`);
+    const linted = await pgwarden(['lint', '--offline', 'migrations/001_users.sql'], { cwd: dir });
+    expect(linted.stdout).toContain('The pgwarden runner does not run this BEGIN');
+  });
+
   it('shows status, applies, and exits 1 with --check only while work is pending', async () => {
     const url = await schemaUrl('c_basic');
     const dir = tempDir({

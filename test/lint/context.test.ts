@@ -30,8 +30,11 @@ describe('runner semantics', () => {
       '2:ban-concurrent-index-creation-in-transaction',
     ]);
   });
-  it('err: an explicit BEGIN makes it fail even under the pgwarden runner', async () => {
-    expect(await ids(`BEGIN;\n${cic}\nCOMMIT;`)).toContain('3:ban-concurrent-index-creation-in-transaction');
+  it('err: an explicit BEGIN makes it fail under psql; the pgwarden runner drops the BEGIN and runs it alone', async () => {
+    expect(await ids(`BEGIN;\n${cic}\nCOMMIT;`, { runner: 'psql' })).toContain(
+      '3:ban-concurrent-index-creation-in-transaction',
+    );
+    expect((await ids(`BEGIN;\n${cic}\nCOMMIT;`)).filter((f) => f.includes('ban-concurrent'))).toEqual([]);
   });
   it('ok: flyway runs a file with a non-transactional statement without a transaction', async () => {
     expect((await ids(cic, { runner: 'flyway' })).filter((f) => f.includes('ban-concurrent'))).toEqual([]);

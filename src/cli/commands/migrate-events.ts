@@ -11,7 +11,7 @@ export function renderEvent(event: MigrateEvent): string {
     case 'sessions':
       return `warning: sessions that may make the migration wait:\n${event.sessions.map((s) => `  ${describeSession(s)}`).join('\n')}`;
     case 'migration-start':
-      return `→ ${event.id} (${event.statements} statement${event.statements === 1 ? '' : 's'}, ${event.mode === 'transaction' ? 'one transaction' : 'statement by statement'})`;
+      return `→ ${event.id} (${event.statements} statement${event.statements === 1 ? '' : 's'}, ${event.mode === 'transaction' ? 'one transaction' : 'statement by statement'})${event.droppedTransactionControl ? `\n  ${droppedTransactionNote(event.droppedTransactionControl, event.mode)}` : ''}`;
     case 'statement':
       return `  ${event.index + 1}/${event.total} line ${event.line} ${event.kind} ${event.durationMs} ms`;
     case 'retry':
@@ -37,4 +37,9 @@ export function renderEvent(event: MigrateEvent): string {
     case 'migration-done':
       return `✓ ${event.id} ${event.durationMs} ms${event.retries ? `, ${event.retries} retr${event.retries === 1 ? 'y' : 'ies'}` : ''}${event.resumedFrom ? `, resumed at statement ${event.resumedFrom + 1}` : ''}`;
   }
+}
+
+/** What the runner does with a file's own BEGIN/COMMIT (plan and migrate say it). */
+export function droppedTransactionNote(count: number, mode: 'transaction' | 'statements'): string {
+  return `the file's own BEGIN/COMMIT (${count}) not run: ${mode === 'transaction' ? "pgwarden's transaction replaces them" : 'pgwarden runs the statements one by one (a statement here refuses a transaction block)'}`;
 }

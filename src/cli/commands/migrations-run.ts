@@ -15,7 +15,7 @@ import { backfillReporter } from '../backfill-progress.js';
 import { allowContractReason } from '../contract-option.js';
 import { type CliIo, type GlobalOptions, useColor } from '../io.js';
 import { lintGateReason } from '../lint-gate-option.js';
-import { renderEvent } from './migrate-events.js';
+import { droppedTransactionNote, renderEvent } from './migrate-events.js';
 
 export interface RunnerCliOptions {
   dir?: string;
@@ -220,6 +220,8 @@ export function renderPlan(result: PlanResult, cwd: string): string {
       '',
       `${m.id}  (${m.mode === 'transaction' ? 'one transaction' : 'statement by statement'})${m.contractAfter ? `  contract step after ${m.contractAfter}: not in the run that applies it` : ''}`,
     );
+    if (m.droppedTransactionControl)
+      lines.push(`  ${droppedTransactionNote(m.droppedTransactionControl, m.mode)}`);
     for (const s of m.statements) {
       lines.push(`  line ${s.line}: ${s.sql.split('\n')[0]!.slice(0, 90)}${PLAN_MODE[s.mode]}`);
       for (const lock of s.locks) {

@@ -26,7 +26,10 @@ CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
   },
   examples: {
     bad: [
-      'BEGIN;\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\nCOMMIT;',
+      {
+        sql: 'BEGIN;\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\nCOMMIT;',
+        runner: 'psql',
+      },
       {
         sql: 'ALTER TABLE users ADD COLUMN email text;\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);',
         runner: 'transaction',

@@ -1,6 +1,7 @@
 import { classify } from '../../analysis/classify.js';
 import type { Statement } from '../../sql/statement.js';
 import { defineRule, type RuleContext } from '../rule.js';
+import { runnerDrops } from '../transaction-tracker.js';
 
 const BEGIN = new Set(['TRANS_STMT_BEGIN', 'TRANS_STMT_START']);
 const END = new Set(['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK']);
@@ -13,7 +14,7 @@ export const rule = defineRule({
   shapes: [],
   docs: {
     problem:
-      'PostgreSQL has no nested transactions. A BEGIN inside an open transaction only draws a warning ("there is already a transaction in progress"), and the first COMMIT then ends the whole transaction. Most migration runners (pgwarden, dbmate, node-pg-migrate, Flyway…) already run each file in a transaction, so a COMMIT or ROLLBACK in the file ends the runner\'s transaction early: the statements after it run outside it and are no longer atomic with the rest (a failure leaves the earlier part committed), a ROLLBACK silently undoes what came before, and with pgwarden they also run without the lock_timeout and statement_timeout it sets for the transaction.',
+      'PostgreSQL has no nested transactions. A BEGIN inside an open transaction only draws a warning ("there is already a transaction in progress"), and the first COMMIT then ends the whole transaction. Most migration runners (pgwarden, dbmate, node-pg-migrate, Flyway…) already run each file in a transaction, so a COMMIT or ROLLBACK in the file ends the runner\'s transaction early: the statements after it run outside it and are no longer atomic with the rest (a failure leaves the earlier part committed), and a ROLLBACK silently undoes what came before. The pgwarden runner does not run a file\'s own BEGIN, START TRANSACTION or COMMIT at all — its transactions replace them, and plan and migrate say so — and refuses a migration with any other transaction control but savepoints; lint with runner pgwarden reports exactly that.',
     safeAlternative: `-- let the runner own the transaction: no BEGIN / COMMIT in the file
 ALTER TABLE users ADD COLUMN nickname text;
 ALTER TABLE users ADD COLUMN avatar_url text;
@@ -25,7 +26,11 @@ ALTER TABLE users ADD COLUMN avatar_url text;
   },
   examples: {
     bad: [
-      'BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;\nALTER TABLE users ADD COLUMN avatar_url text;',
+      {
+        sql: 'BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;\nALTER TABLE users ADD COLUMN avatar_url text;',
+        runner: 'transaction',
+      },
+      'ALTER TABLE users ADD COLUMN nickname text;\nROLLBACK;',
       {
         sql: 'ALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;\nCREATE INDEX CONCURRENTLY users_nickname_idx ON users (nickname);\nBEGIN;',
         runner: 'transaction',
@@ -49,6 +54,10 @@ ALTER TABLE users ADD COLUMN avatar_url text;
     const { stmt } = ctx;
     if (stmt.origin !== 'file' || stmt.kind !== 'TransactionStmt') return;
     const kind = stmt.node.kind as string;
+    if (ctx.runner.dropsTransactionControl) {
+      droppedOrRefused(ctx);
+      return;
+    }
     const state = ctx.state(() => ({ begin: undefined as Statement | undefined }));
     if (BEGIN.has(kind)) {
       nestedBegin(ctx, state.begin);
@@ -58,6 +67,32 @@ ALTER TABLE users ADD COLUMN avatar_url text;
     if (END.has(kind) && !ctx.tx.explicit && ctx.tx.inTransaction && wraps(ctx)) runnerEnd(ctx, stmt);
   },
 });
+
+const SAVEPOINTS = new Set(['TRANS_STMT_SAVEPOINT', 'TRANS_STMT_RELEASE', 'TRANS_STMT_ROLLBACK_TO']);
+
+/**
+ * The pgwarden runner: what it does with the file's own transaction control, exactly — BEGIN,
+ * START TRANSACTION and COMMIT are not run (its transactions replace them), savepoints run, and
+ * anything else (ROLLBACK, COMMIT AND CHAIN, PREPARE TRANSACTION…) stops the migration before it
+ * starts.
+ */
+function droppedOrRefused(ctx: RuleContext): void {
+  const { stmt } = ctx;
+  const kind = stmt.node.kind as string;
+  if (SAVEPOINTS.has(kind)) return;
+  if (runnerDrops(stmt.node)) {
+    ctx.report({
+      message: `The pgwarden runner does not run this ${kind === 'TRANS_STMT_COMMIT' ? 'COMMIT' : 'BEGIN'}: it runs the migration in a transaction of its own (or statement by statement when a statement refuses a transaction block), and plan and migrate say the file's own BEGIN/COMMIT are not run`,
+      help: 'Remove it, so that the file says what runs; other tools would run it.',
+      level: 'warning',
+    });
+    return;
+  }
+  ctx.report({
+    message: `The pgwarden runner refuses this migration before it starts: "${stmt.text}" cannot run in the transaction it runs each migration in`,
+    help: 'Remove the statement: BEGIN/COMMIT are handled by the runner; use SAVEPOINT for partial rollbacks.',
+  });
+}
 
 /** The runner has wrapped the file in a transaction of its own (not a query string's implicit one). */
 function wraps(ctx: RuleContext): boolean {

@@ -11,14 +11,17 @@ const PAIR_THEN_MORE =
   'BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;\nALTER TABLE users ADD COLUMN avatar_url text;';
 
 describe(RULE, () => {
-  it('err: BEGIN … COMMIT inside the pgwarden runner, with statements after the COMMIT', async () => {
+  it("warn: under pgwarden, the file's own BEGIN and COMMIT are not run, as the runner does; other transaction control refuses the migration", async () => {
     const f = await run(PAIR_THEN_MORE);
-    expect(f).toHaveLength(1);
-    expect(f[0]!.line).toBe(1);
-    expect(f[0]!.level).toBe('error');
-    expect(f[0]!.message).toContain('The pgwarden runner already runs this file in a transaction');
-    expect(f[0]!.message).toContain('the statement after it runs outside the runner');
-    expect(f[0]!.message).toContain('lock_timeout and statement_timeout');
+    expect(f.map((x) => `${x.line} ${x.level}`)).toEqual(['1 warning', '3 warning']);
+    expect(f[0]!.message).toContain('The pgwarden runner does not run this BEGIN');
+    expect(f[1]!.message).toContain('The pgwarden runner does not run this COMMIT');
+    const rollback = await run('ALTER TABLE users ADD COLUMN nickname text;\nROLLBACK;');
+    expect(rollback.map((x) => `${x.line} ${x.level}`)).toEqual(['2 error']);
+    expect(rollback[0]!.message).toContain('The pgwarden runner refuses this migration before it starts');
+    expect(
+      await run('SAVEPOINT a;\nALTER TABLE users ADD COLUMN nickname text;\nRELEASE SAVEPOINT a;'),
+    ).toEqual([]);
   });
 
   it('err: other wrapping runners, without the pgwarden timeouts', async () => {
@@ -48,24 +51,12 @@ describe(RULE, () => {
   it('err: COMMIT without BEGIN ends the runner transaction early', async () => {
     const f = await run(
       "ALTER TYPE mood ADD VALUE 'calm';\nCOMMIT;\nUPDATE people SET mood = 'calm';\nALTER TABLE people ALTER COLUMN mood SET NOT NULL;",
+      { runner: 'transaction' },
     );
     expect(f).toHaveLength(1);
     expect(f[0]!.line).toBe(2);
     expect(f[0]!.level).toBe('error');
     expect(f[0]!.message).toContain('the 2 statements after it run');
-    expect(f[0]!.help).toContain('belongs in an earlier migration');
-  });
-
-  it('warn: under pgwarden, a COMMIT only ahead of statements it runs alone anyway is redundant', async () => {
-    const sql =
-      'ALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;\nCREATE INDEX CONCURRENTLY users_nickname_idx ON users (nickname);\nBEGIN;';
-    const f = await run(sql);
-    expect(f).toHaveLength(1);
-    expect(f[0]!.level).toBe('warning');
-    expect(f[0]!.help).toContain('Remove the COMMIT');
-    const dbmate = await run(sql, { runner: 'transaction' });
-    expect(dbmate[0]!.level).toBe('error');
-    expect(dbmate[0]!.message).toContain('the statement after it runs');
   });
 
   it('err: ROLLBACK without BEGIN undoes the file', async () => {
@@ -76,14 +67,15 @@ describe(RULE, () => {
   });
 
   it('warn: a redundant pair or COMMIT at the very end', async () => {
-    const pair = await run('BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;');
+    const runner = 'transaction';
+    const pair = await run('BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;', { runner });
     expect(pair).toHaveLength(1);
     expect(pair[0]!.level).toBe('warning');
     expect(pair[0]!.message).toContain('redundant');
-    const commit = await run('ALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;');
+    const commit = await run('ALTER TABLE users ADD COLUMN nickname text;\nCOMMIT;', { runner });
     expect(commit).toHaveLength(1);
     expect(commit[0]!.level).toBe('warning');
-    const begin = await run('BEGIN;\nALTER TABLE users ADD COLUMN nickname text;');
+    const begin = await run('BEGIN;\nALTER TABLE users ADD COLUMN nickname text;', { runner });
     expect(begin).toHaveLength(1);
     expect(begin[0]!.help).toContain('Remove the BEGIN');
   });
