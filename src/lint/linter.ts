@@ -239,6 +239,7 @@ export class Linter {
       lineOf: (offset: number) => parsed.index.position(offset).line,
       path,
       pgMajor: this.pgVersion,
+      pgVersionAssumed: this.pgVersionSource === 'default',
       runner: this.runner,
       schema: model,
       tx: tracker,

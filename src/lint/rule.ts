@@ -80,6 +80,8 @@ export interface Report {
 interface BaseContext {
   readonly path: string;
   readonly pgMajor: number;
+  /** The version is only the default: no server, option or config gave it. */
+  readonly pgVersionAssumed: boolean;
   readonly runner: RunnerProfile;
   readonly schema: SchemaModel;
   readonly tx: TransactionView;

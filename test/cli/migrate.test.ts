@@ -90,7 +90,14 @@ describe('pgwarden status / migrate / plan', () => {
       'migrations/002_b.sql':
         "CREATE TABLE b (id int);\nCREATE VIEW v AS SELECT * FROM JSON_TABLE('[1]'::jsonb, '$[*]' COLUMNS (x int PATH '$'));\n",
     });
-    const result = await run(['migrate'], url, dir);
+    // the lint gate knows the server's version and stops it before anything runs
+    const gated = await run(['migrate'], url, dir);
+    expect(gated.code).toBe(1);
+    expect(gated.stderr).toContain(
+      'migrations/002_b.sql:2 syntax-not-in-version: JSON_TABLE needs PostgreSQL 17; PostgreSQL 15 refuses the statement',
+    );
+    expect((await db.query(`SELECT to_regclass('c_fail.a') AS a`)).rows[0]).toEqual({ a: null });
+    const result = await run(['migrate', '--no-lint-gate', 'the server error is the test'], url, dir);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('002_b.sql:2');
     expect(result.stderr).toContain('syntax error at or near');

@@ -51,6 +51,7 @@ import { rule as requireStatementTimeout } from './require-statement-timeout.js'
 import { rule as requireTableSchema } from './require-table-schema.js';
 import { rule as rewritingTableStorage } from './rewriting-table-storage.js';
 import { rule as syntaxError } from './syntax-error.js';
+import { rule as syntaxNotInVersion } from './syntax-not-in-version.js';
 import { rule as transactionNesting } from './transaction-nesting.js';
 import { rule as unusedIgnore } from './unused-ignore.js';
 
@@ -106,6 +107,7 @@ export const RULES: readonly RuleDefinition[] = [
   requireTableSchema,
   rewritingTableStorage,
   syntaxError,
+  syntaxNotInVersion,
   transactionNesting,
   unusedIgnore,
 ];
