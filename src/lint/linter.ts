@@ -404,7 +404,7 @@ function makeFinding(
     endColumn: to.column,
     ...(report.help ? { help: report.help.split('\n').map(escapeControls).join('\n') } : {}),
     ...(report.fix ? { fix: report.fix } : {}),
-    ...(FIXABLE_RULES.has(rule) ? { fixable: true } : {}),
+    ...(FIXABLE_RULES.has(rule) && report.notFixable !== true ? { fixable: true } : {}),
     start,
     end,
   };

@@ -75,6 +75,8 @@ export interface Report {
    * a finding is never reported above the rule's configured level.
    */
   level?: Level;
+  /** The rule's findings are `pgwarden fix`'s to rewrite, but not this one (it has no recipe for it). */
+  notFixable?: boolean;
 }
 
 interface BaseContext {

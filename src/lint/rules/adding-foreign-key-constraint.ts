@@ -70,6 +70,7 @@ ALTER TABLE events ADD CONSTRAINT events_user_id_fkey FOREIGN KEY (user_id) REFE
           message: `Adding column "${effect.detail.column}" with a default and REFERENCES ${referencedName} checks every row of ${tableName} against ${referencedName} while holding ${aLock(ctx.describeLocks(effect))} — any default does it, DEFAULT NULL too`,
           location: effect.location,
           help: `Add the column without the default (its rows are all NULL, so nothing is checked); then ALTER TABLE ${tableName} ALTER COLUMN ${effect.detail.column} SET DEFAULT … for new rows, and backfill existing rows in batches where the default is not NULL (each row is checked as it is written).`,
+          notFixable: true,
         });
         continue;
       }

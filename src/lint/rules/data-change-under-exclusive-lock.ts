@@ -83,6 +83,7 @@ UPDATE users SET plan = 'free' WHERE id IN (SELECT id FROM users WHERE plan IS N
       ctx.report({
         message: `SELECT reads ${name} while this transaction holds the ${lockModeSql(mode)} lock on ${name}${by}: ${describeBlocks(held)} of ${name} stay blocked until the query is done and the transaction commits`,
         help: 'Read the table before the schema change, or in a later transaction (a check of the data belongs in a migration of its own).',
+        notFixable: true,
       });
       return;
     }

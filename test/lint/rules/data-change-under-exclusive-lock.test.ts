@@ -24,6 +24,7 @@ describe(RULE, () => {
     );
     expect(f).toHaveLength(1);
     expect(f[0]!.line).toBe(2);
+    expect(f[0]!.fixable).toBeUndefined();
     expect(f[0]!.message).toMatch(
       /^SELECT reads users while this transaction holds the ACCESS EXCLUSIVE lock on users taken by "ALTER TABLE users ADD COLUMN plan text" \(line 1\): all reads and writes of users stay blocked until the query is done/,
     );
