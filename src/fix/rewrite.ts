@@ -152,13 +152,9 @@ export function rewriteFile(
 ): { pieces: Piece[]; rewritten: FixedStatement[]; declined: DeclinedStatement[] } {
   const model = new SchemaModel();
   const mine = parsed.statements.filter((s) => s.origin === 'file' && s.kind !== 'TransactionStmt');
+  const effectsOf = new Map(mine.map((s) => [s, classify(s, { model, pgMajor: options.pgMajor })]));
   const tablesOf = new Map(
-    mine.map((s) => [
-      s,
-      new Set(
-        classify(s, { model, pgMajor: options.pgMajor }).flatMap((e) => Object.values(e.relations).flat()),
-      ),
-    ]),
+    mine.map((s) => [s, new Set(effectsOf.get(s)!.flatMap((e) => Object.values(e.relations).flat()))]),
   );
   /** A table of `stmt` that another statement of the file uses too. */
   const sharedTable = (stmt: Statement) =>
@@ -198,7 +194,7 @@ export function rewriteFile(
       });
       continue;
     }
-    const alone = classify(stmt, { model, pgMajor: options.pgMajor }).some((e) => !e.facts.transactional);
+    const alone = effectsOf.get(stmt)!.some((e) => !e.facts.transactional);
     pieces.push({
       phase: alone ? 'index' : 'expand',
       sql: `${stmt.text};`,

@@ -27,7 +27,7 @@ export interface RunnerProfile {
   resumesPerStatement: boolean;
   /**
    * The runner does not run a file's own BEGIN/START/COMMIT (its transactions replace them) and
-   * refuses any other transaction control but savepoints (pgwarden; src/migrate/steps.ts).
+   * refuses any other transaction control but savepoints (pgwarden; src/sql/transaction-control.ts).
    */
   dropsTransactionControl?: boolean;
   /**

@@ -6,6 +6,7 @@
 import type { Effect } from '../analysis/effects.js';
 import type { LockMode } from '../locks/modes.js';
 import type { Statement } from '../sql/statement.js';
+import { runnerDrops } from '../sql/transaction-control.js';
 import type { RunnerProfile } from './runners.js';
 
 export type TimeoutSource = 'runner' | 'session' | 'transaction';
@@ -213,14 +214,5 @@ function isBegin(stmt: Statement): boolean {
   return (
     stmt.kind === 'TransactionStmt' &&
     (stmt.node.kind === 'TRANS_STMT_BEGIN' || stmt.node.kind === 'TRANS_STMT_START')
-  );
-}
-
-/** A BEGIN, START TRANSACTION or COMMIT (without AND CHAIN) of the file: pgwarden does not run it. */
-export function runnerDrops(node: any): boolean {
-  const kind = node.kind as string;
-  return (
-    (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START' || kind === 'TRANS_STMT_COMMIT') &&
-    node.chain !== true
   );
 }

@@ -85,11 +85,19 @@ export async function runLintGate(
   migrations: readonly Migration[],
   options: LintGateOptions,
   caller: LintGateCaller,
+  live?: SchemaModel,
 ): Promise<LintGateResult> {
   const problem = overrideReasonProblem(options.override);
   if (problem) throw new PgwardenError('USAGE', problem);
   const gate: LintGateResult = {
-    ...(await lintForGate(session.target, migrations, options, caller.cwd, session.timeouts.lockTimeoutMs)),
+    ...(await lintForGate(
+      session.target,
+      migrations,
+      options,
+      caller.cwd,
+      session.timeouts.lockTimeoutMs,
+      live,
+    )),
     overridden: undefined,
   };
   const { errors } = gate;
@@ -105,6 +113,7 @@ export async function runLintGate(
  * their constraints: a CHECK validated by an earlier pending migration lets SET NOT NULL skip its
  * scan); a table created by an earlier migration of the run is new (empty then); small live
  * tables (rows counted, within `lockTimeoutMs`) are no outage risk. `doctor` asks the same.
+ * `live`: the live schema when the caller has just read it (the linter adds to it), else read here.
  */
 export async function lintForGate(
   target: { client: pg.Client; pgMajor: number },
@@ -112,9 +121,10 @@ export async function lintForGate(
   options: GateLintOptions,
   cwd: string,
   lockTimeoutMs: number,
+  live?: SchemaModel,
 ): Promise<Omit<LintGateResult, 'overridden'>> {
-  const live = await loadLiveFacts(target.client);
-  const linter = await gateLinter(target, live.model, options, lockTimeoutMs);
+  const model = live ?? (await loadLiveFacts(target.client)).model;
+  const linter = await gateLinter(target, model, options, lockTimeoutMs);
   const files = lintSourcesOf(migrations).map((source) => linter.lintSource(source));
   const summary = summarize(files);
   const errors = files.flatMap((f) =>

@@ -10,6 +10,7 @@
  * applied twice even when a lost lock is noticed late.
  */
 import { loadLiveFacts } from '../analysis/live-catalog.js';
+import { SchemaModel } from '../analysis/schema-model.js';
 import { connect } from '../db/connect.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { loadParser } from '../sql/parser.js';
@@ -348,11 +349,19 @@ export async function migrateLocked(session: LockedSession, options: MigrateOpti
   // every pending migration is parsed and classified before the first one runs: a file pgwarden
   // cannot run as written (syntax, a psql command, a bad marker) is refused as such, before the gate
   const live = await loadLiveFacts(client);
+  // the gate lints against the schema as read, before the steps below add the migrations to it
+  const gateModel = options.lintGate ? SchemaModel.fromJSON(live.model.toJSON()) : undefined;
   const planned = new Map<string, ScriptSteps>();
   for (const m of todo) planned.set(m.id, scriptSteps(m.up, live.model, target.pgMajor));
 
   if (options.lintGate) {
-    const gate = await runLintGate(session, todo, options.lintGate, { command: 'migrate', cwd: options.cwd });
+    const gate = await runLintGate(
+      session,
+      todo,
+      options.lintGate,
+      { command: 'migrate', cwd: options.cwd },
+      gateModel,
+    );
     result.lintGate = gate;
     if (gate.overridden !== undefined)
       options.onEvent?.({ type: 'lint-gate-overridden', reason: gate.overridden, findings: gate.errors });

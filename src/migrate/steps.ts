@@ -17,6 +17,7 @@ import { PgwardenError } from '../errors/pgwarden-error.js';
 import { lineMapper, type TextInFile } from '../sql/lines.js';
 import { parseSqlFile } from '../sql/parse-file.js';
 import type { ParsedFile } from '../sql/statement.js';
+import { runnerDrops, runnerRuns } from '../sql/transaction-control.js';
 import type { MigrationScript } from './types.js';
 
 export interface Step {
@@ -59,9 +60,6 @@ export interface ScriptSteps {
   /** BEGIN/COMMIT statements of the script that the runner replaces with its own transaction. */
   droppedTransactionControl: number;
 }
-
-const DROPPED = new Set(['TRANS_STMT_BEGIN', 'TRANS_STMT_START', 'TRANS_STMT_COMMIT']);
-const ALLOWED = new Set(['TRANS_STMT_SAVEPOINT', 'TRANS_STMT_RELEASE', 'TRANS_STMT_ROLLBACK_TO']);
 
 /**
  * Parses a script that is about to run: a syntax error (PostgreSQL's grammar) or a psql
@@ -108,12 +106,11 @@ export function scriptSteps(script: MigrationScript, model: SchemaModel, pgMajor
     const after = previousEnd;
     previousEnd = stmt.span.end;
     if (stmt.kind === 'TransactionStmt') {
-      const kind = stmt.node.kind as string;
-      if (DROPPED.has(kind) && stmt.node.chain !== true) {
+      if (runnerDrops(stmt.node)) {
         dropped++;
         continue;
       }
-      if (!ALLOWED.has(kind)) {
+      if (!runnerRuns(stmt.node)) {
         throw new PgwardenError(
           'MIGRATION_INVALID',
           `${where(stmt.span.start)}: "${stmt.text}" cannot run under pgwarden, which runs each migration in its own transaction`,

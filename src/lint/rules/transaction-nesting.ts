@@ -1,7 +1,7 @@
 import { classify } from '../../analysis/classify.js';
 import type { Statement } from '../../sql/statement.js';
+import { runnerDrops, runnerRuns } from '../../sql/transaction-control.js';
 import { defineRule, type RuleContext } from '../rule.js';
-import { runnerDrops } from '../transaction-tracker.js';
 
 const BEGIN = new Set(['TRANS_STMT_BEGIN', 'TRANS_STMT_START']);
 const END = new Set(['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK']);
@@ -68,18 +68,11 @@ ALTER TABLE users ADD COLUMN avatar_url text;
   },
 });
 
-const SAVEPOINTS = new Set(['TRANS_STMT_SAVEPOINT', 'TRANS_STMT_RELEASE', 'TRANS_STMT_ROLLBACK_TO']);
-
-/**
- * The pgwarden runner: what it does with the file's own transaction control, exactly — BEGIN,
- * START TRANSACTION and COMMIT are not run (its transactions replace them), savepoints run, and
- * anything else (ROLLBACK, COMMIT AND CHAIN, PREPARE TRANSACTION…) stops the migration before it
- * starts.
- */
+/** The pgwarden runner: what it does with the file's own transaction control (src/sql/transaction-control.ts). */
 function droppedOrRefused(ctx: RuleContext): void {
   const { stmt } = ctx;
   const kind = stmt.node.kind as string;
-  if (SAVEPOINTS.has(kind)) return;
+  if (runnerRuns(stmt.node)) return;
   if (runnerDrops(stmt.node)) {
     ctx.report({
       message: `The pgwarden runner does not run this ${kind === 'TRANS_STMT_COMMIT' ? 'COMMIT' : 'BEGIN'}: it runs the migration in a transaction of its own (or statement by statement when a statement refuses a transaction block), and plan and migrate say the file's own BEGIN/COMMIT are not run`,
