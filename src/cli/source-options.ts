@@ -9,6 +9,6 @@ export function sourceOptions(command: Command): Command {
     )
     .option(
       '--format <format>',
-      'migration format: auto (default), plain, prisma, dbmate, golang-migrate, flyway, supabase, node-pg-migrate',
+      'migration format: auto (default), plain, prisma, dbmate, golang-migrate, flyway, supabase, node-pg-migrate, sql-migrate, diesel',
     );
 }

@@ -18,11 +18,13 @@ import { dirname, resolve } from 'node:path';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import type { FormatId, Migration } from '../migrate/types.js';
 import { dbmateWriter } from './formats/dbmate.js';
+import { dieselWriter } from './formats/diesel.js';
 import { flywayWriter } from './formats/flyway.js';
 import { golangMigrateWriter } from './formats/golang-migrate.js';
 import { nodePgMigrateWriter } from './formats/node-pg-migrate.js';
 import { plainWriter } from './formats/plain.js';
 import { prismaWriter } from './formats/prisma.js';
+import { sqlMigrateWriter } from './formats/sql-migrate.js';
 import { splitStatements } from './formats/statements.js';
 import { supabaseWriter } from './formats/supabase.js';
 import type { FormatWriter, MigrationToWrite, PlannedMigration } from './formats/writer.js';
@@ -58,6 +60,8 @@ const WRITERS: Record<FormatId, FormatWriter> = {
   flyway: flywayWriter,
   supabase: supabaseWriter,
   'node-pg-migrate': nodePgMigrateWriter,
+  'sql-migrate': sqlMigrateWriter,
+  diesel: dieselWriter,
 };
 
 const NAME = /^[a-z0-9]+(?:_[a-z0-9]+)*$/;

@@ -98,6 +98,8 @@ export const RUNNER_ALIASES: Record<string, RunnerId> = {
   'graphile-migrate': 'single-query',
   dbmate: 'transaction',
   'node-pg-migrate': 'transaction',
+  'sql-migrate': 'transaction',
+  diesel: 'transaction',
   supabase: 'transaction',
   liquibase: 'transaction',
   autocommit: 'psql',

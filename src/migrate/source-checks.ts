@@ -14,7 +14,7 @@ import type { Migration, MigrationFormat } from './types.js';
 
 const DOWN_MARKERS: Array<{ pattern: RegExp; tool: string; format: string | undefined }> = [
   { pattern: /^--\s*migrate:down\b/m, tool: 'dbmate', format: 'dbmate' },
-  { pattern: /^--\s*\+migrate\s+down\b/im, tool: 'sql-migrate', format: undefined },
+  { pattern: /^--\s*\+migrate\s+down\b/im, tool: 'sql-migrate', format: 'sql-migrate' },
   { pattern: /^--\s*\+goose\s+down\b/im, tool: 'goose', format: undefined },
   { pattern: /^--\s*down\s+migration\b/im, tool: 'node-pg-migrate', format: 'node-pg-migrate' },
 ];

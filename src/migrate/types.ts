@@ -12,6 +12,8 @@ export const FORMAT_IDS = [
   'flyway',
   'supabase',
   'node-pg-migrate',
+  'sql-migrate',
+  'diesel',
 ] as const;
 export type FormatId = (typeof FORMAT_IDS)[number];
 
