@@ -8,7 +8,7 @@ import type { Role } from '../locks/shape.js';
 import type { Statement } from '../sql/statement.js';
 import { classifyAlterTable } from './classify-alter-table.js';
 import type { Effect, EffectDetail } from './effects.js';
-import { booleanOption, listName, type QualifiedName, rangeVarName, walk } from './names.js';
+import { booleanOption, forEachNode, listName, type QualifiedName, rangeVarName } from './names.js';
 import type { SchemaModel } from './schema-model.js';
 
 export interface ClassifyContext {
@@ -306,12 +306,11 @@ function classifyDrop(n: any, ctx: ClassifyContext): Effect[] {
 /** Tables a query reads (every RangeVar in it). */
 export function sources(query: unknown): QualifiedName[] {
   const out: QualifiedName[] = [];
-  for (const { type, node } of walk(query)) {
-    if (type === 'RangeVar') {
-      const name = rangeVarName(node);
-      if (name && !out.some((o) => o.name === name.name && o.schema === name.schema)) out.push(name);
-    }
-  }
+  forEachNode(query, (type, node) => {
+    if (type !== 'RangeVar') return;
+    const name = rangeVarName(node);
+    if (name && !out.some((o) => o.name === name.name && o.schema === name.schema)) out.push(name);
+  });
   return out;
 }
 

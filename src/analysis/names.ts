@@ -47,20 +47,26 @@ export function intConst(node: any): number | undefined {
   return undefined;
 }
 
-/** Every node under `root` (depth first), with its type name. */
-export function* walk(root: unknown): Generator<{ type: string; node: any }> {
+/**
+ * Calls `visit` with every node under `root` (a key starting with a capital letter whose value is
+ * an object: `{ RangeVar: {…} }`), depth first. A loop with for-in, not a generator over
+ * `Object.entries`: every rule that looks inside a statement pays for this walk.
+ */
+export function forEachNode(root: unknown, visit: (type: string, node: any) => void): void {
   const stack: unknown[] = [root];
   while (stack.length > 0) {
     const value = stack.pop();
     if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--) stack.push(value[i]);
-    } else if (value && typeof value === 'object') {
-      for (const [key, child] of Object.entries(value)) {
-        if (child && typeof child === 'object') {
-          if (/^[A-Z]/.test(key) && !Array.isArray(child)) yield { type: key, node: child };
-          stack.push(child);
-        }
-      }
+      continue;
+    }
+    if (value === null || typeof value !== 'object') continue;
+    for (const key in value) {
+      const child = (value as Record<string, unknown>)[key];
+      if (child === null || typeof child !== 'object') continue;
+      const first = key.charCodeAt(0);
+      if (first >= 65 && first <= 90 && !Array.isArray(child)) visit(key, child);
+      stack.push(child);
     }
   }
 }
@@ -83,12 +89,11 @@ export function booleanOption(options: any[] | undefined, name: string): boolean
 /** The columns an expression refers to. */
 export function columnsIn(expr: unknown): string[] {
   const out = new Set<string>();
-  for (const { type, node } of walk(expr)) {
-    if (type === 'ColumnRef') {
-      const name = stringList(node.fields).at(-1);
-      if (name) out.add(name);
-    }
-  }
+  forEachNode(expr, (type, node) => {
+    if (type !== 'ColumnRef') return;
+    const name = stringList(node.fields).at(-1);
+    if (name) out.add(name);
+  });
   return [...out];
 }
 

@@ -2,6 +2,7 @@
 /** The `pgwarden` binary. */
 // before anything loads pg (ES modules are evaluated in import order)
 import '../util/node-navigator.js';
+import '../util/wasm-tiering.js';
 import { runCli } from './program.js';
 
 process.exitCode = await runCli(process.argv.slice(2), {

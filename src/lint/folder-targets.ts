@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { lintSourcesOf } from '../migrate/lint-sources.js';
@@ -88,6 +88,13 @@ export async function folderGiven(
 }
 
 /**
+ * The file names of the layouts that keep one folder per migration. Only for these is the folder
+ * above a file's own folder a candidate: read for any file, it would be `/tmp` for `/tmp/x/a.sql`,
+ * every subfolder of it listed and its SQL files read to detect a format.
+ */
+const PER_MIGRATION_FILES = new Set(['migration.sql', 'up.sql', 'down.sql']);
+
+/**
  * Files given on the command line that are all up scripts of one migrations folder (the configured
  * or well-known one, or a folder of a tool's own layout — never a folder of loose SQL files):
  * those, with the earlier migrations replayed. Undefined when the paths are anything else.
@@ -103,7 +110,8 @@ export async function filesInFolder(
   for (const file of files) {
     if (configured && file.startsWith(configured + sep)) candidates.add(configured);
     candidates.add(dirname(file));
-    candidates.add(dirname(dirname(file)));
+    // a folder per migration (Prisma's migration.sql, diesel's up.sql): the folder above holds them
+    if (PER_MIGRATION_FILES.has(basename(file))) candidates.add(dirname(dirname(file)));
   }
   for (const dir of candidates) {
     let source: MigrationSource;

@@ -234,36 +234,50 @@ export class Linter {
       if (!ruleState.has(currentRule)) ruleState.set(currentRule, init());
       return ruleState.get(currentRule) as T;
     };
-    const base = {
-      state,
-      lineOf: (offset: number) => parsed.index.position(offset).line,
-      path,
-      pgMajor: this.pgVersion,
-      pgVersionAssumed: this.pgVersionSource === 'default',
-      runner: this.runner,
-      schema: model,
-      tx: tracker,
-      statements: parsed.statements,
-    };
+    // What every statement's context shares is made once per file; the context itself is a plain
+    // literal (no spread, one closure), as it is built for every statement.
+    const lineOf = (offset: number) => parsed.index.position(offset).line;
+    const pgMajor = this.pgVersion;
+    const pgVersionAssumed = this.pgVersionSource === 'default';
+    const runner = this.runner;
+    const statements = parsed.statements;
+    const table = (name: QualifiedName | string | undefined) => lookup(model, name);
+    const isNewHere = (name: QualifiedName | string | undefined) => isNew(name);
+    const neverNew = () => false;
+    const locksOf = (effect: Effect) => describeLocks(effect, model);
+    const forEvery = this.checks.get('*') ?? [];
 
-    const backfills = this.runner.backfills ? backfillStatements(parsed) : undefined;
-    for (const stmt of parsed.statements) {
+    const backfills = runner.backfills ? backfillStatements(parsed) : undefined;
+    for (const stmt of statements) {
       const effects = classify(stmt, classifyCtx);
       tracker.before(stmt, effects, backfills?.has(stmt) === true);
       const deferred = stmt.origin === 'function-body';
       const ctx: RuleContext = {
-        ...base,
+        state,
+        lineOf,
+        path,
+        pgMajor,
+        pgVersionAssumed,
+        runner,
+        schema: model,
+        tx: tracker,
+        statements,
         stmt,
         effects,
         deferred,
         inTransaction: tracker.inTransaction || stmt.origin === 'do-block',
-        table: (name) => lookup(model, name),
-        isNew: (name) => !deferred && isNew(name),
-        describeLocks: (effect: Effect) => describeLocks(effect, model),
+        table,
+        isNew: deferred ? neverNew : isNewHere,
+        describeLocks: locksOf,
         report: (report) => push(currentRule!, stmt, report, deferred ? undefined : effects),
       };
-      for (const rules of [this.checks.get('*'), this.checks.get(stmt.kind)]) {
-        for (const rule of rules ?? []) {
+      for (const rule of forEvery) {
+        currentRule = rule;
+        rule.check!(ctx);
+      }
+      const forKind = this.checks.get(stmt.kind);
+      if (forKind) {
+        for (const rule of forKind) {
           currentRule = rule;
           rule.check!(ctx);
         }
@@ -275,7 +289,18 @@ export class Linter {
     for (const rule of this.active) {
       if (!rule.finish) continue;
       currentRule = rule;
-      const ctx: FileEndContext = { ...base, report: (report) => push(rule, undefined, report) };
+      const ctx: FileEndContext = {
+        state,
+        lineOf,
+        path,
+        pgMajor,
+        pgVersionAssumed,
+        runner,
+        schema: model,
+        tx: tracker,
+        statements,
+        report: (report) => push(rule, undefined, report),
+      };
       rule.finish(ctx);
     }
     currentRule = undefined;

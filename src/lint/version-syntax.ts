@@ -8,7 +8,7 @@
  * constructors and IS JSON) and 17 (JSON_TABLE, SQL/JSON query functions, MERGE … RETURNING and
  * WHEN NOT MATCHED BY SOURCE).
  */
-import { walk } from '../analysis/names.js';
+import { forEachNode } from '../analysis/names.js';
 
 export interface VersionedSyntax {
   id: string;
@@ -100,11 +100,20 @@ export const VERSIONED_SYNTAX: readonly VersionedSyntax[] = [
   },
 ];
 
+/** The syntax `pgMajor` refuses, once per major (most runs lint for one). */
+const refusedBy = new Map<number, readonly VersionedSyntax[]>();
+
 /** The versioned syntax a statement's parse tree uses that `pgMajor` does not accept. */
 export function syntaxTooNew(root: unknown, pgMajor: number): VersionedSyntax[] {
+  let refused = refusedBy.get(pgMajor);
+  if (!refused) {
+    refused = VERSIONED_SYNTAX.filter((syntax) => pgMajor < syntax.since);
+    refusedBy.set(pgMajor, refused);
+  }
+  if (refused.length === 0) return [];
   const found = new Set<VersionedSyntax>();
-  for (const { type, node } of walk(root))
-    for (const syntax of VERSIONED_SYNTAX)
-      if (pgMajor < syntax.since && syntax.matches(type, node)) found.add(syntax);
+  forEachNode(root, (type, node) => {
+    for (const syntax of refused) if (syntax.matches(type, node)) found.add(syntax);
+  });
   return [...found];
 }

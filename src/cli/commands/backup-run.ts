@@ -1,7 +1,6 @@
 /** The work behind `backup …`, `restore` and `hash-password`: settings, calls, rendering. */
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { Problems, retentionDays, wholeNumber } from '../../config/settings.js';
@@ -48,9 +47,6 @@ export async function runBackupCommand(
   io: CliIo,
 ): Promise<number> {
   if (name === 'hash-password') return hashPasswordCommand(io);
-  // These commands use the SQL parser (WebAssembly) only for COPY lines: V8's baseline compiler
-  // is plenty for that and keeps the peak memory of a restore preview about 20 MB lower.
-  setFlagsFromString('--liftoff-only');
   const { config } = await loadConfig({ cwd: io.cwd, file: options.config });
   const { resolveBackupDir } = await import('../../backup/store.js');
   const dir = resolveBackupDir({

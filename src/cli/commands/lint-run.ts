@@ -11,7 +11,6 @@ import { renderJson } from '../../lint/report/json.js';
 import { renderSarif } from '../../lint/report/sarif.js';
 import { renderText } from '../../lint/report/text.js';
 import type { RuleLevel } from '../../lint/rule.js';
-import { renderRuleDoc } from '../../lint/rule-docs.js';
 import { RULES } from '../../lint/rules/index.js';
 import { loadParser } from '../../sql/parser.js';
 import { type CliIo, type GlobalOptions, useColor } from '../io.js';
@@ -52,7 +51,8 @@ export async function runLint(
         hint: 'Run `pgwarden lint --list-rules` for the rule ids.',
       });
     }
-    await loadParser();
+    // the rule docs show fix's output for the rule's examples: the fix recipes load only here
+    const [{ renderRuleDoc }] = await Promise.all([import('../../lint/rule-docs.js'), loadParser()]);
     io.stdout.write(`${renderRuleDoc(rule)}\n`);
     return EXIT.ok;
   }

@@ -1,5 +1,6 @@
 /** `pgwarden lint [paths…]`: options and help; the work is in lint-run.ts, loaded on use. */
 import { type Command, Option } from 'commander';
+import { loadParser } from '../../sql/parser.js';
 import type { CliIo, GlobalOptions } from '../io.js';
 import type { LintCliOptions } from './lint-run.js';
 
@@ -48,6 +49,8 @@ Examples:
     )
     .action(async (paths: string[], options: LintCliOptions, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions & LintCliOptions;
+      // the parser's WebAssembly compiles on V8's background threads while the linter's modules load
+      if (!options.listRules) loadParser().catch(() => undefined);
       const { runLint } = await import('./lint-run.js');
       setExit(await runLint(paths, options, globals, io));
     });

@@ -1,4 +1,4 @@
-import { listName, type QualifiedName, rangeVarName, stringList, walk } from '../../analysis/names.js';
+import { forEachNode, listName, type QualifiedName, rangeVarName, stringList } from '../../analysis/names.js';
 import type { TableFacts } from '../../analysis/schema-model.js';
 import { type ColumnType, typeFromAst } from '../../analysis/types.js';
 import type { Statement } from '../../sql/statement.js';
@@ -313,9 +313,9 @@ function operand(ctx: RuleContext, type: QualifiedName, node: any, ancestors: Fr
   const qualifier = fields.at(-2);
   const types: ColumnType[] = [];
   // a column the statement itself defines (CREATE TABLE … CHECK, ADD COLUMN … CHECK)
-  for (const { type: kind, node: def } of walk(ancestors[0]?.node)) {
+  forEachNode(ancestors[0]?.node, (kind, def) => {
     if (kind === 'ColumnDef' && def.colname === name && def.typeName) types.push(typeFromAst(def.typeName));
-  }
+  });
   for (const rv of relationsIn(ancestors[0]?.node)) {
     if (qualifier && rv.alias?.aliasname !== qualifier && rv.relname !== qualifier) continue;
     const found = ctx.table(rangeVarName(rv))?.columns.get(name)?.type;

@@ -35,7 +35,7 @@ CREATE INDEX CONCURRENTLY subscriptions_org_provider_status_idx
     const { stmt } = ctx;
     // The parser has already cut identifiers to 63 bytes, so the tokens are what tells; but a
     // statement whose AST holds no string near that length cannot have a long identifier.
-    if (!hasLongString(stmt.node)) return;
+    if (stmt.text.length * 3 < TRUNCATED_MIN_BYTES || !hasLongString(stmt.node)) return;
     const tokens = scanSql(stmt.text);
     if (!tokens) return;
     const bytes = Buffer.from(stmt.text, 'utf8');
@@ -63,10 +63,9 @@ const TRUNCATED_MIN_BYTES = MAX_IDENTIFIER_BYTES - 2;
 function hasLongString(node: unknown): boolean {
   if (typeof node === 'string')
     return node.length >= 16 && Buffer.byteLength(node, 'utf8') >= TRUNCATED_MIN_BYTES;
+  if (node === null || typeof node !== 'object') return false;
   if (Array.isArray(node)) return node.some(hasLongString);
-  if (node && typeof node === 'object') {
-    for (const value of Object.values(node)) if (hasLongString(value)) return true;
-  }
+  for (const key in node) if (hasLongString((node as Record<string, unknown>)[key])) return true;
   return false;
 }
 
