@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `pgwarden` binary. */
 // before anything loads pg (ES modules are evaluated in import order)
+import '../util/compile-cache.js';
 import '../util/node-navigator.js';
 import '../util/wasm-tiering.js';
 import { runCli } from './program.js';

@@ -6,6 +6,7 @@ import type { SchemaModel } from '../analysis/schema-model.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { loadParser } from '../sql/parser.js';
 import { readSqlFile, type SqlSource } from '../sql/source.js';
+import { LintCache, optionsKey } from './cache.js';
 import { collectSqlFiles } from './files.js';
 import { type FileResult, type LintResult, type PgVersionSource, summarize } from './finding.js';
 import { DEFAULT_PG_VERSION, Linter, type LinterOptions } from './linter.js';
@@ -30,6 +31,11 @@ export interface LintOptions extends Omit<LinterOptions, 'schema' | 'pgVersionSo
   pgVersionSource?: PgVersionSource;
   /** Threads to lint with (default: 1 below 4 cores, else half the cores up to 4; 1 = the calling thread). */
   jobs?: number;
+  /**
+   * A cache file (`--cache`): findings of files whose text, path, predecessors and options are
+   * unchanged are read from it instead of linted (src/lint/cache.ts). Ignored with `databaseUrl`.
+   */
+  cache?: string;
 }
 
 export async function lint(options: LintOptions): Promise<LintResult> {
@@ -82,7 +88,13 @@ export async function lint(options: LintOptions): Promise<LintResult> {
   });
   const workers = workerCount(files.length, options.jobs);
   let results: FileResult[];
-  if (options.sources) {
+  if (options.cache && !schema) {
+    const historyOnly = options.sources !== undefined;
+    const cache = LintCache.open(options.cache, optionsKey({ ...linterOptions, historyOnly }));
+    const sources = options.sources ?? files.map((path) => readSqlFile(path));
+    results = await lintCached(linter, sources, options.replayOnly, cache);
+    cache.save();
+  } else if (options.sources) {
     await loadParser();
     results = [];
     for (const sql of options.sources) {
@@ -103,6 +115,46 @@ export async function lint(options: LintOptions): Promise<LintResult> {
     runner: linter.runner.id,
     live: schema !== undefined,
   };
+}
+
+/**
+ * Lints `sources` in order, each file's findings from the cache when its key (which chains the
+ * keys of the files before it) is there. From the first file that is not, every file is linted
+ * (or replayed); the files before it are replayed first, so the model is what linting would
+ * have built.
+ */
+async function lintCached(
+  linter: Linter,
+  sources: readonly SqlSource[],
+  replayOnly: ReadonlySet<string> | undefined,
+  cache: LintCache,
+): Promise<FileResult[]> {
+  const results: FileResult[] = [];
+  let previous = '';
+  let missed = false;
+  for (const [i, source] of sources.entries()) {
+    const key = LintCache.keyOf(previous, source);
+    previous = key;
+    const replay = replayOnly?.has(source.path) === true;
+    if (!missed) {
+      const findings = replay ? [] : cache.get(key);
+      if (findings) {
+        if (!replay) results.push({ path: source.path, findings, text: source.text });
+        continue;
+      }
+      missed = true;
+      await loadParser();
+      for (const before of sources.slice(0, i)) linter.replaySource(before);
+    }
+    if (replay) {
+      linter.replaySource(source);
+      continue;
+    }
+    const result = linter.lintSource(source);
+    cache.set(key, result.findings);
+    results.push(result);
+  }
+  return results;
 }
 
 /** Lints SQL text (one file's worth); `before` is SQL of earlier migrations, used as context only. */

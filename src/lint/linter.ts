@@ -90,6 +90,8 @@ export class Linter {
   private readonly newAcrossFiles: boolean;
   private readonly smallTable: SmallTable | undefined;
   private readonly historyOnly: boolean;
+  /** The runner's profile for files run without a transaction, by how they are sent. */
+  private readonly untransacted = new Map<string, RunnerProfile>();
 
   constructor(options: LinterOptions = {}) {
     this.pgVersion = options.pgVersion ?? DEFAULT_PG_VERSION;
@@ -172,6 +174,23 @@ export class Linter {
   }
 
   /**
+   * The runner as it runs this file: a file the tool runs without a transaction (its own
+   * directive) is run statement by statement — by pgwarden always, each statement alone — or, by
+   * a tool that sends it as one query, as one implicit transaction when it holds several.
+   */
+  private runnerFor(parsed: ParsedFile): RunnerProfile {
+    if (!parsed.transaction) return this.runner;
+    const transaction =
+      parsed.transaction === 'one-query' && this.runner.id !== 'pgwarden' ? 'implicit-multi-statement' : 'none';
+    let profile = this.untransacted.get(transaction);
+    if (!profile) {
+      profile = { ...this.runner, transaction };
+      this.untransacted.set(transaction, profile);
+    }
+    return profile;
+  }
+
+  /**
    * Follows a file without linting it: its statements change the schema model as they would the
    * database (the earlier migrations of a folder, before the files asked for).
    */
@@ -194,10 +213,11 @@ export class Linter {
     const classifyCtx = { model, pgMajor: this.pgVersion };
 
     const top = parsed.statements.filter((s) => s.origin === 'file');
+    const runner = this.runnerFor(parsed);
     const hasNonTransactional =
-      this.runner.nonTransactional === 'autocommit-file' &&
+      runner.nonTransactional === 'autocommit-file' &&
       top.some((s) => classify(s, classifyCtx).some((e) => !e.facts.transactional));
-    const tracker = new TransactionTracker(this.runner, top.length, hasNonTransactional);
+    const tracker = new TransactionTracker(runner, top.length, hasNonTransactional);
 
     const push = (
       rule: RuleDefinition,
@@ -239,7 +259,6 @@ export class Linter {
     const lineOf = (offset: number) => parsed.index.position(offset).line;
     const pgMajor = this.pgVersion;
     const pgVersionAssumed = this.pgVersionSource === 'default';
-    const runner = this.runner;
     const statements = parsed.statements;
     const table = (name: QualifiedName | string | undefined) => lookup(model, name);
     const isNewHere = (name: QualifiedName | string | undefined) => isNew(name);

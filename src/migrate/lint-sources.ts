@@ -3,6 +3,8 @@
  * in the order the tool applies them. A section of a file (dbmate `-- migrate:up`, node-pg-migrate
  * `-- Up Migration`) is linted in place: the rest of the file is blanked out (newlines kept), so
  * findings carry the file's own lines and columns and the down section is not linted as if it ran.
+ * A script the tool runs without a transaction says so, and how the tool sends it
+ * (`SqlSource.transaction`), so the linter models that file's transactions as the tool runs it.
  */
 import type { SqlSource } from '../sql/source.js';
 import { readSqlFile } from '../sql/source.js';
@@ -12,8 +14,14 @@ export function lintSourcesOf(migrations: readonly Migration[]): SqlSource[] {
   return migrations.map((m) => {
     const { path, text, offset } = m.up;
     const file = readSqlFile(path).text;
-    if (offset === 0 && text.length === file.length) return { path, text };
-    return { path, text: blank(file.slice(0, offset)) + text + blank(file.slice(offset + text.length)) };
+    const transaction =
+      m.up.transaction === false ? { transaction: m.up.sentAs ?? ('statements' as const) } : {};
+    if (offset === 0 && text.length === file.length) return { path, text, ...transaction };
+    return {
+      path,
+      text: blank(file.slice(0, offset)) + text + blank(file.slice(offset + text.length)),
+      ...transaction,
+    };
   });
 }
 

@@ -27,6 +27,13 @@ export interface MigrationScript {
   offset: number;
   /** False when the tool's own directive turns the transaction off (dbmate `transaction:false`). */
   transaction?: boolean;
+  /**
+   * Without a transaction, how the tool sends the script: `one-query` (the whole script as one
+   * query: dbmate, diesel) or statement by statement (default: sql-migrate, Flyway). Lint models
+   * it when it lints for the tool's runner (`--runner dbmate`); pgwarden itself runs each
+   * statement alone.
+   */
+  sentAs?: 'statements' | 'one-query';
 }
 
 export interface Migration {
@@ -75,6 +82,18 @@ export interface HistoryContext {
   client: pg.Client;
   /** Table name override (`migrations.table`), possibly `schema.table`; default: the tool's. */
   table?: string;
+  /**
+   * Catalog answers shared by the `detect` calls of one detection (every format asks for the
+   * current schema and for its table's columns; dbmate and golang-migrate ask for the same table).
+   * Only for reads that nothing changes in between.
+   */
+  memo?: CatalogMemo;
+}
+
+export interface CatalogMemo {
+  currentSchema?: Promise<string | null>;
+  /** Columns by table (`"schema"."name"`). */
+  columns: Map<string, Promise<Map<string, string> | undefined>>;
 }
 
 /** Facts about one application, for tools that record them (Flyway execution_time, installed_by). */

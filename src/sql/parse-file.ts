@@ -64,6 +64,7 @@ export function parseSqlFile(source: SqlSource): ParsedFile {
   return {
     path: source.path,
     text: original,
+    ...(source.transaction ? { transaction: source.transaction } : {}),
     index,
     statements,
     syntaxErrors,

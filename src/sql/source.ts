@@ -5,6 +5,13 @@ import { PgwardenError } from '../errors/pgwarden-error.js';
 export interface SqlSource {
   path: string;
   text: string;
+  /**
+   * The migration tool runs this file without its own transaction (dbmate `transaction:false`,
+   * sql-migrate `notransaction`, diesel `run_in_transaction = false`, a Flyway script's
+   * `executeInTransaction=false`): `statements` sends its statements one by one, `one-query` sends
+   * the file as one query, which PostgreSQL runs as one implicit transaction when it holds several.
+   */
+  transaction?: 'statements' | 'one-query';
 }
 
 /**

@@ -61,6 +61,8 @@ export interface SqlComment {
 export interface ParsedFile {
   path: string;
   text: string;
+  /** How the tool runs the file when it runs it without a transaction (SqlSource.transaction). */
+  transaction?: 'statements' | 'one-query';
   index: TextIndex;
   statements: Statement[];
   syntaxErrors: SyntaxProblem[];

@@ -1,8 +1,10 @@
 /** The work behind `pgwarden lint`, loaded only when the command runs. */
+import { resolve } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { databaseUrlSetting } from '../../db/url.js';
 import { EXIT } from '../../errors/codes.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
+import { DEFAULT_CACHE_FILE } from '../../lint/cache.js';
 import { changedSince, filesInFolder, folderGiven, wholeFolder } from '../../lint/folder-targets.js';
 import { lint } from '../../lint/lint.js';
 import { ruleById } from '../../lint/linter.js';
@@ -27,6 +29,8 @@ export interface LintCliOptions {
   offline?: boolean;
   jobs?: string;
   changedSince?: string;
+  cache?: boolean;
+  cacheLocation?: string;
 }
 
 export async function runLint(
@@ -119,6 +123,9 @@ export async function runLint(
     presets: presets as 'style'[],
     databaseUrl,
     ...(jobs === undefined ? {} : { jobs }),
+    ...(options.cache || options.cacheLocation
+      ? { cache: resolve(io.cwd, options.cacheLocation ?? DEFAULT_CACHE_FILE) }
+      : {}),
   });
 
   const format = globals.json ? 'json' : options.format;

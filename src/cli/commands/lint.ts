@@ -33,6 +33,11 @@ export function registerLint(program: Command, io: CliIo, setExit: (code: number
       '--changed-since <git ref>',
       'lint only the migrations changed since the ref (and uncommitted ones), after replaying the earlier ones',
     )
+    .option(
+      '--cache',
+      'reuse the findings of files unchanged since the last run with --cache (not with a database)',
+    )
+    .option('--cache-location <file>', 'the cache file (default: .pgwarden-lintcache)')
     .option('--jobs <n>', 'threads to lint with (default: 1 below 4 cores, else half the cores, up to 4)')
     .option('--explain <rule>', "print a rule's documentation and exit")
     .option('--list-rules', 'list the rules and exit')

@@ -166,7 +166,9 @@ function script(
   offset: number,
   options: Record<string, string>,
 ): MigrationScript {
-  return { path, text, offset, ...(options.transaction === 'false' ? { transaction: false } : {}) };
+  // dbmate sends a section as one Exec
+  const untransacted = { transaction: false, sentAs: 'one-query' } as const;
+  return { path, text, offset, ...(options.transaction === 'false' ? untransacted : {}) };
 }
 
 function readDbmate(dir: string): Migration[] {
@@ -289,7 +291,7 @@ export const dbmateFormat: MigrationFormat = {
   title: 'dbmate',
   hasDown: true,
   detectFolder(dir) {
-    return someSqlFile(dir, (text) => positions(text, 'up').length > 0) ? 2 : 0;
+    return someSqlFile(dir, (text) => text.includes('migrate:up') && positions(text, 'up').length > 0) ? 2 : 0;
   },
   read: readDbmate,
   history: dbmateHistory,
