@@ -181,7 +181,9 @@ export class Linter {
   private runnerFor(parsed: ParsedFile): RunnerProfile {
     if (!parsed.transaction) return this.runner;
     const transaction =
-      parsed.transaction === 'one-query' && this.runner.id !== 'pgwarden' ? 'implicit-multi-statement' : 'none';
+      parsed.transaction === 'one-query' && this.runner.id !== 'pgwarden'
+        ? 'implicit-multi-statement'
+        : 'none';
     let profile = this.untransacted.get(transaction);
     if (!profile) {
       profile = { ...this.runner, transaction };
