@@ -4,6 +4,7 @@ import { benchBackup } from './backup/index.mjs';
 import { benchDeploy } from './deploy/index.mjs';
 import { benchDowntime } from './downtime/index.mjs';
 import { benchLint } from './lint/index.mjs';
+import { benchPlan } from './plan/index.mjs';
 import { benchZeroDowntime } from './zero-downtime/index.mjs';
 
 const BENCHES = {
@@ -11,6 +12,7 @@ const BENCHES = {
   downtime: benchDowntime,
   backup: benchBackup,
   deploy: benchDeploy,
+  plan: benchPlan,
   'zero-downtime': benchZeroDowntime,
 };
 const wanted = process.argv.slice(2);

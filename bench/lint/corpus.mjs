@@ -41,14 +41,17 @@ const TEMPLATES = [
 ];
 const TABLES = ['users', 'orders', 'invoices', 'events', 'payments', 'sessions', 'products', 'carts'];
 
-/** Writes `count` migration files into `dir` and returns their total size in bytes. */
-export function writeCorpus(dir, count = 2000, seed = 42) {
+/**
+ * Writes `count` migration files into `dir`, each of 1 to `most` templates, and returns their
+ * total size in bytes.
+ */
+export function writeCorpus(dir, count = 2000, seed = 42, most = 4) {
   mkdirSync(dir, { recursive: true });
   const random = rng(seed);
   let bytes = 0;
   for (let i = 0; i < count; i++) {
     const parts = [];
-    const n = 1 + Math.floor(random() * 4);
+    const n = 1 + Math.floor(random() * most);
     for (let k = 0; k < n; k++) {
       const template = TEMPLATES[Math.floor(random() * TEMPLATES.length)];
       const table = TABLES[Math.floor(random() * TABLES.length)];
