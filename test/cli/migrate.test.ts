@@ -178,7 +178,9 @@ async function migrateUntilRunning(url: string, dir: string, statement: string) 
   );
   const pid = await waitFor(async () => {
     const { rows } = await db.query(
-      `SELECT pid FROM pg_stat_activity WHERE query LIKE $1 || '%' AND state = 'active'`,
+      // this file's database only: other test files run the same sleeps on the shared server
+      `SELECT pid FROM pg_stat_activity
+        WHERE query LIKE $1 || '%' AND state = 'active' AND datname = current_database()`,
       [statement],
     );
     return rows[0]?.pid as number | undefined;
@@ -200,7 +202,7 @@ describe('failures of the process and the connection', () => {
     // the server ends the orphaned transaction: 002 is not half-applied
     await waitFor(async () => {
       const { rows } = await db.query(
-        `SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(2)%'`,
+        `SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(2)%' AND datname = current_database()`,
       );
       return rows.length ? undefined : true;
     });
@@ -224,7 +226,8 @@ describe('failures of the process and the connection', () => {
     expect(result.stderr).toContain('nothing of it is applied');
     expect((await db.query(`SELECT to_regclass('c_int.x') AS t`)).rows[0].t).toBeNull();
     const sleeping = await db.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%' AND state = 'active'`,
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE query LIKE 'SELECT pg_sleep(30)%' AND state = 'active' AND datname = current_database()`,
     );
     expect(sleeping.rows[0].n).toBe(0);
   });

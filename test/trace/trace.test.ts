@@ -330,7 +330,8 @@ describe('trace (rolled-back transaction)', () => {
     expect(await relationExists('interrupted_t')).toBe(false);
     // cancelled, not left running on the server
     const { rows } = await db.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'`,
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE query = 'SELECT pg_sleep(30)' AND state = 'active' AND datname = current_database()`,
     );
     expect(rows[0].n).toBe(0);
   });
