@@ -33,7 +33,8 @@ export const configSchema = z.strictObject({
   $schema: z.string().optional(),
   migrations: z
     .strictObject({
-      dir: z.string().min(1).optional(),
+      /** One directory, or several: Flyway's locations, read as one set (the first gets new migrations). */
+      dir: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
       format: z.enum(MIGRATION_FORMATS).optional(),
       /** The history table, possibly `schema.table`, when the tool was configured with another name. */
       table: z.string().min(1).optional(),

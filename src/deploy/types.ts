@@ -38,7 +38,11 @@ export interface DeployOptions {
   cwd: string;
   databaseUrl: string | undefined;
   config: Config;
-  migrations: { dir?: string | undefined; format?: string | undefined; table?: string | undefined };
+  migrations: {
+    dir?: string | readonly string[] | undefined;
+    format?: string | undefined;
+    table?: string | undefined;
+  };
   backupDir: string;
   /** the pre-deploy backup's settings (default: custom format, one job, pg_dump's compression) */
   backup?: DeployBackupSettings | undefined;

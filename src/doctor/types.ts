@@ -31,7 +31,11 @@ export interface DoctorContext {
   /** the backup directory (absolute) */
   backupDir: string;
   /** migrations source options (dir, format, table) as the runner takes them */
-  migrations: { dir?: string | undefined; format?: string | undefined; table?: string | undefined };
+  migrations: {
+    dir?: string | readonly string[] | undefined;
+    format?: string | undefined;
+    table?: string | undefined;
+  };
   now: Date;
 }
 

@@ -31,7 +31,7 @@ export interface DriftOptions {
   shadowUrl?: string | undefined;
   cwd: string;
   /** The migrations directory (relative to cwd); default: configured or well-known. */
-  dir?: string | undefined;
+  dir?: string | readonly string[] | undefined;
   /** A format id, or `auto`/undefined to detect. */
   format?: string | undefined;
   /** History table override (`migrations.table`). */

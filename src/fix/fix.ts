@@ -193,16 +193,22 @@ function plannedSources(planned: Array<{ files: Array<{ path: string; text: stri
   });
 }
 
-/** A file's up section: the lines before a down marker (dbmate, node-pg-migrate), blanked after. */
+/** A file's up section: the lines before a down marker (dbmate, node-pg-migrate, sql-migrate), blanked after. */
 function upSection(text: string): string {
   const lines = text.split('\n');
-  const down = lines.findIndex((l) => /^-- (migrate:down|Down Migration)/.test(l));
+  const down = lines.findIndex((l) => /^-- (migrate:down|Down Migration|\+migrate Down)/.test(l));
   return down === -1 ? text : [...lines.slice(0, down), ...lines.slice(down).map(() => '')].join('\n');
 }
 
-/** The files a migration is made of (up, down). */
+/** The files a migration is made of (up, down, diesel's metadata.toml). */
 function filesOf(migration: Migration): string[] {
-  return [...new Set([migration.up.path, ...(migration.down ? [migration.down.path] : [])])];
+  return [
+    ...new Set([
+      migration.up.path,
+      ...(migration.down ? [migration.down.path] : []),
+      ...(migration.otherFiles ?? []),
+    ]),
+  ];
 }
 
 /** A migration that was a folder of its own (Prisma): the folder goes when it is empty. */

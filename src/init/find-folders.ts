@@ -2,12 +2,14 @@
  * Where `pgwarden init` looks for the migrations when none of the well-known folders exists: the
  * project tree (to depth 6, build output and dependencies left out) for folders named `migrations`
  * or `migration` — or an engine's folder inside one (`make/migrations/postgresql`) — that hold SQL
- * files, or folders of one `migration.sql` (Prisma). Nested layouts are common in monorepos and Java
- * projects: `packages/api/prisma/migrations`, `src/main/resources/db/migration`,
- * `database/migrations`.
+ * files, or folders of one `migration.sql` (Prisma) or `up.sql` (diesel) — and the folder a
+ * diesel.toml names (`[migrations_directory] dir`), whatever its name, first. Nested layouts are
+ * common in monorepos and Java projects: `packages/api/prisma/migrations`,
+ * `src/main/resources/db/migration`, `database/migrations`.
  */
 import { type Dirent, readdirSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
+import { dieselConfiguredDir } from '../migrate/formats/diesel.js';
 
 const SKIP = new Set([
   'node_modules',
@@ -32,13 +34,17 @@ function entries(dir: string): Dirent[] {
   }
 }
 
-/** How many migrations the folder holds: .sql files in it, and folders of one `migration.sql` (Prisma). */
+/** How many migrations the folder holds: .sql files in it, and folders of one `migration.sql` (Prisma) or `up.sql` (diesel). */
 function sqlCount(dir: string): number {
   let count = 0;
   for (const entry of entries(dir)) {
     if (entry.isFile() && entry.name.toLowerCase().endsWith('.sql')) count++;
     else if (entry.isDirectory() && !entry.name.startsWith('.'))
-      count += entries(join(dir, entry.name)).some((e) => e.isFile() && e.name === 'migration.sql') ? 1 : 0;
+      count += entries(join(dir, entry.name)).some(
+        (e) => e.isFile() && (e.name === 'migration.sql' || e.name === 'up.sql'),
+      )
+        ? 1
+        : 0;
   }
   return count;
 }
@@ -48,11 +54,22 @@ function looksLikeMigrations(dir: string): boolean {
   return NAMES.test(name) || (ENGINES.test(name) && NAMES.test(basename(dirname(dir))));
 }
 
-/** Migration folders under `cwd` (relative paths), the one with the most SQL files first, then the shallowest. */
+/**
+ * Migration folders under `cwd` (relative paths): those a diesel.toml names first, then the one
+ * with the most SQL files, then the shallowest.
+ */
 export function findMigrationFolders(cwd: string): string[] {
-  const found: Array<{ path: string; files: number; depth: number }> = [];
+  const found: Array<{ path: string; files: number; depth: number; configured?: boolean }> = [];
   const visit = (dir: string, depth: number) => {
     if (depth > MAX_DEPTH) return;
+    // a diesel project names its folder in diesel.toml, whatever the folder is called
+    const configured = dieselConfiguredDir(dir);
+    if (configured !== undefined) {
+      const path = relative(cwd, configured);
+      const files = sqlCount(configured);
+      if (files > 0 && path !== '' && !path.startsWith('..'))
+        found.push({ path, files, depth, configured: true });
+    }
     for (const entry of entries(dir)) {
       if (!entry.isDirectory() || entry.name.startsWith('.') || SKIP.has(entry.name)) continue;
       const path = join(dir, entry.name);
@@ -67,5 +84,9 @@ export function findMigrationFolders(cwd: string): string[] {
     }
   };
   visit(cwd, 1);
-  return found.sort((a, b) => b.files - a.files || a.depth - b.depth).map((f) => f.path);
+  const sorted = found.sort(
+    (a, b) =>
+      Number(b.configured ?? false) - Number(a.configured ?? false) || b.files - a.files || a.depth - b.depth,
+  );
+  return [...new Set(sorted.map((f) => f.path))];
 }

@@ -32,10 +32,11 @@ export interface LintTargets {
   note?: string;
 }
 
-/** The configured or well-known migrations folder (absolute), if there is one. */
+/** The configured (the first of Flyway's locations) or well-known migrations folder (absolute), if there is one. */
 function configuredFolder(cwd: string, config: Config): string | undefined {
   const dir = config.migrations?.dir;
-  return dir ? join(cwd, dir) : defaultMigrationsDir(cwd);
+  const first = typeof dir === 'string' ? dir : dir?.[0];
+  return first ? join(cwd, first) : defaultMigrationsDir(cwd);
 }
 
 /** Without paths: the configured or well-known folder, every up script in the tool's order. */
@@ -47,8 +48,12 @@ export async function wholeFolder(cwd: string, config: Config): Promise<LintTarg
     });
   }
   try {
-    const source = await loadMigrations({ cwd, dir: found, format: config.migrations?.format });
-    return { paths: [found], sources: shown(cwd, lintSourcesOf(source.migrations)) };
+    const source = await loadMigrations({
+      cwd,
+      dir: config.migrations?.dir ?? found,
+      format: config.migrations?.format,
+    });
+    return { paths: source.dirs ?? [found], sources: shown(cwd, lintSourcesOf(source.migrations)) };
   } catch (error) {
     // a folder of no known layout is still SQL files to lint, whole: said so
     if (error instanceof PgwardenError && error.code === 'USAGE')

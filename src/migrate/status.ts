@@ -3,12 +3,17 @@
  * (its checksum changed since it was applied) / failed (a state the tool refuses to continue from)
  * / partial (a pgwarden run stopped inside a migration that cannot run in one transaction; the next
  * run resumes it), and `missing` for history rows whose file is gone (the database is ahead).
+ * `status` also reads a folder that `migrate` refuses: a file the format cannot read is `broken`,
+ * with the refusal's words, and everything else is listed as usual.
  */
+import { basename } from 'node:path';
 import type pg from 'pg';
+import type { ErrorCode } from '../errors/codes.js';
 import { contractAfter } from './contract-gate.js';
 import { expandHighWaterMark, hasHighWaterMark } from './formats/golang-migrate.js';
+import { relativePath } from './formats/shared.js';
 import { type LedgerRow, readLedger } from './ledger.js';
-import type { MigrationSource } from './source.js';
+import type { BrokenFile, MigrationSource } from './source.js';
 import { openTarget, type TargetOptions } from './target.js';
 import type { AppliedRecord, HistoryState, Migration } from './types.js';
 
@@ -26,14 +31,32 @@ export interface StatusEntry {
   detail?: string;
 }
 
+/** A file the format refuses (`migrate` refuses the folder until it is fixed). */
+export interface BrokenEntry {
+  /** Relative to the migrations directory. */
+  path: string;
+  /** The refusal's error code (its class gives `pgwarden status` its exit code). */
+  code: ErrorCode;
+  /** Why, in the refusal's words: the line and what the tool needs. */
+  reason: string;
+  hint?: string;
+  /** A history row belongs to the file: the database has it applied (at `appliedAt`, if recorded). */
+  applied: boolean;
+  appliedAt?: string;
+}
+
 export interface MigrationStatus {
   format: string;
   dir: string;
+  /** Every migrations directory, `dir` first, when there are several (Flyway locations). */
+  dirs?: string[];
   historyTable: string;
   historyExists: boolean;
   entries: StatusEntry[];
   /** Files the tool skips, as it says (the Supabase CLI's misnamed files). */
   warnings?: string[];
+  /** Files the format refuses; everything else is in `entries`. */
+  broken?: BrokenEntry[];
   counts: Record<MigrationState, number>;
 }
 
@@ -116,8 +139,21 @@ export function computeStatus({ source, history, ledger }: StatusInputs): Migrat
     else if (change) entries.push({ ...base, state: 'modified', appliedAt, detail: change });
     else entries.push({ ...base, state: 'applied', appliedAt });
   });
+  const brokenRecords = new Set<AppliedRecord>();
+  const broken = (source.broken ?? []).map((file): BrokenEntry => {
+    const record = records.find((r) => !known.has(r.id) && !brokenRecords.has(r) && recordOfFile(r, file));
+    if (record) brokenRecords.add(record);
+    return {
+      path: relativePath(source.dir, file.path),
+      code: file.code,
+      reason: file.reason,
+      ...(file.hint ? { hint: file.hint } : {}),
+      applied: record !== undefined,
+      ...(record?.appliedAt ? { appliedAt: record.appliedAt.toISOString() } : {}),
+    };
+  });
   for (const record of records) {
-    if (!known.has(record.id) && !record.baseline) {
+    if (!known.has(record.id) && !record.baseline && !brokenRecords.has(record)) {
       entries.push({
         id: record.id,
         name: undefined,
@@ -143,11 +179,13 @@ export function computeStatus({ source, history, ledger }: StatusInputs): Migrat
   return {
     format: format.id,
     dir: source.dir,
+    ...(source.dirs ? { dirs: source.dirs } : {}),
     historyTable: history.table,
     historyExists: history.exists,
     entries,
     counts,
     warnings: source.warnings ?? [],
+    ...(broken.length > 0 ? { broken } : {}),
   };
 }
 
@@ -169,9 +207,26 @@ function checksumChange(
   return undefined;
 }
 
-/** `status()`: the library function behind `pgwarden status`. Reads only; creates nothing. */
+/**
+ * Whether a history row is the one of a file the format cannot read: the row's id (a version, with
+ * `.` written `_` as Flyway's file names do) starts the file's name, after at most one letter
+ * (Flyway's `V`), and no digit follows it. A display matter only: the row is shown with the file
+ * instead of as `missing`.
+ */
+function recordOfFile(record: AppliedRecord, file: BrokenFile): boolean {
+  const name = basename(file.path);
+  const id = record.id.replaceAll('.', '_');
+  const at = name.startsWith(id) ? 0 : /^[A-Za-z]/.test(name) && name.startsWith(id, 1) ? 1 : -1;
+  return at >= 0 && !/\d/.test(name.charAt(at + id.length));
+}
+
+/**
+ * `status()`: the library function behind `pgwarden status`. Reads only; creates nothing. A file
+ * the format refuses does not hide the rest: it is listed as `broken` (`migrate` refuses the
+ * folder until it is fixed).
+ */
 export async function status(options: TargetOptions): Promise<MigrationStatus> {
-  const target = await openTarget(options, 'pgwarden status');
+  const target = await openTarget({ ...options, tolerant: true }, 'pgwarden status');
   try {
     return computeStatus(await readStatusInputs(target.client, target.source));
   } finally {

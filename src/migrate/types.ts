@@ -49,6 +49,8 @@ export interface Migration {
   checksum: string;
   /** Flyway `R__` migrations: applied again whenever their checksum changes. */
   repeatable?: boolean;
+  /** Other files of the migration (absolute paths): diesel's metadata.toml. */
+  otherFiles?: string[];
 }
 
 /** A row of the tool's history, in the tool's terms. */

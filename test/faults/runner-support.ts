@@ -21,7 +21,9 @@ export type RunnerFormat =
   | 'dbmate'
   | 'golang-migrate'
   | 'prisma'
-  | 'supabase';
+  | 'sql-migrate'
+  | 'supabase'
+  | 'diesel';
 
 export const ALL_FORMATS: RunnerFormat[] = [
   'plain',
@@ -62,6 +64,8 @@ const HISTORY: Record<RunnerFormat, string> = {
   prisma:
     'SELECT migration_name AS v FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY started_at, id',
   supabase: 'SELECT version AS v FROM supabase_migrations.schema_migrations ORDER BY version',
+  'sql-migrate': 'SELECT id AS v FROM gorp_migrations ORDER BY applied_at, id',
+  diesel: 'SELECT version AS v FROM __diesel_schema_migrations ORDER BY version',
 };
 
 /** `migrations` laid out as `format` lays out its folder. */
@@ -101,6 +105,15 @@ export function formatFixture(format: RunnerFormat, migrations: FixtureMigration
         break;
       case 'supabase':
         files[`${folder}/${stamp}_${name}.sql`] = body;
+        ids.push(stamp);
+        break;
+      case 'sql-migrate':
+        files[`${folder}/${n}_${name}.sql`] = `-- +migrate Up\n${body}\n-- +migrate Down\n`;
+        ids.push(`${n}_${name}.sql`);
+        break;
+      case 'diesel':
+        // `diesel migration generate` names: the version is the stamp without its dashes
+        files[`${folder}/2024-01-01-00000${n}_${name}/up.sql`] = body;
         ids.push(stamp);
         break;
     }

@@ -121,6 +121,15 @@ const NPM_IDS = [
   '1700000300000_index-tasks-project',
   '1700000400000_add-task-priority',
 ];
+const SQL_MIGRATE_IDS = [
+  '1_create_users.sql',
+  '2_create_projects_and_tasks.sql',
+  '3_tasks_updated_at_trigger.sql',
+  '4_index_tasks_project.sql',
+  '10_add_task_priority.sql',
+];
+/** sql-migrate's order of ids: by their leading number. */
+const SQL_MIGRATE_ORDER = `substring(id from '^[0-9]+')::bigint, id`;
 
 const FIXTURE: Record<FormatId, Fixture> = {
   plain: {
@@ -219,6 +228,35 @@ const FIXTURE: Record<FormatId, Fixture> = {
     rowsSql: 'SELECT name, run_on IS NOT NULL AS has_run_on FROM pgmigrations ORDER BY run_on, id',
     rows: () => NPM_IDS.map((name) => ({ name, has_run_on: true })),
   },
+  'sql-migrate': {
+    format: 'sql-migrate',
+    cwd: join(FIXTURES, 'sql-migrate'),
+    dir: 'migrations',
+    ids: SQL_MIGRATE_IDS,
+    tables: ['gorp_migrations', 'projects', 'tasks', 'users'],
+    concurrent: { id: '4_index_tasks_project.sql', index: 'tasks_project_id_idx' },
+    rowsSql: `SELECT id, applied_at IS NOT NULL AS has_applied_at FROM gorp_migrations ORDER BY ${SQL_MIGRATE_ORDER}`,
+    rows: () => SQL_MIGRATE_IDS.map((id) => ({ id, has_applied_at: true })),
+  },
+  diesel: {
+    format: 'diesel',
+    cwd: join(FIXTURES, 'diesel'),
+    dir: 'migrations',
+    ids: [
+      '00000000000000',
+      '20240105093000',
+      '20240106120000',
+      '20240110081500',
+      '20240112170000',
+      '202401201010100000',
+    ],
+    tables: ['__diesel_schema_migrations', 'projects', 'tasks', 'users'],
+    concurrent: { id: '20240112170000', index: 'tasks_project_id_idx' },
+    // run_on as diesel's UTC session gives it
+    rowsSql: `SELECT version, abs(extract(epoch FROM (now() AT TIME ZONE 'UTC') - run_on)) < 300 AS utc_now
+                FROM __diesel_schema_migrations ORDER BY version`,
+    rows: () => FIXTURE.diesel.ids.map((version) => ({ version, utc_now: true })),
+  },
 };
 
 const ALL = Object.values(FIXTURE);
@@ -238,6 +276,8 @@ const HISTORY_LINES: Record<FormatId, string> = {
              FROM flyway_schema_history ORDER BY installed_rank`,
   supabase: 'SELECT version AS line FROM supabase_migrations.schema_migrations ORDER BY version',
   'node-pg-migrate': 'SELECT name AS line FROM pgmigrations ORDER BY run_on, id',
+  'sql-migrate': `SELECT id AS line FROM gorp_migrations ORDER BY ${SQL_MIGRATE_ORDER}`,
+  diesel: 'SELECT version AS line FROM __diesel_schema_migrations ORDER BY version',
 };
 
 async function historyLines(d: Scratch, format: FormatId): Promise<string[]> {
@@ -469,6 +509,15 @@ const BROKEN_CASES: BrokenMigration[] = [
     id: '1700000500000_broken',
     at: '1700000500000_broken.sql:3',
   },
+  {
+    format: 'diesel',
+    files: (sql) => ({
+      '2024-03-01-000000_broken/up.sql': sql,
+      '2024-03-01-000000_broken/down.sql': 'DROP TABLE broken_marker;\n',
+    }),
+    id: '20240301000000',
+    at: '2024-03-01-000000_broken/up.sql:2',
+  },
 ];
 
 /** Writes `files` (relative to the migrations directory `dir` of the project `root`). */
@@ -574,6 +623,27 @@ const INTERRUPTED: Interrupted[] = [
     // Prisma's record_migration_started row, as Prisma leaves it when a run dies mid-way
     stopped: (before) => [...before, '20240301000000_post_title_index unfinished'],
   },
+  {
+    format: 'sql-migrate',
+    file: '4_index_tasks_project.sql',
+    text: (after) =>
+      `-- +migrate Up notransaction\nCREATE INDEX CONCURRENTLY tasks_project_id_idx ON tasks (project_id);\n${after}\n-- +migrate Down notransaction\nDROP INDEX CONCURRENTLY tasks_project_id_idx;\n`,
+    id: '4_index_tasks_project.sql',
+    index: 'tasks_project_id_idx',
+    table: 'tasks',
+    // sql-migrate inserts the row of a notransaction migration only after all its statements ran
+    stopped: (before) => before,
+  },
+  {
+    format: 'diesel',
+    file: '2024-01-12-170000_index_tasks_project/up.sql',
+    text: (after) => `${original(FIXTURE.diesel, '2024-01-12-170000_index_tasks_project/up.sql')}${after}`,
+    id: '20240112170000',
+    index: 'tasks_project_id_idx',
+    table: 'tasks',
+    // diesel inserts the version of a run_in_transaction = false migration only after its file ran
+    stopped: (before) => before,
+  },
 ];
 
 describe.each(INTERRUPTED)(
@@ -633,6 +703,8 @@ const FOLDER_SCORES: Record<FormatId, Partial<Record<FormatId, number>>> = {
   flyway: { flyway: 3 },
   supabase: { plain: 1, supabase: 3 },
   'node-pg-migrate': { plain: 1, 'node-pg-migrate': 2 },
+  'sql-migrate': { plain: 1, 'sql-migrate': 2 },
+  diesel: { diesel: 3 },
 };
 
 describe('format: auto', () => {

@@ -16,7 +16,7 @@ import { renderEvent } from './migrate-events.js';
 
 export interface DeployCliOptions {
   allowContract?: string;
-  dir?: string;
+  dir?: string | string[];
   format?: string;
   backupDir?: string;
   restoreOnFailure?: string;

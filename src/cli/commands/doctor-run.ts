@@ -13,7 +13,7 @@ import { type CliIo, type GlobalOptions, useColor } from '../io.js';
 
 export interface DoctorCliOptions {
   check?: string[];
-  dir?: string;
+  dir?: string | string[];
   format?: string;
   backupDir?: string;
 }

@@ -15,7 +15,7 @@ import { escapeControls, quoteIdent } from '../../sql/quote.js';
 import { type CliIo, type GlobalOptions, useColor } from '../io.js';
 
 export interface DriftCliOptions {
-  dir?: string;
+  dir?: string | string[];
   format?: string;
   shadowUrl?: string;
 }

@@ -7,7 +7,7 @@ import { displayPath } from '../../migrate/source.js';
 import type { CliIo, GlobalOptions } from '../io.js';
 
 export interface FixCliOptions {
-  dir?: string;
+  dir?: string | string[];
   format?: string;
   dryRun?: boolean;
 }

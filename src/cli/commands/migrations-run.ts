@@ -3,7 +3,7 @@ import pc from 'picocolors';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { migrateTimeouts, Problems } from '../../config/settings.js';
-import { EXIT } from '../../errors/codes.js';
+import { ERROR_CODES, EXIT, exitCodeForClass } from '../../errors/codes.js';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
 import { sizeNote } from '../../lint/describe.js';
 import { gateLintOptions } from '../../migrate/lint-gate.js';
@@ -18,7 +18,8 @@ import { lintGateReason } from '../lint-gate-option.js';
 import { droppedTransactionNote, renderEvent } from './migrate-events.js';
 
 export interface RunnerCliOptions {
-  dir?: string;
+  /** One directory, or several when --dir is repeated (Flyway locations). */
+  dir?: string | string[];
   format?: string;
   check?: boolean;
   target?: string;
@@ -68,6 +69,9 @@ export async function runMigrationCommand(
     const status = await readStatus(source);
     if (options.json) out(JSON.stringify(status, null, 2));
     else out(renderStatus(status, io.cwd, color));
+    // a file migrate refuses is the refusal's exit code (bad input), so CI notices without --check
+    const broken = status.broken?.[0];
+    if (broken) return exitCodeForClass(ERROR_CODES[broken.code].class);
     const { pending, modified, missing, failed, partial } = status.counts;
     return options.check && pending + modified + missing + failed + partial > 0 ? EXIT.failure : EXIT.ok;
   }
@@ -187,8 +191,9 @@ const STATE_COLOR = {
 } as const;
 
 export function renderStatus(status: MigrationStatus, cwd: string, color: boolean): string {
+  const dirs = (status.dirs ?? [status.dir]).map((dir) => displayPath(cwd, dir)).join(', ');
   const lines = [
-    `${status.format} migrations in ${displayPath(cwd, status.dir)}, history ${status.historyTable}${status.historyExists ? '' : ' (not created yet)'}`,
+    `${status.format} migrations in ${dirs}, history ${status.historyTable}${status.historyExists ? '' : ' (not created yet)'}`,
   ];
   // the id and, where the id is only a version (dbmate, Flyway, golang-migrate…), the name
   const label = (e: (typeof status.entries)[number]) =>
@@ -200,11 +205,28 @@ export function renderStatus(status: MigrationStatus, cwd: string, color: boolea
     const when = e.appliedAt ? ` ${e.appliedAt.slice(0, 19).replace('T', ' ')}` : '';
     lines.push(`  ${painted} ${label(e).padEnd(width)}${when}${e.detail ? `  ${e.detail}` : ''}`.trimEnd());
   }
+  const broken = status.broken ?? [];
+  for (const b of broken) {
+    const state = color ? pc.red('broken'.padEnd(9)) : 'broken'.padEnd(9);
+    const when = b.appliedAt
+      ? ` (applied ${b.appliedAt.slice(0, 19).replace('T', ' ')})`
+      : b.applied
+        ? ' (applied)'
+        : '';
+    lines.push(`  ${state} ${b.path}${when}  ${b.reason}`);
+  }
   for (const warning of status.warnings ?? []) lines.push(`warning: ${warning}`);
   const c = status.counts;
   lines.push(
-    `${c.applied} applied, ${c.pending} pending${c.partial ? `, ${c.partial} partial` : ''}${c.modified ? `, ${c.modified} modified` : ''}${c.missing ? `, ${c.missing} missing` : ''}${c.failed ? `, ${c.failed} failed` : ''}`,
+    `${c.applied} applied, ${c.pending} pending${c.partial ? `, ${c.partial} partial` : ''}${c.modified ? `, ${c.modified} modified` : ''}${c.missing ? `, ${c.missing} missing` : ''}${c.failed ? `, ${c.failed} failed` : ''}${broken.length ? `, ${broken.length} broken` : ''}`,
   );
+  if (broken.length > 0) {
+    lines.push(
+      `pgwarden migrate refuses the folder until ${broken.length === 1 ? 'the broken file is' : 'the broken files are'} fixed.`,
+    );
+    for (const hint of new Set(broken.map((b) => b.hint).filter((h) => h !== undefined)))
+      lines.push(`hint: ${hint}`);
+  }
   return lines.join('\n');
 }
 

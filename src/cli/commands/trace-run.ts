@@ -99,7 +99,11 @@ async function resolveTarget(
   target: string,
   io: CliIo,
   migrations:
-    | { dir?: string | undefined; format?: string | undefined; table?: string | undefined }
+    | {
+        dir?: string | readonly string[] | undefined;
+        format?: string | undefined;
+        table?: string | undefined;
+      }
     | undefined,
 ): Promise<TraceSource> {
   const path = resolve(io.cwd, target);

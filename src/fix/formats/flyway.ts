@@ -1,5 +1,7 @@
 /**
- * Flyway: `V<version>__<name>.sql` in the location's top directory. Versions:
+ * Flyway: `V<version>__<name>.sql` in the top directory of the location (of the first one when
+ * Flyway reads several: `dir` is the runner's first location), numbered after the newest version
+ * of every location. Versions:
  * - a folder versioned with UTC `YYYYMMDDHHMMSS` timestamps (one part) gets timestamps;
  * - otherwise the newest version's last part is counted up, keeping its number of parts, its
  *   separators and its zero padding: V3 → V4, V1_2 → V1_3, V2.1 → V2.2, V007 → V008. The project's

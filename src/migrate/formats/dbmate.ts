@@ -25,6 +25,7 @@ import type {
 } from '../types.js';
 import {
   compareUtf8,
+  deleteHistoryRow,
   detectTable,
   fileError,
   fileNames,
@@ -276,13 +277,7 @@ export const dbmateHistory: HistoryAdapter = {
   },
 
   async markRolledBack(ctx, migration) {
-    const ref = await table(ctx);
-    await query(
-      ctx.client,
-      `DELETE FROM ${ref.sql} WHERE version = $1`,
-      [migration.id],
-      `${ref.display}: cannot record version ${migration.id} as rolled back`,
-    );
+    await deleteHistoryRow(ctx.client, await table(ctx), 'version', migration.id);
   },
 };
 
@@ -291,7 +286,9 @@ export const dbmateFormat: MigrationFormat = {
   title: 'dbmate',
   hasDown: true,
   detectFolder(dir) {
-    return someSqlFile(dir, (text) => text.includes('migrate:up') && positions(text, 'up').length > 0) ? 2 : 0;
+    return someSqlFile(dir, (text) => text.includes('migrate:up') && positions(text, 'up').length > 0)
+      ? 2
+      : 0;
   },
   read: readDbmate,
   history: dbmateHistory,

@@ -1,9 +1,16 @@
 /**
  * Flyway (community edition): `V<version>__<description>.sql` and `R__<description>.sql` files in
- * a location (sub-directories included), recorded in `flyway_schema_history` exactly as Flyway
- * records them, so `flyway info/validate/migrate/repair` keep working after pgwarden ran.
+ * one or more locations (sub-directories included, hidden ones not), recorded in
+ * `flyway_schema_history` exactly as Flyway records them, so `flyway info/validate/migrate/repair`
+ * keep working after pgwarden ran.
  *
  * Sources (flyway/flyway):
+ * - locations: the Locations setting (documentation.red-gate.com: filesystem locations are scanned
+ *   recursively down non-hidden directories, relative paths against the working directory;
+ *   flyway.toml preferred to flyway.conf), internal/util/Locations.java (a duplicate or nested
+ *   location is discarded), scanner/filesystem/FileSystemScanner.java, resource/filesystem/
+ *   FileSystemResource.java (`script` = the path relative to its location, `/`-separated),
+ *   resolver/CompositeMigrationResolver (one version in two places is an error);
  * - names: flyway-core .../internal/resource/ResourceNameParser.java (prefix, version before
  *   `__`, description with `_` → space; a name without `__` has an empty description);
  * - versions: flyway-core .../api/MigrationVersion.java (`_` → `.`, the text is stored as written,
@@ -34,7 +41,8 @@
  * below it counts as applied.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve, sep } from 'node:path';
 import { PgwardenError } from '../../errors/pgwarden-error.js';
 import { readSqlFile } from '../../sql/source.js';
 import { checksumOf } from '../checksum.js';
@@ -184,34 +192,64 @@ function scriptTransaction(path: string): boolean | undefined {
 
 interface Found {
   path: string;
+  /** The path relative to its location: what Flyway records in `script`. */
   script: string;
+  /** The path relative to the first location: `Migration.path`, unique across locations. */
+  label: string;
   parsed: ParsedName;
 }
 
-function collect(location: string, dir: string, found: Found[], broken: string[]): void {
+/**
+ * The SQL migrations under `dir` of `location`, as FileSystemScanner finds them: every
+ * sub-directory but hidden ones (a name starting with a dot), each script named relative to its
+ * location (FileSystemResource.getRelativePath, with forward slashes).
+ */
+function collect(
+  first: string,
+  location: string,
+  dir: string,
+  found: Found[],
+  broken: Array<{ path: string; problem: string }>,
+): void {
   for (const entry of listDirectory(dir)) {
     const path = join(dir, entry.name);
     if (entry.isDirectory) {
-      collect(location, path, found, broken);
+      if (!entry.name.startsWith('.')) collect(first, location, path, found, broken);
       continue;
     }
     if (!entry.isFile) continue;
     const parsed = parseName(entry.name);
     if (parsed === undefined) continue;
-    const script = relativePath(location, path);
-    if (typeof parsed === 'string') broken.push(`${script} (${parsed})`);
-    else found.push({ path, script, parsed });
+    const label = relativePath(first, path);
+    if (typeof parsed === 'string') broken.push({ path, problem: `${label} (${parsed})` });
+    else found.push({ path, script: relativePath(location, path), label, parsed });
   }
 }
 
-function readFolder(dir: string): Migration[] {
+/** The script Flyway records for each migration read from several locations (see `insertRow`). */
+const scripts = new WeakMap<Migration, string>();
+
+/**
+ * The migrations of one or more locations (absolute directories), read as Flyway reads its
+ * `locations`: one set, versioned migrations in version order and then repeatables, whatever
+ * location holds them; two files with the same version (or repeatable description) are an error
+ * even in different locations (CompositeMigrationResolver: "Found more than one migration with
+ * version"). Each migration's `path` is relative to the first location (`../seed/V20__x.sql` for
+ * another one), so it stays unique; its `script` row value stays relative to its own location.
+ * Locations nested in one another must be left out first (`flywayLocationSet`).
+ */
+export function readFlywayLocations(locations: readonly string[]): Migration[] {
+  const first = locations[0]!;
+  const where = locations.join(', ');
   const found: Found[] = [];
-  const broken: string[] = [];
-  collect(dir, dir, found, broken);
+  const broken: Array<{ path: string; problem: string }> = [];
+  for (const location of locations) collect(first, location, location, found, broken);
   if (broken.length > 0) {
-    throw new PgwardenError('USAGE', `${dir}: invalid Flyway migration names: ${broken.join(', ')}`, {
+    const files = broken.map((b) => b.problem);
+    throw new PgwardenError('USAGE', `${where}: invalid Flyway migration names: ${files.join(', ')}`, {
       hint: 'Name versioned migrations V<version>__<description>.sql (e.g. V1_2__add_users.sql) and repeatable ones R__<description>.sql. Flyway would silently skip these files.',
-      details: { dir, files: broken },
+      // one file: named as the file errors of every format name theirs (status lists it as broken)
+      details: { dir: first, files, ...(broken.length === 1 ? { path: broken[0]!.path } : {}) },
     });
   }
   const versioned = found.filter((f) => f.parsed.kind === 'versioned');
@@ -225,40 +263,46 @@ function readFolder(dir: string): Migration[] {
     const a = versioned[i - 1]!;
     const b = versioned[i]!;
     if (compareFlywayVersions(a.parsed.version!, b.parsed.version!) === 0) {
-      duplicates.push(`${a.script} and ${b.script} (version ${b.parsed.version!.text})`);
+      duplicates.push(`${a.label} and ${b.label} (version ${b.parsed.version!.text})`);
     }
   }
   for (let i = 1; i < repeatable.length; i++) {
     const a = repeatable[i - 1]!;
     const b = repeatable[i]!;
     if (a.parsed.description === b.parsed.description) {
-      duplicates.push(`${a.script} and ${b.script} (description "${b.parsed.description}")`);
+      duplicates.push(`${a.label} and ${b.label} (description "${b.parsed.description}")`);
     }
   }
   if (duplicates.length > 0) {
     throw new PgwardenError(
       'USAGE',
-      `${dir}: more than one Flyway migration with the same version (or repeatable description): ${duplicates.join(', ')}`,
+      `${where}: more than one Flyway migration with the same version (or repeatable description): ${duplicates.join(', ')}`,
       {
-        hint: 'Give each migration its own version (Flyway compares versions numerically: 1.1 and 1_1 and 1.1.0 are the same).',
-        details: { dir, duplicates },
+        hint: 'Give each migration its own version (Flyway compares versions numerically: 1.1 and 1_1 and 1.1.0 are the same), in every location.',
+        details: { dir: first, duplicates },
       },
     );
   }
-  return [...versioned, ...repeatable].map(({ path, script, parsed }) => {
+  return [...versioned, ...repeatable].map(({ path, script, label, parsed }) => {
     const { text } = readSqlFile(path);
     refusePlaceholders(path, text);
     const transaction = scriptTransaction(path);
     const isRepeatable = parsed.kind === 'repeatable';
-    return {
+    const migration: Migration = {
       id: isRepeatable ? `R__${parsed.description}` : parsed.version!.text,
       name: parsed.description,
-      path: script,
+      path: label,
       up: { path, text, offset: 0, ...(transaction === undefined ? {} : { transaction }) },
       checksum: checksumOf(text),
       ...(isRepeatable ? { repeatable: true } : {}),
     };
+    if (script !== label) scripts.set(migration, script);
+    return migration;
   });
+}
+
+function readFolder(dir: string): Migration[] {
+  return readFlywayLocations([dir]);
 }
 
 function hasVersionedFile(dir: string, depth: number): boolean {
@@ -281,6 +325,160 @@ function detectFolder(dir: string): number {
     candidate = dirname(candidate);
   }
   return 2;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Locations
+
+/** The filesystem locations a project's Flyway configuration lists. */
+export interface FlywayConfigLocations {
+  /** The file they come from (flyway.toml or flyway.conf). */
+  file: string;
+  /** Each `filesystem:` location's folder, resolved against the folder of the file, in order. */
+  dirs: string[];
+  /** What is not read, in words: other kinds of location, folders that do not exist. */
+  notes: string[];
+}
+
+/**
+ * The `locations` of the Flyway configuration in `dir`, as `flyway` run there reads them:
+ * `flyway.toml` (`locations = [...]` in its `[flyway]` table) in preference to `flyway.conf`
+ * (`flyway.locations=`, comma-separated); relative paths resolve against `dir`, the working
+ * directory Flyway resolves them against. Only `filesystem:` locations are folders pgwarden can
+ * read: a classpath (or unprefixed), `s3:` or `gcs:` location is left out with a note, and a
+ * location with Flyway's wildcards is refused. Undefined when the file lists no filesystem
+ * location (pgwarden then looks for the well-known folders).
+ */
+export function flywayConfigLocations(dir: string): FlywayConfigLocations | undefined {
+  for (const name of ['flyway.toml', 'flyway.conf']) {
+    const file = join(dir, name);
+    if (!existsSync(file)) continue;
+    const text = readSqlFile(file).text;
+    const listed = name === 'flyway.toml' ? tomlLocations(file, text) : confLocations(text);
+    if (listed === undefined) return undefined;
+    const dirs: string[] = [];
+    const notes: string[] = [];
+    let folders = 0;
+    for (const location of listed) {
+      const colon = location.indexOf(':');
+      const prefix = colon === -1 ? 'classpath:' : location.slice(0, colon + 1);
+      const path = location.slice(colon + 1);
+      if (prefix !== 'filesystem:') {
+        notes.push(`${name}: location ${location} is not read (pgwarden reads filesystem: locations)`);
+        continue;
+      }
+      if (/[*?]/.test(path)) {
+        throw new PgwardenError(
+          'USAGE',
+          `${file}: location ${location} has wildcards, which pgwarden does not expand`,
+          {
+            hint: 'Pass each folder it matches with --dir (repeat the option), in the order Flyway should find them.',
+            details: { path: file, location },
+          },
+        );
+      }
+      const folder = resolve(dir, path);
+      folders++;
+      if (existsSync(folder)) dirs.push(folder);
+      else notes.push(`${name}: location ${location} does not exist; skipped, as Flyway skips it`);
+    }
+    if (folders > 0 && dirs.length === 0) {
+      throw new PgwardenError(
+        'PATH_NOT_FOUND',
+        `${file}: none of the filesystem locations exists (${listed.join(', ')})`,
+        {
+          hint: 'Create the folder, correct the location, or pass the migrations folder with --dir.',
+          details: { path: file },
+        },
+      );
+    }
+    return dirs.length > 0 ? { file, dirs, notes } : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * `flyway.locations` of a Java properties file: the last definition wins; a line ending in an odd
+ * number of backslashes continues on the next one (leading white space dropped), as Flyway's
+ * documented multi-line form `flyway.locations=filesystem:a,\` relies on.
+ */
+function confLocations(text: string): string[] | undefined {
+  const lines = text.split(/\r\n|\r|\n/);
+  let value: string | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!.replace(/^[ \t\f]+/, '');
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
+    while (/(?:^|[^\\])(?:\\\\)*\\$/.test(line) && i + 1 < lines.length) {
+      line = line.slice(0, -1) + lines[++i]!.replace(/^[ \t\f]+/, '');
+    }
+    const match = /^((?:\\.|[^=:\s\\])+)[ \t\f]*[=:]?[ \t\f]*(.*)$/.exec(line);
+    if (!match) continue;
+    const unescaped = (raw: string) => raw.replace(/\\(.)/g, '$1');
+    if (unescaped(match[1]!) === 'flyway.locations') value = unescaped(match[2]!);
+  }
+  return value
+    ?.split(',')
+    .map((location) => location.trim())
+    .filter((location) => location !== '');
+}
+
+const require = createRequire(import.meta.url);
+let toml: typeof import('smol-toml') | undefined;
+
+/**
+ * `locations` of a flyway.toml's `[flyway]` table: an array of strings (one string is taken as
+ * one location). smol-toml is loaded only when a project has a flyway.toml (start-up stays lean).
+ * A document TOML cannot read, or a value that is not strings, is an error naming the file.
+ */
+function tomlLocations(file: string, text: string): string[] | undefined {
+  toml ??= require('smol-toml') as typeof import('smol-toml');
+  let document: Record<string, unknown>;
+  try {
+    document = toml.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    const reason = ((error as Error).message ?? String(error)).split('\n', 1)[0]!;
+    throw new PgwardenError('USAGE', `${file}: not a TOML document pgwarden can read (${reason})`, {
+      hint: 'Flyway cannot read it either: correct the file.',
+      details: { path: file },
+    });
+  }
+  const flyway = document.flyway as Record<string, unknown> | undefined;
+  const value = typeof flyway === 'object' && flyway !== null ? flyway.locations : undefined;
+  if (value === undefined) return undefined;
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) {
+    throw new PgwardenError('USAGE', `${file}: [flyway] locations must be an array of strings`, {
+      hint: 'Write it as locations = ["filesystem:sql", "filesystem:seed"], or pass each folder with --dir.',
+      details: { path: file },
+    });
+  }
+  return list.map((location) => location.trim()).filter((location) => location !== '');
+}
+
+/**
+ * Flyway's Locations: a location listed twice, or inside another listed location (which is
+ * scanned recursively anyway), is dropped, so no file is read twice; its scripts are then named
+ * relative to the enclosing location, as Flyway names them. The order given is kept: the first
+ * location is where pgwarden writes new migrations.
+ */
+export function flywayLocationSet(
+  dirs: readonly string[],
+  display: (dir: string) => string,
+): { dirs: string[]; notes: string[] } {
+  const kept: string[] = [];
+  const notes: string[] = [];
+  const inside = (child: string, parent: string) =>
+    child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
+  for (const dir of dirs) {
+    const parent = dirs.find((other) => other !== dir && inside(dir, other));
+    if (kept.includes(dir)) notes.push(`${display(dir)} is given twice; read once`);
+    else if (parent !== undefined)
+      notes.push(
+        `${display(dir)} is inside ${display(parent)}, which is read with its sub-folders; read once, as part of it (as Flyway does)`,
+      );
+    else kept.push(dir);
+  }
+  return { dirs: kept, notes };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,7 +597,7 @@ async function insertRow(ctx: HistoryContext, t: TableRef, migration: Migration,
     [
       migration.repeatable ? null : migration.id,
       abbreviateDescription(migration.name),
-      abbreviateScript(migration.path),
+      abbreviateScript(scripts.get(migration) ?? migration.path),
       flywayChecksum(migration.up.text),
       executionTime,
     ],

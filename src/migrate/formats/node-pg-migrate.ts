@@ -21,6 +21,7 @@ import { extname, join } from 'node:path';
 import { checksumOf } from '../checksum.js';
 import type { HistoryAdapter, HistoryContext, Migration, MigrationFormat } from '../types.js';
 import {
+  deleteHistoryRow,
   detectTable,
   fileError,
   fileNames,
@@ -195,13 +196,7 @@ export const nodePgMigrateHistory: HistoryAdapter = {
   },
 
   async markRolledBack(ctx, migration) {
-    const ref = await table(ctx);
-    await query(
-      ctx.client,
-      `DELETE FROM ${ref.sql} WHERE name = $1`,
-      [migration.id],
-      `${ref.display}: cannot record ${migration.id} as rolled back`,
-    );
+    await deleteHistoryRow(ctx.client, await table(ctx), 'name', migration.id);
   },
 
   async lockKeys() {

@@ -7,6 +7,7 @@ import { naturalCompare } from '../../lint/files.js';
 import { checksumOf } from '../checksum.js';
 import type { HistoryAdapter, HistoryContext, Migration, MigrationFormat } from '../types.js';
 import {
+  deleteHistoryRow,
   detectTable,
   fileError,
   fileNames,
@@ -154,13 +155,7 @@ export const plainHistory: HistoryAdapter = {
   },
 
   async markRolledBack(ctx, migration) {
-    const ref = await table(ctx);
-    await query(
-      ctx.client,
-      `DELETE FROM ${ref.sql} WHERE id = $1`,
-      [migration.id],
-      `${ref.display}: cannot record ${migration.id} as rolled back`,
-    );
+    await deleteHistoryRow(ctx.client, await table(ctx), 'id', migration.id);
   },
 
   nativeChecksum(migration) {

@@ -3,6 +3,7 @@
  * its files, naming and describing the tool's history table in the database, and the few
  * string rules of the tools themselves (Go's white space, byte-order comparison).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type pg from 'pg';
@@ -22,15 +23,30 @@ export interface DirEntry {
   isFile: boolean;
 }
 
+/** The files (absolute paths) left out of every listing while `withoutFiles` runs. */
+const leftOut = new AsyncLocalStorage<ReadonlySet<string>>();
+
+/**
+ * Runs `read` with these files (or folders) absent from `listDirectory`: `status` reads a folder
+ * again without a file its format refuses, to list everything else (source.ts).
+ */
+export function withoutFiles<T>(paths: ReadonlySet<string>, read: () => T): T {
+  return leftOut.run(paths, read);
+}
+
 /**
  * The entries of `dir`, in directory order, symbolic links described by what they point to (a
- * broken link is neither file nor directory). A missing or unreadable directory is an error
- * naming it: PATH_NOT_FOUND when it does not exist, PATH_UNREADABLE when it is not a directory
- * or cannot be read.
+ * broken link is neither file nor directory), but those `withoutFiles` leaves out. A missing or
+ * unreadable directory is an error naming it: PATH_NOT_FOUND when it does not exist,
+ * PATH_UNREADABLE when it is not a directory or cannot be read.
  */
 export function listDirectory(dir: string): DirEntry[] {
+  const skipped = leftOut.getStore();
   try {
-    return readdirSync(dir, { withFileTypes: true }).map((entry) => {
+    const entries = readdirSync(dir, { withFileTypes: true }).filter(
+      (entry) => !skipped?.has(join(dir, entry.name)),
+    );
+    return entries.map((entry) => {
       let isDirectory = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
@@ -96,9 +112,27 @@ export function relativePath(dir: string, path: string): string {
   return relative(dir, path).split(sep).join('/');
 }
 
-/** The text of `dir/name` (UTF-8 checked, BOM stripped). */
+/**
+ * The texts read while one folder is loaded (`withFolderTexts`): detection reads every `.sql` file
+ * of a folder for each format that looks for markers, and the chosen format reads them again, so
+ * a folder of 2,000 plain files was read four times.
+ */
+const folderTexts = new AsyncLocalStorage<Map<string, string>>();
+
+/** Runs `load` with the texts it reads kept until it returns (one loading of a folder). */
+export function withFolderTexts<T>(load: () => T): T {
+  return folderTexts.run(new Map(), load);
+}
+
+/** The text of `dir/name` (UTF-8 checked, BOM stripped); read once per `withFolderTexts`. */
 export function readText(dir: string, name: string): string {
-  return readSqlFile(join(dir, name)).text;
+  const path = join(dir, name);
+  const texts = folderTexts.getStore();
+  const known = texts?.get(path);
+  if (known !== undefined) return known;
+  const { text } = readSqlFile(path);
+  texts?.set(path, text);
+  return text;
 }
 
 /** Whether `dir/name` starts with a UTF-8 byte order mark (which `readText` strips). */
@@ -189,13 +223,20 @@ export async function resolveTable(
   const { schema, name } = splitTableName(ctx.table || defaultName);
   if (schema !== undefined) return tableRef(schema, name);
   if (fallbackSchema !== undefined) return tableRef(fallbackSchema, name);
-  const current = await query<{ schema: string | null }>(
-    ctx.client,
-    'SELECT current_schema() AS schema',
-    [],
-    `${name}: cannot read the current schema`,
-  );
-  const found = current.rows[0]?.schema;
+  const read = async () =>
+    (
+      await query<{ schema: string | null }>(
+        ctx.client,
+        'SELECT current_schema() AS schema',
+        [],
+        `${name}: cannot read the current schema`,
+      )
+    ).rows[0]?.schema ?? null;
+  let found: string | null;
+  if (ctx.memo) {
+    ctx.memo.currentSchema ??= read();
+    found = await ctx.memo.currentSchema;
+  } else found = await read();
   if (!found) {
     throw new NoCurrentSchemaError(
       'DB_QUERY',
@@ -222,7 +263,15 @@ export async function detectTable(
     if (error instanceof NoCurrentSchemaError) return undefined;
     throw error;
   }
-  const columns = await tableColumns(ctx.client, ref);
+  let columns: Map<string, string> | undefined;
+  if (ctx.memo) {
+    let known = ctx.memo.columns.get(ref.sql);
+    if (!known) {
+      known = tableColumns(ctx.client, ref);
+      ctx.memo.columns.set(ref.sql, known);
+    }
+    columns = await known;
+  } else columns = await tableColumns(ctx.client, ref);
   return columns && { ref, columns };
 }
 
@@ -281,6 +330,24 @@ export function hasColumns(
 export function isCharacterType(type: string | undefined): boolean {
   return (
     type !== undefined && /^(character varying|character|text|varchar|char|bpchar)(\(\d+\))?$/.test(type)
+  );
+}
+
+/**
+ * Deletes the history row of a rolled-back migration, where the tool keys rows by one column
+ * (`column`, an identifier as SQL) holding the migration's id.
+ */
+export async function deleteHistoryRow(
+  client: pg.Client,
+  ref: TableRef,
+  column: string,
+  id: string,
+): Promise<void> {
+  await query(
+    client,
+    `DELETE FROM ${ref.sql} WHERE ${column} = $1`,
+    [id],
+    `${ref.display}: cannot record ${id} as rolled back`,
   );
 }
 

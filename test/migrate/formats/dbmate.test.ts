@@ -6,8 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runMigrationCommand } from '../../../src/cli/commands/migrations-run.js';
 import { checksumOf } from '../../../src/migrate/checksum.js';
 import { dbmateFormat, parseDbmateFile } from '../../../src/migrate/formats/dbmate.js';
+import { loadMigrations } from '../../../src/migrate/source.js';
+import { status } from '../../../src/migrate/status.js';
 import type { HistoryContext } from '../../../src/migrate/types.js';
 import { useTestDatabase } from '../../support/database.js';
 import { tempDir } from '../../support/files.js';
@@ -359,5 +362,79 @@ describe('dbmate: schema_migrations round trips with the real dbmate 2.36', () =
     );
     expect(await dbmateFormat.history.detect({ client, table: 'gm_varchar' })).toBe(false);
     expect(await dbmateFormat.history.detect({ client, table: 'missing' })).toBe(false);
+  });
+});
+
+describe('dbmate: status of a folder that migrate refuses', () => {
+  const files = {
+    '20240101000000_users.sql':
+      '-- migrate:up\nCREATE TABLE st_users (id int);\n-- migrate:down\nDROP TABLE st_users;\n',
+    '20240102000000_email.sql':
+      '-- migrate:up\nALTER TABLE st_users ADD email text;\n\n  -- migrate:down\nALTER TABLE st_users DROP email;\n',
+    '20240103000000_name.sql': '-- migrate:up\nALTER TABLE st_users ADD name text;\n-- migrate:down\n',
+    'pgwarden.config.json': JSON.stringify({ migrations: { dir: '.', table: 'st.schema_migrations' } }),
+  };
+  const indented =
+    "has no '-- migrate:down' line after the '-- migrate:up' on line 1; '-- migrate:down' is indented on line 4: dbmate needs it at the start of the line";
+
+  it('lists the broken file with the line and the refusal, everything else as usual, and exits 2', async () => {
+    const dir = tempDir(files);
+    await scratchDb.query(`CREATE SCHEMA st; CREATE TABLE st.schema_migrations (version varchar PRIMARY KEY);
+      INSERT INTO st.schema_migrations VALUES ('20240101000000'), ('20240102000000')`);
+    const source = { cwd: dir, dir: '.', table: 'st.schema_migrations' };
+
+    const found = await status({ ...source, databaseUrl: scratchDb.url });
+    expect(found.entries.map((e) => [e.id, e.state])).toEqual([
+      ['20240101000000', 'applied'],
+      ['20240103000000', 'pending'],
+    ]);
+    expect(found.counts.missing).toBe(0); // the row of the broken file is shown with it
+    expect(found.broken).toEqual([
+      {
+        path: '20240102000000_email.sql',
+        code: 'USAGE',
+        reason: expect.stringContaining(indented),
+        hint: expect.stringContaining('Add a `-- migrate:down` line'),
+        applied: true, // dbmate records no time
+      },
+    ]);
+    // migrate refuses the folder with the same words
+    expect((await catchError(loadMigrations(source))).message).toContain(indented);
+
+    let stdout = '';
+    const io = {
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: () => true },
+      env: {},
+      cwd: dir,
+    };
+    const code = await runMigrationCommand('status', [], { color: false, databaseUrl: scratchDb.url }, io);
+    expect(code).toBe(2);
+    const lines = stdout.split('\n');
+    expect(lines).toContain(`  broken    20240102000000_email.sql (applied)  ${found.broken![0]!.reason}`);
+    expect(lines).toContain('1 applied, 1 pending, 1 broken');
+    expect(lines).toContain('pgwarden migrate refuses the folder until the broken file is fixed.');
+  });
+
+  it('takes any file error of any format as one broken file: not UTF-8, a down marker in an up script', async () => {
+    const dir = tempDir({
+      'db/20240101000000_a.sql': '-- migrate:up\nSELECT 1;\n-- migrate:down\n',
+      'db/20240102000000_b.sql': Buffer.from("-- migrate:up\nSELECT '\xff';\n-- migrate:down\n", 'latin1'),
+      'plain/001_a.sql': 'SELECT 1;\n',
+      'plain/002_b.sql': 'SELECT 2;\n-- migrate:down\nSELECT 3;\n',
+    });
+    const dbmate = await loadMigrations({ cwd: dir, dir: 'db', format: 'dbmate', tolerant: true });
+    expect(dbmate.migrations.map((m) => m.id)).toEqual(['20240101000000']);
+    expect(dbmate.broken).toEqual([
+      expect.objectContaining({
+        code: 'FILE_NOT_UTF8',
+        reason: 'not valid UTF-8 (invalid byte 0xff at byte 22, line 2)',
+      }),
+    ]);
+    const plain = await loadMigrations({ cwd: dir, dir: 'plain', format: 'plain', tolerant: true });
+    expect(plain.migrations.map((m) => m.id)).toEqual(['001_a']);
+    expect(plain.broken).toEqual([
+      expect.objectContaining({ path: join(dir, 'plain/002_b.sql'), code: 'FORMAT_MISMATCH' }),
+    ]);
   });
 });

@@ -189,6 +189,15 @@ describe('flyway folder', () => {
     expect(flywayFormat.read(dir).map((m) => m.path)).toEqual(['V1__a.sql']);
   });
 
+  it('reads sub-folders but not hidden ones, as Flyway scans a filesystem location', () => {
+    const dir = tempDir({
+      'V1__a.sql': 'SELECT 1;',
+      'release/2/V2__b.sql': 'SELECT 2;',
+      '.backup/V3__old.sql': 'SELECT 3;',
+    });
+    expect(flywayFormat.read(dir).map((m) => m.path)).toEqual(['V1__a.sql', 'release/2/V2__b.sql']);
+  });
+
   it('refuses a .sql.conf whose executeInTransaction is not a boolean', async () => {
     const dir = tempDir({ 'V1__a.sql': 'SELECT 1;', 'V1__a.sql.conf': 'executeInTransaction=maybe\n' });
     const error = await catchError(() => flywayFormat.read(dir));
