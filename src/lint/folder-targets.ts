@@ -9,7 +9,6 @@
  * - `--changed-since <git ref>`: the folder's migrations changed since the ref (committed or
  *   not, untracked included), the earlier ones replayed.
  */
-import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Config } from '../config/schema.js';
@@ -148,10 +147,13 @@ export async function changedSince(cwd: string, ref: string, config: Config): Pr
     });
   }
   const source = await loadMigrations({ cwd, dir: found, format: config.migrations?.format });
+  // loaded here: only --changed-since runs git
+  const { execFileSync } = await import('node:child_process');
+  const git = (args: string[]) => gitLines(execFileSync, found, args, ref);
   const changed = new Set(
     [
-      ...git(found, ['diff', '--name-only', '-z', '--relative', ref, '--', '.'], ref),
-      ...git(found, ['ls-files', '--others', '--exclude-standard', '-z', '--', '.'], ref),
+      ...git(['diff', '--name-only', '-z', '--relative', ref, '--', '.']),
+      ...git(['ls-files', '--others', '--exclude-standard', '-z', '--', '.']),
     ].map((name) => join(found, name)),
   );
   return withHistory(
@@ -171,7 +173,12 @@ function withHistory(cwd: string, source: MigrationSource, wanted: boolean[]): L
   return { paths: [], sources, replayOnly };
 }
 
-function git(dir: string, args: string[], ref: string): string[] {
+function gitLines(
+  execFileSync: typeof import('node:child_process').execFileSync,
+  dir: string,
+  args: string[],
+  ref: string,
+): string[] {
   try {
     return execFileSync('git', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
       .split('\0')

@@ -8,7 +8,6 @@
  * each worker lints its own files from the schema it was given.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { SchemaModel } from '../analysis/schema-model.js';
 import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
@@ -43,6 +42,8 @@ export async function lintInParallel(
   const chunks: string[][] = [];
   for (let i = 0; i < files.length; i += size) chunks.push(files.slice(i, i + size));
 
+  // loaded here: most runs lint in the calling thread and never pay for the module
+  const { Worker } = await import('node:worker_threads');
   const threads = chunks.map(
     (paths) =>
       new Worker(new URL('./lint-worker.js', import.meta.url), {
