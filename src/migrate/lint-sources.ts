@@ -6,6 +6,7 @@
  * A script the tool runs without a transaction says so, and how the tool sends it
  * (`SqlSource.transaction`), so the linter models that file's transactions as the tool runs it.
  */
+import { statSync } from 'node:fs';
 import type { SqlSource } from '../sql/source.js';
 import { readSqlFile } from '../sql/source.js';
 import type { Migration } from './types.js';
@@ -13,9 +14,13 @@ import type { Migration } from './types.js';
 export function lintSourcesOf(migrations: readonly Migration[]): SqlSource[] {
   return migrations.map((m) => {
     const { path, text, offset } = m.up;
-    const file = readSqlFile(path).text;
     const transaction =
       m.up.transaction === false ? { transaction: m.up.sentAs ?? ('statements' as const) } : {};
+    // a script that is its whole file (as many bytes as the file: no BOM stripped, nothing cut)
+    // needs no second read
+    if (offset === 0 && statSync(path, { throwIfNoEntry: false })?.size === Buffer.byteLength(text))
+      return { path, text, ...transaction };
+    const file = readSqlFile(path).text;
     if (offset === 0 && text.length === file.length) return { path, text, ...transaction };
     return {
       path,
