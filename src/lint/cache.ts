@@ -101,8 +101,14 @@ export class LintCache {
     this.used[key] = findings;
   }
 
-  /** Writes the entries of this run. A cache that cannot be written is an error naming the file. */
+  /**
+   * Writes the entries of this run, unless they are exactly the ones read (every file from the
+   * cache, none gone). A cache that cannot be written is an error naming the file.
+   */
   save(): void {
+    const kept = Object.keys(this.used);
+    if (kept.length === Object.keys(this.old).length && kept.every((key) => this.old[key] === this.used[key]))
+      return;
     const file: CacheFile = { format: FORMAT, options: this.options, entries: this.used };
     const temp = `${this.path}.${process.pid}.tmp`;
     try {

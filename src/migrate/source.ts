@@ -73,11 +73,9 @@ export interface MigrationSource {
   broken?: BrokenFile[];
 }
 
-export function loadMigrations(options: LoadMigrationsOptions): Promise<MigrationSource> {
-  return withFolderTexts(() => load(options));
-}
-
-async function load(options: LoadMigrationsOptions): Promise<MigrationSource> {
+export async function loadMigrations(options: LoadMigrationsOptions): Promise<MigrationSource> {
+  // every file read once: by the formats' detection and by the format that reads the folder
+  const texts = new Map<string, string>();
   const requested = options.format && options.format !== 'auto' ? options.format : undefined;
   const found = findDirs(options.cwd, options.dir, requested);
   const { dirs } = found;
@@ -97,7 +95,7 @@ async function load(options: LoadMigrationsOptions): Promise<MigrationSource> {
     format = FORMATS.flyway;
     detectedBy = 'folder';
   } else {
-    ({ format, detectedBy } = await detectFormat(dir, options.client, options.table));
+    ({ format, detectedBy } = await detectFormat(dir, options.client, options.table, texts));
   }
   if (dirs.length > 1 && format.id !== 'flyway') {
     throw new PgwardenError(
@@ -110,7 +108,9 @@ async function load(options: LoadMigrationsOptions): Promise<MigrationSource> {
   if (format.id === 'flyway' && !found.fromFlywayConfig)
     warnings.push(...unreadFlywayLocations(options.cwd, dirs));
   const read = () =>
-    dirs.length > 1 ? readFlywayLocations(dirs) : format.read(dir, (message) => warnings.push(message));
+    withFolderTexts(texts, () =>
+      dirs.length > 1 ? readFlywayLocations(dirs) : format.read(dir, (message) => warnings.push(message)),
+    );
   const broken: BrokenFile[] = [];
   const migrations = options.tolerant ? readSkippingBroken(read, format, dir, detectedBy, broken) : read();
   if (!options.tolerant) checkSource(format, dir, migrations, detectedBy);
@@ -251,16 +251,18 @@ export async function detectFormat(
   dir: string,
   client: pg.Client | undefined,
   table: string | undefined,
+  texts = new Map<string, string>(),
 ): Promise<{ format: MigrationFormat; detectedBy: 'folder' | 'database' }> {
-  const scored = Object.values(FORMATS)
-    .map((format) => ({ format, score: format.detectFolder(dir) }))
-    .sort((a, b) => b.score - a.score);
+  const scored = withFolderTexts(texts, () =>
+    Object.values(FORMATS).map((format) => ({ format, score: format.detectFolder(dir) })),
+  ).sort((a, b) => b.score - a.score);
   if (client) {
     const inDatabase: Array<{ format: MigrationFormat; score: number }> = [];
     const memo = { columns: new Map() };
     for (const entry of scored) {
       // the folder first (no query): only a tool that can read it is asked for its table
-      if (entry.format.id === 'plain' || !readsFolder(entry.format, dir)) continue;
+      if (entry.format.id === 'plain' || !withFolderTexts(texts, () => readsFolder(entry.format, dir)))
+        continue;
       if (await entry.format.history.detect({ client, table, memo })) inDatabase.push(entry);
     }
     const best = inDatabase.filter((e) => e.score === inDatabase[0]?.score);

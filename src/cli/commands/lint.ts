@@ -55,7 +55,8 @@ Examples:
     .action(async (paths: string[], options: LintCliOptions, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions & LintCliOptions;
       // the parser's WebAssembly compiles on V8's background threads while the linter's modules load
-      if (!options.listRules) loadParser().catch(() => undefined);
+      // (with --cache it is loaded only if a file is not in the cache)
+      if (!options.listRules && !options.cache) loadParser().catch(() => undefined);
       const { runLint } = await import('./lint-run.js');
       setExit(await runLint(paths, options, globals, io));
     });

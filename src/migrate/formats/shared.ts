@@ -3,7 +3,6 @@
  * its files, naming and describing the tool's history table in the database, and the few
  * string rules of the tools themselves (Go's white space, byte-order comparison).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type pg from 'pg';
@@ -24,14 +23,21 @@ export interface DirEntry {
 }
 
 /** The files (absolute paths) left out of every listing while `withoutFiles` runs. */
-const leftOut = new AsyncLocalStorage<ReadonlySet<string>>();
+let leftOut: ReadonlySet<string> | undefined;
 
 /**
- * Runs `read` with these files (or folders) absent from `listDirectory`: `status` reads a folder
- * again without a file its format refuses, to list everything else (source.ts).
+ * Runs `read` (synchronous: a format's `read`) with these files (or folders) absent from
+ * `listDirectory`: `status` reads a folder again without a file its format refuses, to list
+ * everything else (source.ts).
  */
 export function withoutFiles<T>(paths: ReadonlySet<string>, read: () => T): T {
-  return leftOut.run(paths, read);
+  const previous = leftOut;
+  leftOut = paths;
+  try {
+    return read();
+  } finally {
+    leftOut = previous;
+  }
 }
 
 /**
@@ -41,7 +47,7 @@ export function withoutFiles<T>(paths: ReadonlySet<string>, read: () => T): T {
  * PATH_UNREADABLE when it is not a directory or cannot be read.
  */
 export function listDirectory(dir: string): DirEntry[] {
-  const skipped = leftOut.getStore();
+  const skipped = leftOut;
   try {
     const entries = readdirSync(dir, { withFileTypes: true }).filter(
       (entry) => !skipped?.has(join(dir, entry.name)),
@@ -115,19 +121,30 @@ export function relativePath(dir: string, path: string): string {
 /**
  * The texts read while one folder is loaded (`withFolderTexts`): detection reads every `.sql` file
  * of a folder for each format that looks for markers, and the chosen format reads them again, so
- * a folder of 2,000 plain files was read four times.
+ * a folder of 2,000 plain files was read four times. Shared only while a synchronous read runs,
+ * so a module variable is enough (no AsyncLocalStorage, no promise hooks).
  */
-const folderTexts = new AsyncLocalStorage<Map<string, string>>();
+let activeTexts: Map<string, string> | undefined;
 
-/** Runs `load` with the texts it reads kept until it returns (one loading of a folder). */
-export function withFolderTexts<T>(load: () => T): T {
-  return folderTexts.run(new Map(), load);
+/** Runs `read` (synchronous) with the texts of `texts` reused, and the texts it reads kept there. */
+export function withFolderTexts<T>(texts: Map<string, string>, read: () => T): T {
+  const previous = activeTexts;
+  activeTexts = texts;
+  try {
+    return read();
+  } finally {
+    activeTexts = previous;
+  }
 }
 
 /** The text of `dir/name` (UTF-8 checked, BOM stripped); read once per `withFolderTexts`. */
 export function readText(dir: string, name: string): string {
-  const path = join(dir, name);
-  const texts = folderTexts.getStore();
+  return readFileText(join(dir, name));
+}
+
+/** The text of the file at `path`, as `readText`. */
+export function readFileText(path: string): string {
+  const texts = activeTexts;
   const known = texts?.get(path);
   if (known !== undefined) return known;
   const { text } = readSqlFile(path);
