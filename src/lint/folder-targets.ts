@@ -9,7 +9,7 @@
  * - `--changed-since <git ref>`: the folder's migrations changed since the ref (committed or
  *   not, untracked included), the earlier ones replayed.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
@@ -38,24 +38,32 @@ function configuredFolder(cwd: string, config: Config): string | undefined {
   return first ? join(cwd, first) : defaultMigrationsDir(cwd);
 }
 
-/** Without paths: the configured or well-known folder, every up script in the tool's order. */
+/**
+ * Without paths: the folder `migrate` reads — the configured one, else the locations of the
+ * project's Flyway configuration, else a well-known one — every up script in the tool's order.
+ */
 export async function wholeFolder(cwd: string, config: Config): Promise<LintTargets> {
   const found = configuredFolder(cwd, config);
-  if (!found) {
+  const flyway = ['flyway.toml', 'flyway.conf'].some((name) => existsSync(join(cwd, name)));
+  if (!found && !flyway) {
     throw new PgwardenError('USAGE', 'no paths given and no migrations directory found', {
-      hint: `Pass files or directories (pgwarden lint migrations/), or set migrations.dir in pgwarden.config.json. Looked for: ${DEFAULT_MIGRATION_DIRS.join(', ')}.`,
+      hint: `Pass files or directories (pgwarden lint migrations/), or set migrations.dir in pgwarden.config.json. Looked for: ${DEFAULT_MIGRATION_DIRS.join(', ')}, and the locations of flyway.toml or flyway.conf.`,
     });
   }
   try {
+    // as the runner finds it: without migrations.dir, flyway.toml/flyway.conf's locations come first
     const source = await loadMigrations({
       cwd,
-      dir: config.migrations?.dir ?? found,
+      dir: config.migrations?.dir,
       format: config.migrations?.format,
     });
-    return { paths: source.dirs ?? [found], sources: shown(cwd, lintSourcesOf(source.migrations)) };
+    return {
+      paths: source.dirs ?? [source.dir],
+      sources: shown(cwd, lintSourcesOf(source.migrations)),
+    };
   } catch (error) {
     // a folder of no known layout is still SQL files to lint, whole: said so
-    if (error instanceof PgwardenError && error.code === 'USAGE')
+    if (found && error instanceof PgwardenError && error.code === 'USAGE')
       return {
         paths: [found],
         note: `${relative(cwd, found) || '.'} is not read as a migrations folder (${error.message}): every .sql file in it is linted whole`,

@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { wholeFolder } from '../../src/lint/folder-targets.js';
 import {
   flywayConfigLocations,
   flywayLocationSet,
@@ -27,6 +28,13 @@ const seed = join(project, 'seed');
 const IDS = ['1', '1.1', '2', '2.1', '3', '10', '20', 'R__active users view'];
 
 describe('Flyway locations', () => {
+  it('lint without paths reads every location, as migrate does', async () => {
+    const targets = await wholeFolder(project, {});
+    expect(targets.paths).toEqual([sql, seed]);
+    expect(targets.sources?.map((s) => s.path)).toContain('seed/demo/V20__demo_users.sql');
+    expect(targets.sources?.map((s) => s.path)).toContain('sql/reports/V10__post_stats.sql');
+  });
+
   it('reads flyway.conf locations, continuation lines included, relative to its folder', () => {
     expect(flywayConfigLocations(project)).toEqual({
       file: join(project, 'flyway.conf'),
