@@ -35,7 +35,7 @@ function entries(dir: string): Dirent[] {
 }
 
 /** How many migrations the folder holds: .sql files in it, and folders of one `migration.sql` (Prisma) or `up.sql` (diesel). */
-function sqlCount(dir: string): number {
+export function sqlCount(dir: string): number {
   let count = 0;
   for (const entry of entries(dir)) {
     if (entry.isFile() && entry.name.toLowerCase().endsWith('.sql')) count++;

@@ -10,7 +10,7 @@ import { CONFIG_FILE } from '../config/load.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
 import { defaultMigrationsDir, loadMigrations } from '../migrate/source.js';
 import { DEFAULT_TIMEOUTS } from '../migrate/timeouts.js';
-import { findMigrationFolders } from './find-folders.js';
+import { findMigrationFolders, sqlCount } from './find-folders.js';
 
 export interface InitOptions {
   cwd: string;
@@ -42,8 +42,10 @@ export async function init(options: InitOptions): Promise<InitResult> {
   }
   let migrations: InitResult['migrations'];
   let note: string | undefined;
-  // none of the well-known folders: a nested one (a monorepo package, a Java resources folder…)
-  const nested = options.dir || defaultMigrationsDir(options.cwd) ? [] : findMigrationFolders(options.cwd);
+  // none of the well-known folders, or one without migrations (sql-migrate's migrations/postgres
+  // beside migrations/mysql): a nested one (a monorepo package, a Java resources folder…)
+  const known = defaultMigrationsDir(options.cwd);
+  const nested = options.dir || (known && sqlCount(known) > 0) ? [] : findMigrationFolders(options.cwd);
   const dir = options.dir ?? nested[0];
   try {
     const source = await loadMigrations({ cwd: options.cwd, dir, format: options.format });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
+import { init } from '../../src/init/init.js';
 import { pgwarden } from '../support/cli.js';
 import { tempDir } from '../support/files.js';
 
@@ -75,6 +76,18 @@ describe('pgwarden init', () => {
       format: 'flyway',
       count: 1,
     });
+  });
+
+  it('a well-known folder without migrations of its own: the engine folder inside it (sql-migrate)', async () => {
+    const dir = tempDir({
+      'dbconfig.yml': 'development:\n  dialect: postgres\n  dir: migrations/postgres\n',
+      'migrations/postgres/1_init.sql':
+        '-- +migrate Up\nCREATE TABLE t (id int);\n-- +migrate Down\nDROP TABLE t;\n',
+      'migrations/postgres/2_index.sql':
+        '-- +migrate Up notransaction\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n',
+    });
+    const result = await init({ cwd: dir });
+    expect(result.migrations).toEqual({ dir: 'migrations/postgres', format: 'sql-migrate', count: 2 });
   });
 
   it('a config with a syntax error names the line', async () => {
