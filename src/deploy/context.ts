@@ -27,6 +27,8 @@ export class DeployRun {
   /** the verified pre-deploy backup, once taken */
   backup: Manifest | undefined;
   format: MigrationFormat | undefined;
+  /** The history table, as preflight read it (`schema.table`), for the fingerprint. */
+  historyTable: string | undefined;
   fingerprintBefore: string | undefined;
   /** the schema changed outside the migrations since the last deploy */
   drifted = false;
@@ -67,10 +69,10 @@ export class DeployRun {
     const write = async (client: pg.Client) => {
       const keepsReference = this.drifted && !this.options.acceptDrift;
       const fingerprint =
-        !keepsReference && this.options.fingerprint && this.format
+        !keepsReference && this.options.fingerprint && this.format && this.historyTable !== undefined
           ? result === 'up-to-date'
             ? this.fingerprintBefore
-            : await this.options.fingerprint(client, this.format)
+            : await this.options.fingerprint(client, this.format, this.historyTable)
           : undefined;
       return recordDeploy(
         client,

@@ -64,7 +64,7 @@ export interface DeployOptions {
   contractMinAgeMs?: number | undefined;
   allowUncommitted?: boolean;
   /** compute and compare the schema fingerprint (src/deploy/fingerprint.ts) */
-  fingerprint?: (client: pg.Client, format: MigrationFormat) => Promise<string>;
+  fingerprint?: (client: pg.Client, format: MigrationFormat, historyTable: string) => Promise<string>;
   onEvent?: (event: DeployEvent) => void;
   signal?: AbortSignal;
   now?: Date;

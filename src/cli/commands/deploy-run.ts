@@ -108,7 +108,7 @@ export async function runDeploy(
   process.once('SIGTERM', onSignal);
   try {
     const { deploy } = await import('../../deploy/deploy.js');
-    const { schemaFingerprintFor } = await import('../../deploy/fingerprint.js');
+    const { deployFingerprint } = await import('../../deploy/fingerprint.js');
     const health = config.deploy?.healthCheck ?? (healthUrl ? { url: healthUrl } : undefined);
     const outcome = await deploy({
       cwd: io.cwd,
@@ -138,7 +138,7 @@ export async function runDeploy(
       allowContract,
       contractMinAgeMs: config.migrate?.contractMinAge,
       allowUncommitted: options.allowUncommitted === true,
-      fingerprint: schemaFingerprintFor(config.migrations?.table),
+      fingerprint: deployFingerprint,
       onEvent,
       signal: controller.signal,
     });

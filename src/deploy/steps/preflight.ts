@@ -23,9 +23,12 @@ export async function preflight(run: DeployRun): Promise<Target> {
   try {
     const window = checkWindow(options.windows, options.now ?? new Date());
     run.format = target.source.format;
+    // the history once: for what is pending, and for the fingerprint (which leaves its table out)
+    const inputs = await readStatusInputs(target.client, target.source);
+    run.historyTable = inputs.history.table;
     if (options.fingerprint) {
       const recorded = await lastFingerprint(target.client);
-      run.fingerprintBefore = await options.fingerprint(target.client, target.source.format);
+      run.fingerprintBefore = await options.fingerprint(target.client, run.format, run.historyTable);
       run.drifted = recorded !== undefined && run.fingerprintBefore !== recorded;
     }
     const facts = [
@@ -39,7 +42,7 @@ export async function preflight(run: DeployRun): Promise<Target> {
     run.step('preflight', window.open && !run.drifted ? 'ok' : 'warn', facts.join('; '), t);
 
     t = Date.now();
-    const status = computeStatus(await readStatusInputs(target.client, target.source));
+    const status = computeStatus(inputs);
     run.pending = status.entries
       .filter((e) => e.state === 'pending' || e.state === 'partial')
       .map((e) => e.id);
