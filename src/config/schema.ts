@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import { isPasswordHash } from '../backup/password.js';
-import { resolveRuleName } from '../lint/linter.js';
 import { RUNNER_ALIASES, RUNNER_IDS } from '../lint/runners.js';
 import { FORMAT_IDS } from '../migrate/types.js';
 
@@ -192,14 +191,8 @@ export const configSchema = z.strictObject({
           bytes: z.number().int().min(0).optional(),
         })
         .optional(),
-      rules: z
-        .record(
-          z.string().refine((id) => resolveRuleName(id) !== undefined, {
-            message: 'unknown rule (see pgwarden lint --list-rules)',
-          }),
-          level,
-        )
-        .optional(),
+      /** Rule ids and aliases are checked by `validate` (load.ts), which loads the rules only then. */
+      rules: z.record(z.string(), level).optional(),
     })
     .optional(),
 });
