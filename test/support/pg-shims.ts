@@ -4,11 +4,11 @@
  * can be replaced by small scripts that misbehave — die midway, truncate their output, claim an
  * old version, fail a restore halfway. Pointed at with PG_BIN, which pgwarden then searches alone.
  */
-import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 import { postgresBinDirs } from '../../src/util/pg-bin-dirs.js';
+import { removeAfterFile } from './files.js';
 
 const PROGRAMS = ['pg_dump', 'pg_restore', 'psql', 'pg_dumpall'] as const;
 type Program = (typeof PROGRAMS)[number];
@@ -45,6 +45,6 @@ export function shimDir(
     writeFileSync(join(dir, program), `#!/bin/sh\nREAL='${real}'\n${script}\n`);
     chmodSync(join(dir, program), 0o755);
   }
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  removeAfterFile(dir);
   return dir;
 }
