@@ -1,6 +1,5 @@
 /** `pgwarden lint [paths…]`: options and help; the work is in lint-run.ts, loaded on use. */
 import { type Command, Option } from 'commander';
-import { loadParser } from '../../sql/parser.js';
 import type { CliIo, GlobalOptions } from '../io.js';
 import type { LintCliOptions } from './lint-run.js';
 
@@ -54,9 +53,6 @@ Examples:
     )
     .action(async (paths: string[], options: LintCliOptions, command: Command) => {
       const globals = command.optsWithGlobals() as GlobalOptions & LintCliOptions;
-      // the parser's WebAssembly compiles on V8's background threads while the linter's modules load
-      // (with --cache it is loaded only if a file is not in the cache)
-      if (!options.listRules && !options.cache) loadParser().catch(() => undefined);
       const { runLint } = await import('./lint-run.js');
       setExit(await runLint(paths, options, globals, io));
     });
