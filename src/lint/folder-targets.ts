@@ -13,6 +13,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { PgwardenError } from '../errors/pgwarden-error.js';
+import { FLYWAY_CONFIG_FILES } from '../migrate/formats/flyway.js';
 import { lintSourcesOf } from '../migrate/lint-sources.js';
 import {
   DEFAULT_MIGRATION_DIRS,
@@ -44,7 +45,7 @@ function configuredFolder(cwd: string, config: Config): string | undefined {
  */
 export async function wholeFolder(cwd: string, config: Config): Promise<LintTargets> {
   const found = configuredFolder(cwd, config);
-  const flyway = ['flyway.toml', 'flyway.conf'].some((name) => existsSync(join(cwd, name)));
+  const flyway = FLYWAY_CONFIG_FILES.some((name) => existsSync(join(cwd, name)));
   if (!found && !flyway) {
     throw new PgwardenError('USAGE', 'no paths given and no migrations directory found', {
       hint: `Pass files or directories (pgwarden lint migrations/), or set migrations.dir in pgwarden.config.json. Looked for: ${DEFAULT_MIGRATION_DIRS.join(', ')}, and the locations of flyway.toml or flyway.conf.`,

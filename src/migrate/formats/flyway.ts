@@ -317,11 +317,14 @@ function hasVersionedFile(dir: string, depth: number): boolean {
   return false;
 }
 
+/** Flyway's configuration files in a project folder, the one that wins first. */
+export const FLYWAY_CONFIG_FILES = ['flyway.toml', 'flyway.conf'] as const;
+
 function detectFolder(dir: string): number {
   if (!hasVersionedFile(dir, 1)) return 0;
   let candidate = dir;
   for (let level = 0; level <= 2; level++) {
-    if (existsSync(join(candidate, 'flyway.conf')) || existsSync(join(candidate, 'flyway.toml'))) return 3;
+    if (FLYWAY_CONFIG_FILES.some((name) => existsSync(join(candidate, name)))) return 3;
     candidate = dirname(candidate);
   }
   return 2;
@@ -350,7 +353,7 @@ export interface FlywayConfigLocations {
  * location (pgwarden then looks for the well-known folders).
  */
 export function flywayConfigLocations(dir: string): FlywayConfigLocations | undefined {
-  for (const name of ['flyway.toml', 'flyway.conf']) {
+  for (const name of FLYWAY_CONFIG_FILES) {
     const file = join(dir, name);
     if (!existsSync(file)) continue;
     const text = readSqlFile(file).text;
